@@ -1,0 +1,76 @@
+/* hl_bus.h — ZeroMQ sockets inside a libuv loop.
+ *
+ * ZMQ_FD is edge-triggered and is signalled by sends as well as receives (PITFALLS.md,
+ * libzmq #1434). The bus therefore: polls the fd for readability with one uv_poll per
+ * socket; after every callback, send and receive re-reads ZMQ_EVENTS and drains until
+ * nothing is pending (at most HL_BUS_BATCH messages per socket per turn, the rest on the
+ * next turn via a uv_idle/uv_check); and keeps a slow safety timer (HL_BUS_SAFETY_MS) that
+ * drains every socket. No other code touches ZMQ_FD.
+ *
+ * Every socket gets ZMQ_LINGER 0, ZMQ_MAXMSGSIZE (max_msg_bytes), ROUTER sockets get
+ * ZMQ_ROUTER_MANDATORY. Messages are multipart: up to HL_BUS_MAX_FRAMES frames; a message
+ * with more is dropped and counted.
+ */
+#ifndef HL_BUS_H
+#define HL_BUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#define HL_BUS_MAX_FRAMES 4
+#define HL_BUS_BATCH 256
+#define HL_BUS_SAFETY_MS 250
+
+typedef struct hl_bus hl_bus;
+typedef struct hl_sock hl_sock;
+
+typedef struct hl_frame {
+    const void *data;
+    size_t len;
+} hl_frame;
+
+/* Receive callback: frames valid only during the call. For ROUTER sockets frames[0] is the
+ * peer routing id. */
+typedef void (*hl_sock_recv_fn)(hl_sock *s, const hl_frame *frames, size_t n, void *ud);
+
+/* A bus owns one ZeroMQ context (or uses zctx if not NULL, not owning it).
+ * max_msg_bytes 0 = HL_MAX_MSG_BYTES. HL_ENOMEM / HL_EZMQ. */
+int hl_bus_new(uv_loop_t *loop, void *zctx, size_t max_msg_bytes, hl_bus **out);
+/* Close every socket and uv handle; the loop must then run until handles close
+ * (hl_bus_destroy runs uv_run(UV_RUN_NOWAIT) until they have). Accepts NULL; clears *b. */
+void hl_bus_destroy(hl_bus **b);
+void *hl_bus_zctx(hl_bus *b);
+uv_loop_t *hl_bus_loop(hl_bus *b);
+
+/* Counters for status and tests. */
+typedef struct hl_bus_stats {
+    uint64_t received, sent, dropped_oversize, dropped_frames, send_errors, drains;
+} hl_bus_stats;
+void hl_bus_stats_get(const hl_bus *b, hl_bus_stats *out);
+
+/* Open a socket of ZMQ type (ZMQ_ROUTER, ZMQ_DEALER, ZMQ_PUB, ZMQ_SUB) and bind (bind=1) or
+ * connect (bind=0) to endpoint. recv may be NULL for send-only sockets. A SUB socket
+ * subscribes to nothing until hl_sock_subscribe.
+ *  HL_EZMQ (message logged with zmq_strerror, e.g. address in use), HL_ENOMEM. */
+int hl_sock_open(hl_bus *b, int type, const char *endpoint, int bind, hl_sock_recv_fn recv,
+                 void *ud, hl_sock **out);
+/* Apply a socket option before connect/bind is not possible here, so options that must
+ * precede bind (CURVE, ZAP domain, routing id) are set through this variant: */
+typedef struct hl_sock_opt { int name; const void *val; size_t len; } hl_sock_opt;
+int hl_sock_open_opts(hl_bus *b, int type, const char *endpoint, int bind,
+                      const hl_sock_opt *opts, size_t nopts, hl_sock_recv_fn recv, void *ud,
+                      hl_sock **out);
+void hl_sock_close(hl_sock **s);
+int hl_sock_subscribe(hl_sock *s, const char *prefix);
+void *hl_sock_zsock(hl_sock *s); /* the raw ZeroMQ socket, for getsockopt only */
+/* During a receive callback: the ZAP "User-Id" metadata of the message being delivered
+ * (the authenticated peer under CURVE), or NULL. Valid only during the callback. */
+const char *hl_sock_user_id(hl_sock *s);
+
+/* Send n frames (non-blocking). HL_EBUSY (EAGAIN: HWM reached or no peer), HL_ENOTFOUND
+ * (ROUTER: EHOSTUNREACH, unknown peer), HL_EZMQ. Nothing is kept on failure: the caller's
+ * outbox is what retries. */
+int hl_sock_sendv(hl_sock *s, const hl_frame *frames, size_t n);
+
+#endif
