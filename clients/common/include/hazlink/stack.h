@@ -20,6 +20,10 @@
  * period; every child is reaped (no zombies). A child that exits by itself is noticed by
  * hl_stack_poll and reported, never restarted behind the caller's back.
  *
+ * Lifetime: each child runs in its own process group (a terminal's Ctrl-C reaches only the
+ * caller, which stops the children in order) and gets PR_SET_PDEATHSIG = SIGTERM, so the
+ * children of a program that crashes or is killed stop too and free their ports.
+ *
  * Threading: one thread. The stack installs no signal handlers; the caller decides what
  * SIGINT does (and should call hl_stack_destroy on its way out).
  */
