@@ -12,6 +12,12 @@ enum hl_log_level { HL_LOG_DEBUG = 0, HL_LOG_INFO = 1, HL_LOG_WARN = 2, HL_LOG_E
  * HAZLINK_LOG=debug|info|warn|error in the environment overrides level. */
 void hl_log_init(const char *program, int level);
 
+/* Added: "debug"|"info"|"warn"|"warning"|"error" (any case) to HL_LOG_*, or -1 (also for
+ * NULL). */
+int hl_log_level_parse(const char *s);
+/* Added: the lowest level currently printed. */
+int hl_log_level(void);
+
 void hl_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define hl_debug(...) hl_log(HL_LOG_DEBUG, __VA_ARGS__)

@@ -25,6 +25,7 @@ struct hl_yaml_node {
     hl_yaml_node **items;     /* SEQ items */
     char **keys;              /* MAP keys (n) */
     hl_yaml_node **values;    /* MAP values (n) */
+    int *key_lines;           /* MAP: 1-based line of each key (n) (added after v0) */
 };
 
 typedef struct hl_yaml_doc {
@@ -32,6 +33,9 @@ typedef struct hl_yaml_doc {
     hl_yaml_node *root;
 } hl_yaml_doc;
 
+/* An empty file (or one holding only comments) loads as an empty mapping at line 1.
+ * Duplicate mapping keys and non-scalar keys are refused (HL_EPARSE); so is more than one
+ * document per file. */
 /* Load a file. On error returns HL_EIO (cannot read; err names the path and errno text),
  * HL_EPARSE (syntax: err is "file:line: what") or HL_ETOOBIG. *out owned by caller. */
 int hl_yaml_load(const char *path, hl_yaml_doc **out, char *err, size_t errlen);
@@ -44,6 +48,9 @@ void hl_yaml_free(hl_yaml_doc **doc);
 const hl_yaml_node *hl_yaml_get(const hl_yaml_node *map, const char *key);
 
 /* Typed field readers. All write "file:line: key: what" into err on failure.
+ * hl_yaml_str: max is the size of out, NUL included (pass sizeof buf); a value of max bytes
+ * or more is HL_ETOOBIG; an empty value for a required key is HL_EPARSE ("is empty").
+ * hl_yaml_bool takes true/false/yes/no (any case). hl_yaml_num refuses nan, inf, hex.
  * required=0 and key absent: leave *out unchanged and return 0.
  *  HL_EPARSE  missing required key, wrong kind, not a number, trailing junk
  *  HL_EINVAL  number outside [min, max]
