@@ -1,0 +1,21 @@
+/* domain_util.h — small helpers shared by the lib/domain modules (private). */
+#ifndef HL_DOMAIN_UTIL_H
+#define HL_DOMAIN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 1 when s is 1..64 bytes of [A-Za-z0-9._:-] (the project's id rule, hl_codec.h). */
+int hl_dom_id_ok(const char *s);
+/* Strict decimal number: whole string, finite. 0 or HL_EINVAL. */
+int hl_dom_parse_double(const char *s, double *out);
+/* Copy src into dst of size n, cutting at n-1 bytes; returns 1 if it was cut. */
+int hl_dom_copy(char *dst, size_t n, const char *src);
+/* 1 when s equals one of the NULL-terminated list. */
+int hl_dom_in(const char *s, const char *const *list);
+/* qsort-style three-way compare of doubles. */
+int hl_dom_cmp_double(double a, double b);
+/* 64-bit FNV-1a of s, for short deterministic ids. */
+uint64_t hl_dom_fnv1a(const char *s);
+
+#endif
