@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ typedef struct hl_child {
     int service;                        /* index in hl_service_names, or -1 */
     pid_t pid;                          /* > 0 while running */
     int reported;                       /* death already returned by hl_stack_poll */
+    int status;                         /* waitpid status of the last exit */
 } hl_child;
 
 struct hl_stack {
@@ -378,6 +380,7 @@ static int stack__reap(hl_child *k, int *st)
         return 1;
     pid_t r = waitpid(k->pid, st, WNOHANG);
     if (r == k->pid || (r < 0 && errno == ECHILD)) {
+        k->status = r == k->pid ? *st : 0;
         k->pid = 0;
         return 1;
     }
@@ -521,6 +524,125 @@ static int stack__wait_exit(hl_child *k, int64_t deadline)
         stack__sleep_ms(10);
     }
     return 1;
+}
+
+int hl_stack_capture(hl_stack *s, const char *program, const char *const *args, int timeout_ms,
+                     size_t max, char **out, int *exit_status, char *err, size_t errlen)
+{
+    *out = NULL;
+    *exit_status = -1;
+    char path[HL_PATH_MAX + 80], logp[HL_PATH_MAX + 120];
+    int w = snprintf(path, sizeof path, "%s/%s", s->bin_dir, program);
+    if (w < 0 || (size_t)w >= sizeof path || strchr(program, '/'))
+        return HL_EINVAL;
+    if (access(path, X_OK) < 0) {
+        stack__errf(err, errlen, "cannot run %s: %s", path, strerror(errno));
+        return HL_ENOTFOUND;
+    }
+    const char *argv[HL_STACK_MAX_ARGS + 1];
+    size_t n = 0;
+    argv[n++] = program;
+    for (size_t i = 0; args && args[i]; i++) {
+        if (n >= HL_STACK_MAX_ARGS)
+            return HL_ETOOBIG;
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+    w = snprintf(logp, sizeof logp, "%s/%s.capture.log", s->log_dir, program);
+    if (w < 0 || (size_t)w >= sizeof logp)
+        return HL_ETOOBIG;
+    char *buf = malloc(max + 1);
+    if (!buf)
+        return HL_ENOMEM;
+    int efd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int pfd[2];
+    if (efd < 0 || pipe(pfd) < 0 || fcntl(pfd[0], F_SETFD, FD_CLOEXEC) < 0 ||
+        fcntl(pfd[1], F_SETFD, FD_CLOEXEC) < 0) {
+        stack__errf(err, errlen, "cannot capture %s: %s", program, strerror(errno));
+        if (efd >= 0)
+            close(efd);
+        free(buf);
+        return HL_EIO;
+    }
+    stack_env e;
+    if (stack__env_build(s, &e) < 0) {
+        close(efd), close(pfd[0]), close(pfd[1]);
+        free(buf);
+        return HL_ENOMEM;
+    }
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0)
+            dup2(devnull, 0);
+        dup2(pfd[1], 1);
+        dup2(efd, 2);
+        execve(path, (char *const *)argv, e.vars);
+        _exit(127);
+    }
+    free(e.vars);
+    close(efd);
+    close(pfd[1]);
+    if (pid < 0) {
+        close(pfd[0]);
+        free(buf);
+        stack__errf(err, errlen, "fork failed: %s", strerror(errno));
+        return HL_EIO;
+    }
+    size_t len = 0;
+    int rc = 0;
+    int64_t deadline = hl_real_now_ms() + timeout_ms;
+    for (;;) {
+        int64_t left = deadline - hl_real_now_ms();
+        if (left <= 0) {
+            rc = HL_ETIMEOUT;
+            break;
+        }
+        struct pollfd pf = {pfd[0], POLLIN, 0};
+        int pr = poll(&pf, 1, (int)left);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            continue; /* the deadline check above ends it */
+        char chunk[4096];
+        ssize_t r = read(pfd[0], chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break; /* EOF: the child closed stdout (normally by exiting) */
+        size_t take = (size_t)r;
+        if (len + take > max) {
+            take = max - len;
+            rc = HL_ETOOBIG;
+        }
+        memcpy(buf + len, chunk, take);
+        len += take;
+    }
+    close(pfd[0]);
+    buf[len] = '\0';
+    if (rc == HL_ETIMEOUT)
+        kill(pid, SIGKILL);
+    int st = 0;
+    /* After EOF a well-behaved child is exiting; give it the rest of the deadline. */
+    hl_child tmp = {.pid = pid};
+    int64_t until = deadline > hl_real_now_ms() ? deadline : hl_real_now_ms() + 1000;
+    if (!stack__wait_exit(&tmp, until)) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        rc = HL_ETIMEOUT;
+    } else {
+        st = tmp.status;
+    }
+    *exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    if (rc == HL_ETIMEOUT)
+        stack__errf(err, errlen, "%s did not finish within %d ms", program, timeout_ms);
+    *out = buf;
+    return rc;
 }
 
 int hl_stack_kill(hl_stack *s, const char *name, int sig)

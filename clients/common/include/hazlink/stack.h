@@ -80,6 +80,16 @@ int hl_stack_start_partner(hl_stack *s, const char *unit_id, double ack_delay_s,
 int hl_stack_spawn(hl_stack *s, const char *name, const char *program,
                    const char *const *args, char *err, size_t errlen);
 
+/* Run program (from the bin dir, with the stack's environment) with args (NULL-terminated,
+ * may be NULL) to completion and capture its stdout: *out is a malloc'd NUL-terminated buffer
+ * (caller frees) of at most max bytes; stderr goes to <data_dir>/logs/<program>.capture.log.
+ * Waits up to timeout_ms real ms, then SIGKILLs it. Returns 0 with *exit_status set to the
+ * exit code (or 128+signal), HL_ENOTFOUND (binary missing), HL_EIO (fork/pipe failed),
+ * HL_ETIMEOUT (killed at the deadline; *out holds what came), HL_ETOOBIG (more than max bytes
+ * of output: the rest is discarded, *out holds the first max), HL_ENOMEM. */
+int hl_stack_capture(hl_stack *s, const char *program, const char *const *args, int timeout_ms,
+                     size_t max, char **out, int *exit_status, char *err, size_t errlen);
+
 /* Wait up to ready_ms real ms until service name answers "status". 0, HL_ETIMEOUT,
  * HL_ECLOSED (the child died meanwhile), HL_ENOTFOUND. */
 int hl_stack_wait_ready(hl_stack *s, const char *name, int ready_ms, char *err,
