@@ -1,0 +1,155 @@
+/* dstore.c — dispatch's tables (dstore.h). */
+#include "dstore.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hazlink/hl_error.h"
+
+/* A "pending" value: 8 bytes of last push time (little endian), then the task id. A fixed
+ * layout rather than a message: it is private to this file and never crosses a socket. */
+#define DSTORE__PENDING_HDR 8
+
+void dstore_unit_key(const char *unit, uint64_t seq, char key[DSTORE_KEY_MAX + 1])
+{
+    snprintf(key, DSTORE_KEY_MAX + 1, "%.64s/%020" PRIu64, unit, seq);
+}
+
+int dstore_task_get(hl_txn *t, const char *id, Hl__Task **out)
+{
+    const void *v;
+    size_t len;
+    *out = NULL;
+    int rc = hl_kv_get(t, "tasks", id, &v, &len);
+    if (rc < 0)
+        return rc;
+    *out = hl__task__unpack(NULL, len, v);
+    return *out ? 0 : HL_EDECODE;
+}
+
+int dstore_task_put(hl_txn *t, const Hl__Task *task)
+{
+    uint8_t *buf;
+    size_t len;
+    int rc = hl_msg_pack(&task->base, &buf, &len);
+    if (rc < 0)
+        return rc;
+    rc = hl_kv_put(t, "tasks", task->id, buf, len);
+    free(buf);
+    return rc;
+}
+
+int dstore_pending_put(hl_txn *t, const char *unit, uint64_t seq, const char *task_id,
+                       int64_t last_push_real_ms)
+{
+    char key[DSTORE_KEY_MAX + 1];
+    uint8_t val[DSTORE__PENDING_HDR + HL_ID_MAX];
+    size_t idlen = strlen(task_id);
+    if (idlen == 0 || idlen > HL_ID_MAX)
+        return HL_EINVAL;
+    uint64_t u = (uint64_t)last_push_real_ms;
+    for (int i = 0; i < DSTORE__PENDING_HDR; i++)
+        val[i] = (uint8_t)(u >> (8 * i));
+    memcpy(val + DSTORE__PENDING_HDR, task_id, idlen);
+    dstore_unit_key(unit, seq, key);
+    return hl_kv_put(t, "pending", key, val, DSTORE__PENDING_HDR + idlen);
+}
+
+int dstore_pending_del(hl_txn *t, const char *unit, uint64_t seq)
+{
+    char key[DSTORE_KEY_MAX + 1];
+    dstore_unit_key(unit, seq, key);
+    int rc = hl_kv_del(t, "pending", key);
+    return rc == HL_ENOTFOUND ? 0 : rc;
+}
+
+typedef struct dstore__scan {
+    int64_t before;
+    dstore_pending *out;
+    size_t max, n;
+} dstore__scan;
+
+static int dstore__pending_fn(const char *key, const void *val, size_t len, void *ud)
+{
+    dstore__scan *s = ud;
+    if (s->n >= s->max)
+        return 1;
+    if (len <= DSTORE__PENDING_HDR || len > DSTORE__PENDING_HDR + HL_ID_MAX)
+        return HL_EDECODE;
+    const uint8_t *b = val;
+    uint64_t u = 0;
+    for (int i = 0; i < DSTORE__PENDING_HDR; i++)
+        u |= (uint64_t)b[i] << (8 * i);
+    int64_t last = (int64_t)u;
+    if (last > s->before)
+        return 0;
+    dstore_pending *p = &s->out[s->n++];
+    snprintf(p->key, sizeof p->key, "%s", key);
+    memcpy(p->task_id, b + DSTORE__PENDING_HDR, len - DSTORE__PENDING_HDR);
+    p->task_id[len - DSTORE__PENDING_HDR] = '\0';
+    p->last_push_real_ms = last;
+    return 0;
+}
+
+int dstore_pending_list(hl_txn *t, const char *unit, int64_t pushed_before_real_ms,
+                        dstore_pending *out, size_t max)
+{
+    char prefix[HL_ID_MAX + 2];
+    snprintf(prefix, sizeof prefix, "%.64s/", unit);
+    dstore__scan s = {.before = pushed_before_real_ms, .out = out, .max = max};
+    int rc = hl_kv_scan(t, "pending", prefix, dstore__pending_fn, &s);
+    return rc < 0 ? rc : (int)s.n;
+}
+
+int dstore_audit_append(hl_txn *t, Hl__AuditEntry *e)
+{
+    uint64_t seq;
+    int rc = hl_seq_next(t, "audit", &seq);
+    if (rc < 0)
+        return rc;
+    e->seq = seq;
+    char key[24];
+    snprintf(key, sizeof key, "%020" PRIu64, seq);
+    uint8_t *buf;
+    size_t len;
+    if ((rc = hl_msg_pack(&e->base, &buf, &len)) < 0)
+        return rc;
+    rc = hl_kv_put(t, "audit", key, buf, len);
+    free(buf);
+    return rc;
+}
+
+int dstore_unit_seen_get(hl_txn *t, const char *unit, int64_t *out)
+{
+    const void *v;
+    size_t len;
+    *out = 0;
+    int rc = hl_kv_get(t, "units", unit, &v, &len);
+    if (rc == HL_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        return rc;
+    Hl__Unit *u = hl__unit__unpack(NULL, len, v);
+    if (!u)
+        return HL_EDECODE;
+    *out = u->last_seen_ms;
+    hl__unit__free_unpacked(u, NULL);
+    return 0;
+}
+
+int dstore_unit_seen_put(hl_txn *t, const char *unit, int64_t last_seen_ms)
+{
+    Hl__Unit u = HL__UNIT__INIT;
+    u.id = (char *)unit;
+    u.last_seen_ms = last_seen_ms;
+    uint8_t *buf;
+    size_t len;
+    int rc = hl_msg_pack(&u.base, &buf, &len);
+    if (rc < 0)
+        return rc;
+    rc = hl_kv_put(t, "units", unit, buf, len);
+    free(buf);
+    return rc;
+}
