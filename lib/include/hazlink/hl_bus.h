@@ -31,16 +31,25 @@ typedef struct hl_frame {
 } hl_frame;
 
 /* Receive callback: frames valid only during the call. For ROUTER sockets frames[0] is the
- * peer routing id. */
+ * peer routing id. Frames carry no empty delimiter: DEALER sends [envelope], ROUTER
+ * receives [routing id, envelope] and answers [routing id, envelope]. The callback may send
+ * on any socket and may close any socket, its own included. */
 typedef void (*hl_sock_recv_fn)(hl_sock *s, const hl_frame *frames, size_t n, void *ud);
 
 /* A bus owns one ZeroMQ context (or uses zctx if not NULL, not owning it).
  * max_msg_bytes 0 = HL_MAX_MSG_BYTES. HL_ENOMEM / HL_EZMQ. */
 int hl_bus_new(uv_loop_t *loop, void *zctx, size_t max_msg_bytes, hl_bus **out);
 /* Close every socket and uv handle; the loop must then run until handles close
- * (hl_bus_destroy runs uv_run(UV_RUN_NOWAIT) until they have). Accepts NULL; clears *b. */
+ * (hl_bus_destroy runs uv_run(UV_RUN_NOWAIT) until they have). Accepts NULL; clears *b.
+ * Call it outside uv_run (never from a callback of the same loop), after destroying the
+ * hl_clients that use this bus. */
 void hl_bus_destroy(hl_bus **b);
 void *hl_bus_zctx(hl_bus *b);
+/* Added: the per-message limit in bytes (max_msg_bytes given to hl_bus_new, or the
+ * default). A message whose frames add up to more is dropped and counted
+ * (dropped_oversize); libzmq's own ZMQ_MAXMSGSIZE is set to 2*limit+4096 per frame, above
+ * which the sender is disconnected without a count. */
+size_t hl_bus_max_msg(const hl_bus *b);
 uv_loop_t *hl_bus_loop(hl_bus *b);
 
 /* Counters for status and tests. */

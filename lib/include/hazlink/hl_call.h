@@ -20,6 +20,7 @@
  * the reply's error code (<0) with *reply still set and err filled ("code: message (field)")
  * when the service answered with an error; HL_ETIMEOUT (no reply, *reply NULL); HL_EZMQ;
  * HL_EDECODE (reply undecodable). */
+/* zctx NULL: a context is made and terminated inside the call (added). */
 int hl_call(void *zctx, const char *endpoint, const char *sender, const char *type,
             const ProtobufCMessage *payload, int timeout_ms, Hl__Envelope **reply, char *err,
             size_t errlen);
@@ -31,12 +32,15 @@ typedef struct hl_client hl_client;
  * reply NULL, or HL_ECLOSED when the client is destroyed with the request pending.
  * reply is valid only during the call. */
 typedef void (*hl_reply_fn)(int status, const Hl__Envelope *reply, void *ud);
-/* Messages that are not replies to a pending request (pushed by the peer). */
+/* Messages that are not replies to a pending request (pushed by the peer), except late
+ * replies to requests that timed out, which are dropped and counted. env is valid only
+ * during the call. */
 typedef void (*hl_push_fn)(const Hl__Envelope *env, void *ud);
 
 int hl_client_new(hl_bus *b, const char *endpoint, const hl_sock_opt *opts, size_t nopts,
                   hl_client **out);
-/* destroy: pending requests get HL_ECLOSED; accepts NULL; clears *c. */
+/* destroy: pending requests get HL_ECLOSED; accepts NULL; clears *c. May be called from
+ * inside the client's own reply or push callback. Destroy clients before their bus. */
 void hl_client_destroy(hl_client **c);
 void hl_client_on_push(hl_client *c, hl_push_fn fn, void *ud);
 
@@ -48,5 +52,8 @@ int hl_client_send(hl_client *c, const Hl__Envelope *env, int64_t timeout_real_m
 /* Send without expecting a reply (e.g. a receipt); same errors. */
 int hl_client_post(hl_client *c, const Hl__Envelope *env);
 size_t hl_client_pending(const hl_client *c);
+/* Added: replies that came after their request timed out (dropped; the last 64 timed-out
+ * ids are remembered to tell such a reply from a push). */
+uint64_t hl_client_late_dropped(const hl_client *c);
 
 #endif
