@@ -1,0 +1,817 @@
+/* hctl_render.c — see hctl_render.h. */
+#include "hctl_render.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hazlink/hl_clock.h"
+#include "hazlink/hl_error.h"
+
+/* ---- Helpers ---- */
+
+const char *hctl_time_str(int64_t unix_ms, int tz_min, char *buf, size_t n)
+{
+    if (n < 2) return "-";
+    if (unix_ms == 0 || hl_time_format(unix_ms, tz_min, buf, n) < 0) snprintf(buf, n, "-");
+    return buf;
+}
+
+static const struct {
+    const char *zh, *en, *label;
+} levels[] = {
+    {"蓝", "blue", "蓝 blue"},
+    {"黄", "yellow", "黄 yellow"},
+    {"橙", "orange", "橙 orange"},
+    {"红", "red", "红 red"},
+};
+
+const char *hctl_level_str(const char *level)
+{
+    if (!level || !*level) return "-";
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+        if (!strcmp(level, levels[i].zh) || !strcasecmp(level, levels[i].en))
+            return levels[i].label;
+    return level;
+}
+
+const char *hctl_num_str(double v, char *buf, size_t n)
+{
+    if (!isfinite(v))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%.6g", v == 0.0 ? 0.0 : v); /* no "-0" */
+    return buf;
+}
+
+static const char *str_or(const char *s, const char *dflt)
+{
+    return s && *s ? s : dflt;
+}
+
+/* Join a repeated string field with ", "; "-" when empty. */
+static void join(hctl_buf *b, char *const *items, size_t n)
+{
+    if (!n) hctl_buf_puts(b, "-");
+    for (size_t i = 0; i < n; i++) hctl_buf_printf(b, "%s%s", i ? ", " : "", items[i]);
+}
+
+/* Label/value block: one line per pair, labels padded to one column, two spaces indent. */
+typedef struct kv {
+    hctl_table *t;
+    int err;
+} kv;
+
+static void kv_begin(kv *k)
+{
+    k->t = hctl_table_new(NULL, 2);
+    k->err = k->t ? 0 : HL_ENOMEM;
+    /* A single record is read line by line: show values whole. */
+    if (k->t) hctl_table_max_width(k->t, 1, 0);
+}
+
+static void kv_add(kv *k, const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void kv_add(kv *k, const char *label, const char *fmt, ...)
+{
+    if (k->err) return;
+    hctl_buf v = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    hctl_buf_vprintf(&v, fmt, ap);
+    va_end(ap);
+    int rc = v.err;
+    if (!rc) rc = hctl_table_cell(k->t, label);
+    if (!rc) rc = hctl_table_cell(k->t, hctl_buf_str(&v));
+    if (rc) k->err = rc;
+    hctl_buf_free(&v);
+}
+
+static int kv_end(kv *k, int indent, hctl_buf *out)
+{
+    int rc = k->err;
+    if (!rc) rc = hctl_table_render(k->t, indent, out);
+    hctl_table_destroy(&k->t);
+    return rc ? rc : out->err;
+}
+
+/* Finish a list: render the table, or "no <what>" when it has no rows. */
+static int table_end(hctl_table *t, int rc, const char *what, hctl_buf *out)
+{
+    if (!rc && hctl_table_rows(t) == 0)
+        hctl_buf_printf(out, "no %s\n", what);
+    else if (!rc)
+        rc = hctl_table_render(t, 0, out);
+    hctl_table_destroy(&t);
+    return rc ? rc : out->err;
+}
+
+#define TS(ms) hctl_time_str((ms), tz_min, (char[40]){0}, 40)
+#define NUM(v) hctl_num_str((v), (char[32]){0}, 32)
+
+/* Add cells and stop at the first failure; rc holds the outcome. */
+#define CELL(s)                                                                                \
+    do {                                                                                       \
+        if (!rc) rc = hctl_table_cell(t, (s));                                                 \
+    } while (0)
+#define CELLF(...)                                                                             \
+    do {                                                                                       \
+        if (!rc) rc = hctl_table_cellf(t, __VA_ARGS__);                                        \
+    } while (0)
+
+static hctl_table *table_new(const char *const *h, size_t n, const int *right, size_t nright)
+{
+    hctl_table *t = hctl_table_new(h, n);
+    for (size_t i = 0; t && i < nright; i++) hctl_table_align_right(t, (size_t)right[i]);
+    return t;
+}
+
+/* ---- Status ---- */
+
+int hctl_render_status(const hctl_svc_view *v, size_t n, int tz_min, hctl_buf *out)
+{
+    static const char *h[] = {"SERVICE", "STATE",  "ENDPOINT", "REQUESTS", "ERRORS",
+                              "BAD MSGS", "OUTBOX", "RECORDS",  "STARTED",  "CLOCK"};
+    static const int right[] = {3, 4, 5, 6, 7};
+    hctl_table *t = table_new(h, 10, right, 5);
+    if (!t) return HL_ENOMEM;
+    int rc = 0;
+    size_t up = 0;
+    for (size_t i = 0; i < n; i++) {
+        const Hl__ServiceStatus *s = v[i].status;
+        CELL(v[i].service);
+        CELL(s ? "up" : "DOWN");
+        CELL(v[i].endpoint);
+        if (s) {
+            up++;
+            CELLF("%" PRIu64, s->requests);
+            CELLF("%" PRIu64, s->errors);
+            CELLF("%" PRIu64, s->bad_messages);
+            CELLF("%" PRIu64, s->outbox_pending);
+            CELLF("%" PRIu64, s->records);
+            CELL(TS(s->started_ms));
+            if (s->clock_scale > 0 && s->clock_scale != 1.0)
+                CELLF("x%s (drill)", NUM(s->clock_scale));
+            else
+                CELL("real");
+        } else {
+            for (int k = 0; k < 7; k++) CELL("-");
+        }
+    }
+    if (!rc) rc = hctl_table_render(t, 0, out);
+    hctl_table_destroy(&t);
+    if (rc) return rc;
+    hctl_buf_printf(out, "%zu of %zu services up\n", up, n);
+    for (size_t i = 0; i < n; i++)
+        if (!v[i].status)
+            hctl_buf_printf(out, "%s %s\n", v[i].service,
+                            str_or(v[i].problem, "did not answer"));
+    return out->err;
+}
+
+json_t *hctl_json_status(const hctl_svc_view *v, size_t n, int tz_min)
+{
+    json_t *arr = json_array();
+    json_t *root = json_object();
+    size_t up = 0;
+    if (!arr || !root) goto fail;
+    for (size_t i = 0; i < n; i++) {
+        json_t *st = v[i].status ? hctl_json_message(&v[i].status->base, tz_min) : json_null();
+        json_t *o = json_pack("{s:s, s:s, s:b, s:s?, s:o?}", "service", v[i].service,
+                              "endpoint", v[i].endpoint, "up", v[i].status != NULL, "problem",
+                              v[i].status ? NULL : str_or(v[i].problem, "did not answer"),
+                              "status", st);
+        if (!o || json_array_append_new(arr, o) < 0) goto fail;
+        if (v[i].status) up++;
+    }
+    if (json_object_set_new(root, "services", arr) < 0) {
+        arr = NULL;
+        goto fail;
+    }
+    arr = NULL;
+    if (json_object_set_new(root, "up", json_integer((json_int_t)up)) < 0 ||
+        json_object_set_new(root, "down", json_integer((json_int_t)(n - up))) < 0)
+        goto fail;
+    return root;
+fail:
+    json_decref(arr);
+    json_decref(root);
+    return NULL;
+}
+
+/* ---- Single records ---- */
+
+int hctl_render_reading(const Hl__ReadingResult *r, int tz_min, hctl_buf *out)
+{
+    (void)tz_min; /* ReadingResult carries no time */
+    kv k;
+    kv_begin(&k);
+    kv_add(&k, "exceeded", "%s", r->exceeded ? "YES" : "no");
+    kv_add(&k, "value", "%s mg/L", NUM(r->value_mg_l));
+    if (r->limit_mg_l > 0)
+        kv_add(&k, "limit", "%s mg/L (%s)", NUM(r->limit_mg_l),
+               str_or(r->limit_source, "source not given"));
+    else
+        kv_add(&k, "limit", "-");
+    if (r->exceeded)
+        kv_add(&k, "multiple", "%s (超标倍数 = (value - limit) / limit)", NUM(r->multiple));
+    else
+        kv_add(&k, "multiple", "-");
+    if (*str_or(r->incident_id, ""))
+        kv_add(&k, "incident", "%s (%s)", r->incident_id,
+               r->incident_opened ? "opened by this reading" : "existing episode");
+    else
+        kv_add(&k, "incident", "-");
+    kv_add(&k, "alert", "%s", str_or(r->alert_id, "-"));
+    kv_add(&k, "warning level", "%s", hctl_level_str(r->warning_level));
+    return kv_end(&k, 0, out);
+}
+
+/* Released mass and duration of a reported release: 0 means unknown / instantaneous. */
+static const char *release_str(double mass_kg, double duration_s, char *buf, size_t n)
+{
+    char m[32], d[32];
+    if (mass_kg <= 0)
+        snprintf(buf, n, "mass unknown");
+    else if (duration_s <= 0)
+        snprintf(buf, n, "%s kg, instantaneous", hctl_num_str(mass_kg, m, sizeof m));
+    else
+        snprintf(buf, n, "%s kg over %s s", hctl_num_str(mass_kg, m, sizeof m),
+                 hctl_num_str(duration_s, d, sizeof d));
+    return buf;
+}
+
+int hctl_render_incident(const Hl__Incident *i, int tz_min, hctl_buf *out)
+{
+    hctl_buf ups = {0};
+    join(&ups, i->upstream_source_ids, i->n_upstream_source_ids);
+    char rel[96];
+    kv k;
+    kv_begin(&k);
+    kv_add(&k, "incident", "%s", str_or(i->id, "-"));
+    kv_add(&k, "state", "%s", str_or(i->state, "-"));
+    kv_add(&k, "origin", "%s", str_or(i->origin, "-"));
+    kv_add(&k, "station", "%s", str_or(i->station_id, "-"));
+    kv_add(&k, "section", "%s", str_or(i->section_id, "-"));
+    kv_add(&k, "jurisdiction", "%s", str_or(i->jurisdiction, "-"));
+    kv_add(&k, "parameter", "%s", str_or(i->parameter, "-"));
+    kv_add(&k, "chainage", "km %s", NUM(i->chainage_km));
+    kv_add(&k, "opened", "%s", TS(i->opened_ms));
+    kv_add(&k, "first exceedance", "%s", TS(i->first_exceedance_ms));
+    kv_add(&k, "last reading", "%s", TS(i->last_reading_ms));
+    kv_add(&k, "readings", "%" PRIu32, i->reading_count);
+    if (i->peak_value_mg_l > 0)
+        kv_add(&k, "peak", "%s mg/L at %s", NUM(i->peak_value_mg_l), TS(i->peak_ms));
+    else
+        kv_add(&k, "peak", "-");
+    if (i->limit_mg_l > 0)
+        kv_add(&k, "limit", "%s mg/L (%s)", NUM(i->limit_mg_l),
+               str_or(i->limit_source, "source not given"));
+    else
+        kv_add(&k, "limit", "-");
+    kv_add(&k, "warning level", "%s", hctl_level_str(i->warning_level));
+    kv_add(&k, "upstream sources", "%s", hctl_buf_str(&ups));
+    kv_add(&k, "source", "%s", str_or(i->source_id, "-"));
+    kv_add(&k, "release", "%s", release_str(i->mass_kg, i->duration_s, rel, sizeof rel));
+    kv_add(&k, "description", "%s", str_or(i->description, "-"));
+    hctl_buf_free(&ups);
+    return kv_end(&k, 0, out);
+}
+
+int hctl_render_alert(const Hl__Alert *a, int tz_min, hctl_buf *out)
+{
+    hctl_buf ups = {0};
+    join(&ups, a->upstream_source_ids, a->n_upstream_source_ids);
+    char rel[96];
+    kv k;
+    kv_begin(&k);
+    kv_add(&k, "alert", "%s", str_or(a->id, "-"));
+    kv_add(&k, "incident", "%s", str_or(a->incident_id, "-"));
+    kv_add(&k, "warning level", "%s", hctl_level_str(a->warning_level));
+    kv_add(&k, "raised", "%s", TS(a->raised_ms));
+    kv_add(&k, "station", "%s", str_or(a->station_id, "-"));
+    kv_add(&k, "section", "%s", str_or(a->section_id, "-"));
+    kv_add(&k, "jurisdiction", "%s", str_or(a->jurisdiction, "-"));
+    kv_add(&k, "chainage", "km %s", NUM(a->chainage_km));
+    kv_add(&k, "parameter", "%s", str_or(a->parameter, "-"));
+    kv_add(&k, "value", "%s mg/L", NUM(a->value_mg_l));
+    kv_add(&k, "limit", "%s mg/L", NUM(a->limit_mg_l));
+    kv_add(&k, "multiple", "%s", NUM(a->multiple));
+    kv_add(&k, "release at", "km %s, %s", NUM(a->release_chainage_km), TS(a->release_ms));
+    kv_add(&k, "release", "%s", release_str(a->mass_kg, a->duration_s, rel, sizeof rel));
+    kv_add(&k, "source", "%s", str_or(a->source_id, "-"));
+    kv_add(&k, "upstream sources", "%s", hctl_buf_str(&ups));
+    hctl_buf_free(&ups);
+    return kv_end(&k, 0, out);
+}
+
+/* ---- Lists ---- */
+
+int hctl_render_incidents(const Hl__IncidentList *l, int tz_min, hctl_buf *out)
+{
+    static const char *h[] = {"ID",        "STATE",      "ORIGIN", "STATION", "PARAMETER",
+                              "KM",        "OPENED",     "READINGS", "PEAK mg/L",
+                              "LIMIT mg/L", "LEVEL",     "SIDE",   "UPSTREAM SOURCES"};
+    static const int right[] = {5, 7, 8, 9};
+    hctl_table *t = table_new(h, 13, right, 4);
+    if (!t) return HL_ENOMEM;
+    hctl_table_max_width(t, 12, 0); /* every upstream source, whole */
+    int rc = 0;
+    for (size_t n = 0; n < l->n_incidents; n++) {
+        const Hl__Incident *i = l->incidents[n];
+        hctl_buf ups = {0};
+        join(&ups, i->upstream_source_ids, i->n_upstream_source_ids);
+        CELL(i->id);
+        CELL(i->state);
+        CELL(i->origin);
+        CELL(i->station_id);
+        CELL(i->parameter);
+        CELL(NUM(i->chainage_km));
+        CELL(TS(i->opened_ms));
+        CELLF("%" PRIu32, i->reading_count);
+        CELL(i->peak_value_mg_l > 0 ? NUM(i->peak_value_mg_l) : "-");
+        CELL(i->limit_mg_l > 0 ? NUM(i->limit_mg_l) : "-");
+        CELL(hctl_level_str(i->warning_level));
+        CELL(i->jurisdiction);
+        CELL(hctl_buf_str(&ups));
+        if (!rc) rc = ups.err;
+        hctl_buf_free(&ups);
+    }
+    return table_end(t, rc, "incidents", out);
+}
+
+int hctl_render_alerts(const Hl__AlertList *l, int tz_min, hctl_buf *out)
+{
+    static const char *h[] = {"ID",        "INCIDENT",   "LEVEL",    "RAISED",
+                              "STATION",   "PARAMETER",  "KM",       "VALUE mg/L",
+                              "LIMIT mg/L", "MULTIPLE",  "RELEASE KM", "SOURCE"};
+    static const int right[] = {6, 7, 8, 9, 10};
+    hctl_table *t = table_new(h, 12, right, 5);
+    if (!t) return HL_ENOMEM;
+    int rc = 0;
+    for (size_t n = 0; n < l->n_alerts; n++) {
+        const Hl__Alert *a = l->alerts[n];
+        CELL(a->id);
+        CELL(a->incident_id);
+        CELL(hctl_level_str(a->warning_level));
+        CELL(TS(a->raised_ms));
+        CELL(a->station_id);
+        CELL(a->parameter);
+        CELL(NUM(a->chainage_km));
+        CELL(NUM(a->value_mg_l));
+        CELL(NUM(a->limit_mg_l));
+        CELL(NUM(a->multiple));
+        CELL(NUM(a->release_chainage_km));
+        CELL(a->source_id);
+    }
+    return table_end(t, rc, "alerts", out);
+}
+
+static int render_points(const Hl__Plan *p, int tz_min, hctl_buf *out)
+{
+    static const char *h[] = {"POINT", "KIND",      "NAME",  "KM",         "FRONT",
+                              "PEAK",  "PEAK mg/L", "CLEAR", "THREATENED", "READY IN TIME"};
+    static const int right[] = {3, 6};
+    hctl_table *t = table_new(h, 10, right, 2);
+    if (!t) return HL_ENOMEM;
+    int rc = 0;
+    for (size_t n = 0; n < p->n_points; n++) {
+        const Hl__ForecastPoint *f = p->points[n];
+        int space = f->kind && !strcmp(f->kind, "space");
+        CELL(f->point_id);
+        CELL(f->kind);
+        CELL(f->name);
+        CELL(NUM(f->chainage_km));
+        CELL(f->front_ms ? TS(f->front_ms) : "not reached");
+        CELL(TS(f->peak_ms));
+        CELL(NUM(f->peak_mg_l));
+        CELL(TS(f->clear_ms));
+        CELL(f->threatened ? "yes" : "no");
+        CELL(space ? (f->ready_in_time ? "yes" : "NO") : "-");
+    }
+    if (!rc && hctl_table_rows(t) == 0)
+        hctl_buf_puts(out, "  no forecast points\n");
+    else if (!rc)
+        rc = hctl_table_render(t, 2, out);
+    hctl_table_destroy(&t);
+    return rc ? rc : out->err;
+}
+
+int hctl_render_plans(const Hl__PlanList *l, int tz_min, hctl_buf *out)
+{
+    if (l->n_plans == 0) {
+        hctl_buf_puts(out, "no plans\n");
+        return out->err;
+    }
+    for (size_t n = 0; n < l->n_plans; n++) {
+        const Hl__Plan *p = l->plans[n];
+        if (n) hctl_buf_puts(out, "\n");
+        hctl_buf_printf(out, "plan %s\n", str_or(p->id, "-"));
+        kv k;
+        kv_begin(&k);
+        kv_add(&k, "incident", "%s (alert %s)", str_or(p->incident_id, "-"),
+               str_or(p->alert_id, "-"));
+        kv_add(&k, "created", "%s", TS(p->created_ms));
+        kv_add(&k, "release", "%s at km %s, %s", str_or(p->parameter, "-"),
+               NUM(p->release_chainage_km), TS(p->release_ms));
+        kv_add(&k, "season", "%s%s", str_or(p->season, "-"),
+               p->velocities_unverified ? " (velocities unverified: hazlink assumption)" : "");
+        if (*str_or(p->chosen_space_id, ""))
+            kv_add(&k, "interception", "%s %s (%s)", p->chosen_space_id,
+                   str_or(p->chosen_space_name, ""),
+                   p->space_ready_in_time ? "ready before the front"
+                                          : "NOT ready before the front");
+        else
+            kv_add(&k, "interception", "none: %s", str_or(p->fallback, "no reason given"));
+        if (*str_or(p->chosen_space_id, "") && *str_or(p->fallback, ""))
+            kv_add(&k, "fallback", "%s", p->fallback);
+        kv_add(&k, "reservation", "%s (%s)", str_or(p->reservation_id, "-"),
+               str_or(p->reservation_state, "-"));
+        kv_add(&k, "tasks", "%zu", p->n_task_ids);
+        int rc = kv_end(&k, 2, out);
+        if (!rc) rc = render_points(p, tz_min, out);
+        if (rc) return rc;
+    }
+    return out->err;
+}
+
+int hctl_render_tasks(const Hl__TaskList *l, int tz_min, hctl_buf *out)
+{
+    static const char *h[] = {"ID",  "INCIDENT",     "UNIT",  "KIND",  "STATE", "DUE",
+                              "ACKNOWLEDGED", "ACTOR", "TITLE", "REASON"};
+    hctl_table *t = table_new(h, 10, NULL, 0);
+    if (!t) return HL_ENOMEM;
+    hctl_table_max_width(t, 9, 0); /* a decline's reason is the last column: whole */
+    int rc = 0;
+    for (size_t n = 0; n < l->n_tasks; n++) {
+        const Hl__Task *k = l->tasks[n];
+        CELL(k->id);
+        CELL(k->incident_id);
+        CELL(k->unit_id);
+        CELL(k->kind);
+        CELL(k->state);
+        CELL(TS(k->due_ms));
+        CELL(TS(k->acknowledged_ms));
+        CELL(k->actor);
+        CELL(k->title);
+        CELL(k->reason);
+    }
+    return table_end(t, rc, "tasks", out);
+}
+
+static void needs_line(hctl_buf *b, const char *label, Hl__MaterialNeed *const *m, size_t n)
+{
+    hctl_buf_printf(b, "  %s: ", label);
+    if (!n) hctl_buf_puts(b, "-");
+    for (size_t i = 0; i < n; i++)
+        hctl_buf_printf(b, "%s%s %s %s", i ? ", " : "", str_or(m[i]->material_id, "?"),
+                        NUM(m[i]->quantity), str_or(m[i]->unit, ""));
+    hctl_buf_puts(b, "\n");
+}
+
+int hctl_render_reservations(const Hl__ReservationList *l, int tz_min, hctl_buf *out)
+{
+    static const char *h[] = {"MATERIAL", "DEPOT", "SIDE", "QUANTITY", "UNIT", "DISTANCE km"};
+    static const int right[] = {3, 5};
+    if (l->n_reservations == 0) {
+        hctl_buf_puts(out, "no reservations\n");
+        return out->err;
+    }
+    for (size_t n = 0; n < l->n_reservations; n++) {
+        const Hl__Reservation *r = l->reservations[n];
+        if (n) hctl_buf_puts(out, "\n");
+        hctl_buf_printf(out, "reservation %s  state %s  incident %s  plan %s  created %s\n",
+                        str_or(r->id, "-"), str_or(r->state, "-"), str_or(r->incident_id, "-"),
+                        str_or(r->plan_id, "-"), TS(r->created_ms));
+        needs_line(out, "needed", r->needs, r->n_needs);
+        hctl_table *t = table_new(h, 6, right, 2);
+        if (!t) return HL_ENOMEM;
+        int rc = 0;
+        for (size_t i = 0; i < r->n_lines; i++) {
+            const Hl__ReservationLine *x = r->lines[i];
+            CELL(x->material_id);
+            CELL(x->depot_id);
+            CELL(x->depot_jurisdiction);
+            CELL(NUM(x->quantity));
+            CELL(x->unit);
+            CELL(NUM(x->distance_km));
+        }
+        for (size_t i = 0; i < r->n_shortfall; i++) {
+            const Hl__MaterialNeed *m = r->shortfall[i];
+            CELL(m->material_id);
+            CELL("(not covered)");
+            CELL("-");
+            CELL(NUM(m->quantity));
+            CELL(m->unit);
+            CELL("-");
+        }
+        if (!rc && hctl_table_rows(t) > 0) rc = hctl_table_render(t, 2, out);
+        hctl_table_destroy(&t);
+        if (rc) return rc;
+        if (r->n_shortfall)
+            needs_line(out, "SHORTFALL (could not be covered)", r->shortfall, r->n_shortfall);
+    }
+    return out->err;
+}
+
+int hctl_render_stock(const Hl__StockList *l, int tz_min, hctl_buf *out)
+{
+    (void)tz_min;
+    static const char *h[] = {"DEPOT",   "DEPOT NAME", "SIDE",     "MATERIAL", "MATERIAL NAME",
+                              "ON HAND", "RESERVED",   "AVAILABLE", "UNIT"};
+    static const int right[] = {5, 6, 7};
+    hctl_table *t = table_new(h, 9, right, 3);
+    if (!t) return HL_ENOMEM;
+    int rc = 0;
+    for (size_t n = 0; n < l->n_items; n++) {
+        const Hl__StockItem *s = l->items[n];
+        CELL(s->depot_id);
+        CELL(s->depot_name);
+        CELL(s->jurisdiction);
+        CELL(s->material_id);
+        CELL(s->material_name);
+        CELL(NUM(s->on_hand));
+        CELL(NUM(s->reserved));
+        CELL(NUM(s->on_hand - s->reserved));
+        CELL(s->unit);
+    }
+    return table_end(t, rc, "stock", out);
+}
+
+/* "44.3,84.9 (low)"; the confidence travels with the point (common.proto GeoPoint). */
+static const char *geo_str(const Hl__GeoPoint *g, char *buf, size_t n)
+{
+    char a[32], b[32];
+    if (!g)
+        snprintf(buf, n, "-");
+    else if (g->lat == 0 && g->lon == 0)
+        snprintf(buf, n, "- (%s)", str_or(g->confidence, "no coordinates"));
+    else
+        snprintf(buf, n, "%s,%s (%s)", hctl_num_str(g->lat, a, sizeof a),
+                 hctl_num_str(g->lon, b, sizeof b), str_or(g->confidence, "confidence not given"));
+    return buf;
+}
+
+int hctl_render_sources(const Hl__RiskSourceList *l, int tz_min, hctl_buf *out)
+{
+    (void)tz_min;
+    static const char *h[] = {"ID",        "NAME", "KIND",  "SIDE",  "OUTFALL KM", "UNIT",
+                              "SUBSTANCE", "CAS",  "MAX t", "CRITICAL t (GB 18218)", "LOCATION"};
+    static const int right[] = {4, 8};
+    hctl_table *t = table_new(h, 11, right, 2);
+    if (!t) return HL_ENOMEM;
+    /* The critical quantity carries the unverified flag, the location its confidence. */
+    hctl_table_max_width(t, 9, 0);
+    hctl_table_max_width(t, 10, 0);
+    int rc = 0;
+    char geo[320];
+    for (size_t n = 0; n < l->n_sources; n++) {
+        const Hl__RiskSource *s = l->sources[n];
+        size_t rows = s->n_substances ? s->n_substances : 1;
+        for (size_t i = 0; i < rows; i++) {
+            const Hl__RiskSubstance *x = s->n_substances ? s->substances[i] : NULL;
+            if (i == 0) {
+                CELL(s->id);
+                CELL(s->name);
+                CELL(s->kind);
+                CELL(s->jurisdiction);
+                CELL(NUM(s->outfall_chainage_km));
+                CELL(s->unit_id);
+            } else {
+                for (int k = 0; k < 6 && !rc; k++) rc = hctl_table_blank(t);
+            }
+            CELL(x ? x->name : "-");
+            CELL(x ? x->cas : "-");
+            CELL(x ? NUM(x->max_quantity_t) : "-");
+            if (!x)
+                CELL("-");
+            else if (x->critical_quantity_t > 0)
+                CELLF("%s%s", NUM(x->critical_quantity_t), x->unverified ? " (unverified)" : "");
+            else
+                CELL(x->unverified ? "not listed (unverified)" : "not listed");
+            if (i == 0)
+                CELL(geo_str(s->location, geo, sizeof geo));
+            else if (!rc)
+                rc = hctl_table_blank(t);
+        }
+    }
+    return table_end(t, rc, "risk sources", out);
+}
+
+int hctl_render_units(const Hl__UnitList *l, int tz_min, hctl_buf *out)
+{
+    static const char *h[] = {"ID", "NAME", "SIDE", "REPORTS TO", "CONNECTED", "LAST SEEN"};
+    hctl_table *t = table_new(h, 6, NULL, 0);
+    if (!t) return HL_ENOMEM;
+    int rc = 0;
+    for (size_t n = 0; n < l->n_units; n++) {
+        const Hl__Unit *u = l->units[n];
+        CELL(u->id);
+        CELL(u->name);
+        CELL(u->side);
+        CELL(u->reports_to);
+        CELL(u->connected ? "yes" : "no");
+        CELL(TS(u->last_seen_ms));
+    }
+    return table_end(t, rc, "units", out);
+}
+
+/* ---- JSON by reflection over the protobuf-c descriptors ---- */
+
+static json_t *json_str(const char *s)
+{
+    json_t *j = json_string(s ? s : "");
+    if (j) return j;
+    /* Invalid UTF-8 (jansson refuses it): show it with replacement characters. */
+    char *c = hctl_text_clean(s);
+    if (!c) return NULL;
+    j = json_string(c);
+    free(c);
+    return j;
+}
+
+static json_t *json_double(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* One value of field f stored at p (for repeated fields: one element). */
+static json_t *json_value(const ProtobufCFieldDescriptor *f, const void *p, int tz_min)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+        return json_integer(*(const int32_t *)p);
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        return json_integer(*(const uint32_t *)p);
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        return json_integer(*(const int64_t *)p);
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: {
+        uint64_t u = *(const uint64_t *)p;
+        /* JSON integers here are signed 64-bit; counters never get near 2^63. */
+        return json_integer(u > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)u);
+    }
+    case PROTOBUF_C_TYPE_FLOAT:
+        return json_double(*(const float *)p);
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return json_double(*(const double *)p);
+    case PROTOBUF_C_TYPE_BOOL:
+        return json_boolean(*(const protobuf_c_boolean *)p);
+    case PROTOBUF_C_TYPE_ENUM: {
+        int v = *(const int *)p;
+        const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(f->descriptor, v);
+        return ev ? json_string(ev->name) : json_integer(v);
+    }
+    case PROTOBUF_C_TYPE_STRING:
+        return json_str(*(char *const *)p);
+    case PROTOBUF_C_TYPE_BYTES: {
+        const ProtobufCBinaryData *b = p;
+        char *hex = malloc(b->len * 2 + 1);
+        if (!hex) return NULL;
+        for (size_t i = 0; i < b->len; i++) snprintf(hex + 2 * i, 3, "%02x", b->data[i]);
+        hex[b->len * 2] = '\0';
+        json_t *j = json_string(hex);
+        free(hex);
+        return j;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *m = *(const ProtobufCMessage *const *)p;
+        return m ? hctl_json_message(m, tz_min) : json_null();
+    }
+    }
+    return json_null();
+}
+
+static size_t elem_size(const ProtobufCFieldDescriptor *f)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        return 4;
+    case PROTOBUF_C_TYPE_FLOAT:
+        return sizeof(float);
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        return 8;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return sizeof(double);
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    case PROTOBUF_C_TYPE_ENUM:
+        return sizeof(int);
+    case PROTOBUF_C_TYPE_STRING:
+        return sizeof(char *);
+    case PROTOBUF_C_TYPE_BYTES:
+        return sizeof(ProtobufCBinaryData);
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(ProtobufCMessage *);
+    }
+    return 0;
+}
+
+/* "opened_ms" → "opened_at" into buf; 0 when name does not end in "_ms". */
+static int at_name(const char *name, char *buf, size_t n)
+{
+    size_t len = strlen(name);
+    if (len < 4 || strcmp(name + len - 3, "_ms") || len + 1 > n) return 0;
+    memcpy(buf, name, len - 3);
+    memcpy(buf + len - 3, "_at", 4);
+    return 1;
+}
+
+json_t *hctl_json_message(const ProtobufCMessage *m, int tz_min)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    const char *base = (const char *)m;
+    json_t *o = json_object();
+    if (!o) return NULL;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const void *p = base + f->offset;
+        json_t *v = NULL;
+        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            /* Only the member that is set appears. */
+            if (*(const uint32_t *)(base + f->quantifier_offset) != f->id) continue;
+        }
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(base + f->quantifier_offset);
+            const char *arr = *(const char *const *)p;
+            size_t es = elem_size(f);
+            v = json_array();
+            for (size_t k = 0; v && k < n; k++) {
+                json_t *e = json_value(f, arr + k * es, tz_min);
+                if (!e || json_array_append_new(v, e) < 0) {
+                    json_decref(v);
+                    v = NULL;
+                }
+            }
+        } else if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset &&
+                   !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+                   f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE &&
+                   !*(const protobuf_c_boolean *)(base + f->quantifier_offset)) {
+            v = json_null(); /* proto3 optional scalar not given */
+        } else {
+            v = json_value(f, p, tz_min);
+        }
+        if (!v || json_object_set_new(o, f->name, v) < 0) goto fail;
+        char at[128];
+        if (f->type == PROTOBUF_C_TYPE_INT64 && f->label != PROTOBUF_C_LABEL_REPEATED &&
+            json_is_integer(v) && at_name(f->name, at, sizeof at)) {
+            int64_t ms = (int64_t)json_integer_value(v);
+            char ts[40];
+            json_t *a = ms && hl_time_format(ms, tz_min, ts, sizeof ts) == 0 ? json_string(ts)
+                                                                              : json_null();
+            if (!a || json_object_set_new(o, at, a) < 0) goto fail;
+        }
+    }
+    return o;
+fail:
+    json_decref(o);
+    return NULL;
+}
+
+const char *hctl_code_name(int code)
+{
+    static const char *names[] = {
+        "HL_OK",      "HL_EINVAL",  "HL_ENOMEM",   "HL_EIO",      "HL_ENOTFOUND",
+        "HL_EEXIST",  "HL_EDECODE", "HL_ETOOBIG",  "HL_ETIMEOUT", "HL_EMAPFULL",
+        "HL_EBUSY",   "HL_EUNIT",   "HL_ESTATE",   "HL_EPARSE",   "HL_EZMQ",
+        "HL_ESTORE",  "HL_EDENIED", "HL_EUNKNOWN", "HL_ECLOSED",
+    };
+    if (code <= 0 && -code < (int)(sizeof names / sizeof names[0])) return names[-code];
+    return "unknown code";
+}
+
+json_t *hctl_json_error(const char *service, int code, const char *field, const char *message)
+{
+    json_t *e = json_object();
+    json_t *root = json_object();
+    if (!e || !root || json_object_set_new(root, "error", e) < 0) {
+        json_decref(e);
+        json_decref(root);
+        return NULL;
+    }
+    if (json_object_set_new(e, "service", json_str(service)) < 0 ||
+        json_object_set_new(e, "code", json_integer(code)) < 0 ||
+        json_object_set_new(e, "code_name", json_string(hctl_code_name(code))) < 0 ||
+        json_object_set_new(e, "field", json_str(field)) < 0 ||
+        json_object_set_new(e, "message", json_str(message)) < 0) {
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}

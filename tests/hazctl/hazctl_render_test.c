@@ -1,0 +1,655 @@
+/* hazctl_render_test — hazctl's text and JSON output from constructed payload messages
+ * (hctl_render.h): table columns, Beijing-time (+08:00) times, JSON field names, and the
+ * unverified flags that must reach the duty officer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hazlink/hl_clock.h"
+#include "hazlink/hl_error.h"
+#include "hctl_render.h"
+
+/* 2026-07-14T18:00:00Z = 2026-07-15T02:00:00+08:00: the Beijing date differs from the UTC
+ * date, so a time shown without the +08:00 shift would be caught. */
+#define T0 1784052000000LL
+#define T0_BJ "2026-07-15T02:00:00+08:00"
+/* T0 + 35 min */
+#define T1 (T0 + 35LL * 60 * 1000)
+#define T1_BJ "2026-07-15T02:35:00+08:00"
+
+#define BJ HL_TZ_BEIJING_MIN
+
+/* The first line of text (the header of a table) into buf. */
+static const char *first_line(const char *s, char *buf, size_t n)
+{
+    const char *nl = strchr(s, '\n');
+    size_t len = nl ? (size_t)(nl - s) : strlen(s);
+    if (len >= n) len = n - 1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Assert that the header line has exactly these column names, in order, separated by runs of
+ * at least two spaces. */
+static void assert_columns(const char *text, const char *const *cols, size_t n)
+{
+    char line[1024];
+    first_line(text, line, sizeof line);
+    const char *p = line;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(cols[i]);
+        if (strncmp(p, cols[i], len) != 0)
+            fail_msg("column %zu: want '%s' at '%s' (header '%s')", i, cols[i], p, line);
+        p += len;
+        if (i + 1 < n) {
+            if (strncmp(p, "  ", 2) != 0) fail_msg("no gap after column '%s'", cols[i]);
+            while (*p == ' ') p++;
+        }
+    }
+    assert_string_equal(p, "");
+}
+
+/* strstr with the whole text in the failure message. */
+#define assert_has(text, needle)                                                               \
+    do {                                                                                       \
+        const char *t_ = (text);                                                               \
+        if (!strstr(t_, (needle))) fail_msg("missing:\n%s\nin:\n%s", (needle), t_);            \
+    } while (0)
+
+static char *json_text(json_t *j)
+{
+    assert_non_null(j);
+    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(s);
+    json_decref(j);
+    return s;
+}
+
+/* ---- helpers ---- */
+
+static void test_time_and_level_strings(void **state)
+{
+    (void)state;
+    char b[40];
+    assert_string_equal(hctl_time_str(T0, BJ, b, sizeof b), T0_BJ);
+    assert_string_equal(hctl_time_str(T0, 0, b, sizeof b), "2026-07-14T18:00:00+00:00");
+    assert_string_equal(hctl_time_str(0, BJ, b, sizeof b), "-"); /* 0 = not set */
+    static const struct {
+        const char *in, *out;
+    } lv[] = {{"红", "红 red"}, {"red", "红 red"},     {"ORANGE", "橙 orange"},
+              {"黄", "黄 yellow"}, {"蓝", "蓝 blue"}, {"", "-"},
+              {"purple", "purple"}};
+    for (size_t i = 0; i < sizeof lv / sizeof lv[0]; i++)
+        assert_string_equal(hctl_level_str(lv[i].in), lv[i].out);
+    assert_string_equal(hctl_level_str(NULL), "-");
+    assert_string_equal(hctl_num_str(0.01, b, sizeof b), "0.01");
+    assert_string_equal(hctl_num_str(34.0, b, sizeof b), "34");
+    assert_string_equal(hctl_num_str(-0.0, b, sizeof b), "0");
+    assert_string_equal(hctl_num_str(1.0 / 0.0, b, sizeof b), "-");
+    assert_string_equal(hctl_code_name(HL_ENOTFOUND), "HL_ENOTFOUND");
+    assert_string_equal(hctl_code_name(HL_EUNIT), "HL_EUNIT");
+    assert_string_equal(hctl_code_name(-999), "unknown code");
+}
+
+/* ---- status ---- */
+
+static void test_status_table_and_json(void **state)
+{
+    (void)state;
+    Hl__ServiceStatus st = HL__SERVICE_STATUS__INIT;
+    st.service = "alert";
+    st.started_ms = T0;
+    st.now_ms = T1;
+    st.requests = 42;
+    st.errors = 3;
+    st.bad_messages = 2;
+    st.outbox_pending = 1;
+    st.records = 7;
+    st.clock_scale = 60;
+    hctl_svc_view v[2] = {
+        {"alert", "tcp://127.0.0.1:7100", &st, NULL},
+        {"dispatch", "tcp://127.0.0.1:7140", NULL,
+         "did not answer at tcp://127.0.0.1:7140 within 2000 ms"},
+    };
+    hctl_buf b = {0};
+    assert_int_equal(hctl_render_status(v, 2, BJ, &b), 0);
+    const char *s = hctl_buf_str(&b);
+    static const char *cols[] = {"SERVICE", "STATE",  "ENDPOINT", "REQUESTS", "ERRORS",
+                                 "BAD MSGS", "OUTBOX", "RECORDS",  "STARTED",  "CLOCK"};
+    assert_columns(s, cols, 10);
+    assert_has(s, "alert     up     tcp://127.0.0.1:7100");
+    assert_has(s, T0_BJ "  x60 (drill)");
+    assert_has(s, "dispatch  DOWN   tcp://127.0.0.1:7140");
+    assert_has(s, "1 of 2 services up\n");
+    assert_has(s, "dispatch did not answer at tcp://127.0.0.1:7140 within 2000 ms\n");
+    /* The counters are right-aligned under their headers: "REQUESTS" is 8 wide, "42" ends it. */
+    assert_has(s, "tcp://127.0.0.1:7100        42       3         2       1        7");
+    hctl_buf_free(&b);
+
+    char *j = json_text(hctl_json_status(v, 2, BJ));
+    assert_has(j, "\"services\":[{\"service\":\"alert\",\"endpoint\":"
+                              "\"tcp://127.0.0.1:7100\",\"up\":true,\"problem\":null,"
+                              "\"status\":{\"service\":\"alert\",\"now_ms\":");
+    assert_has(j, "\"started_ms\":1784052000000,\"started_at\":\"" T0_BJ "\"");
+    assert_has(j, "\"requests\":42,\"errors\":3,\"bad_messages\":2,"
+                              "\"outbox_pending\":1,\"records\":7,\"clock_scale\":60.0");
+    assert_has(j, "{\"service\":\"dispatch\",\"endpoint\":\"tcp://127.0.0.1:7140\","
+                              "\"up\":false,\"problem\":\"did not answer at "
+                              "tcp://127.0.0.1:7140 within 2000 ms\",\"status\":null}");
+    assert_has(j, "\"up\":1,\"down\":1}");
+    free(j);
+}
+
+/* ---- reading ---- */
+
+static void test_reading_result(void **state)
+{
+    (void)state;
+    /* Benzene 0.35 mg/L against GB 3838-2002 表3 item 19 (苯, 0.01 mg/L): 超标倍数 =
+     * (0.35 - 0.01) / 0.01 = 34. */
+    Hl__ReadingResult r = HL__READING_RESULT__INIT;
+    r.exceeded = 1;
+    r.value_mg_l = 0.35;
+    r.limit_mg_l = 0.01;
+    r.multiple = 34;
+    r.limit_source = "GB 3838-2002 表3 item 19";
+    r.incident_id = "inc-1";
+    r.incident_opened = 1;
+    r.alert_id = "al-1";
+    r.warning_level = "红";
+    hctl_buf b = {0};
+    assert_int_equal(hctl_render_reading(&r, BJ, &b), 0);
+    const char *want = "exceeded       YES\n"
+                       "value          0.35 mg/L\n"
+                       "limit          0.01 mg/L (GB 3838-2002 表3 item 19)\n"
+                       "multiple       34 (超标倍数 = (value - limit) / limit)\n"
+                       "incident       inc-1 (opened by this reading)\n"
+                       "alert          al-1\n"
+                       "warning level  红 red\n";
+    assert_string_equal(hctl_buf_str(&b), want);
+    hctl_buf_free(&b);
+
+    /* Within the limit: no incident, no level. */
+    Hl__ReadingResult ok = HL__READING_RESULT__INIT;
+    ok.value_mg_l = 0.004;
+    ok.limit_mg_l = 0.01;
+    ok.limit_source = "GB 3838-2002 表3 item 19";
+    assert_int_equal(hctl_render_reading(&ok, BJ, &b), 0);
+    assert_has(hctl_buf_str(&b), "exceeded       no\n");
+    assert_has(hctl_buf_str(&b), "incident       -\n");
+    assert_has(hctl_buf_str(&b), "warning level  -\n");
+    hctl_buf_free(&b);
+
+    char *j = json_text(hctl_json_message(&r.base, BJ));
+    assert_string_equal(j, "{\"exceeded\":true,\"value_mg_l\":0.34999999999999998,"
+                           "\"limit_mg_l\":0.01,\"multiple\":34.0,\"limit_source\":"
+                           "\"GB 3838-2002 表3 item 19\",\"incident_id\":\"inc-1\","
+                           "\"incident_opened\":true,\"alert_id\":\"al-1\","
+                           "\"warning_level\":\"红\"}");
+    free(j);
+}
+
+/* ---- incidents and alerts ---- */
+
+static void fill_incident(Hl__Incident *i, char **ups)
+{
+    i->id = "inc-1";
+    i->state = "open";
+    i->origin = "reading";
+    i->station_id = "st-dsz-down";
+    i->section_id = "sec-dsz";
+    i->parameter = "苯";
+    i->chainage_km = 25;
+    i->opened_ms = T0;
+    i->first_exceedance_ms = T0;
+    i->last_reading_ms = T1;
+    i->reading_count = 3;
+    i->peak_value_mg_l = 0.35;
+    i->peak_ms = T1;
+    i->limit_mg_l = 0.01;
+    i->limit_source = "GB 3838-2002 表3 item 19";
+    i->warning_level = "红";
+    i->jurisdiction = "local";
+    ups[0] = "rs-dsz-petro";
+    ups[1] = "rs-kd-etdz";
+    i->upstream_source_ids = ups;
+    i->n_upstream_source_ids = 2;
+}
+
+static void test_incidents(void **state)
+{
+    (void)state;
+    Hl__Incident inc = HL__INCIDENT__INIT;
+    char *ups[2];
+    fill_incident(&inc, ups);
+    Hl__Incident *arr[1] = {&inc};
+    Hl__IncidentList l = HL__INCIDENT_LIST__INIT;
+    l.incidents = arr;
+    l.n_incidents = 1;
+    hctl_buf b = {0};
+    assert_int_equal(hctl_render_incidents(&l, BJ, &b), 0);
+    const char *s = hctl_buf_str(&b);
+    static const char *cols[] = {"ID",        "STATE",      "ORIGIN", "STATION", "PARAMETER",
+                                 "KM",        "OPENED",     "READINGS", "PEAK mg/L",
+                                 "LIMIT mg/L", "LEVEL",     "SIDE",   "UPSTREAM SOURCES"};
+    assert_columns(s, cols, 13);
+    assert_has(s, "inc-1  open   reading  st-dsz-down  苯         ");
+    assert_has(s, T0_BJ);
+    assert_has(s, "红 red");
+    assert_has(s, "rs-dsz-petro, rs-kd-etdz\n");
+    hctl_buf_free(&b);
+
+    /* The single-record view (hazctl report) names every field in words. */
+    assert_int_equal(hctl_render_incident(&inc, BJ, &b), 0);
+    s = hctl_buf_str(&b);
+    assert_has(s, "incident          inc-1\n");
+    assert_has(s, "opened            " T0_BJ "\n");
+    assert_has(s, "peak              0.35 mg/L at " T1_BJ "\n");
+    assert_has(s, "limit             0.01 mg/L (GB 3838-2002 表3 item 19)\n");
+    assert_has(s, "release           mass unknown\n");
+    hctl_buf_free(&b);
+
+    char *j = json_text(hctl_json_message(&l.base, BJ));
+    assert_has(j, "{\"incidents\":[{\"id\":\"inc-1\",\"state\":\"open\","
+                              "\"origin\":\"reading\",\"station_id\":\"st-dsz-down\","
+                              "\"parameter\":\"苯\",\"chainage_km\":25.0,"
+                              "\"opened_ms\":1784052000000,\"opened_at\":\"" T0_BJ "\",");
+    assert_has(j, "\"upstream_source_ids\":[\"rs-dsz-petro\",\"rs-kd-etdz\"]");
+    /* A time of 0 (not set) is null in its _at twin. */
+    assert_has(j, "\"reading_count\":3");
+    free(j);
+
+    Hl__IncidentList empty = HL__INCIDENT_LIST__INIT;
+    assert_int_equal(hctl_render_incidents(&empty, BJ, &b), 0);
+    assert_string_equal(hctl_buf_str(&b), "no incidents\n");
+    hctl_buf_free(&b);
+    j = json_text(hctl_json_message(&empty.base, BJ));
+    assert_string_equal(j, "{\"incidents\":[]}");
+    free(j);
+}
+
+static void test_reported_incident_release(void **state)
+{
+    (void)state;
+    Hl__Incident inc = HL__INCIDENT__INIT;
+    inc.id = "inc-2";
+    inc.origin = "report";
+    inc.mass_kg = 5000;
+    inc.duration_s = 1800;
+    inc.source_id = "rs-dsz-petro";
+    inc.description = "tank overflow\nto the outfall";
+    hctl_buf b = {0};
+    assert_int_equal(hctl_render_incident(&inc, BJ, &b), 0);
+    const char *s = hctl_buf_str(&b);
+    assert_has(s, "release           5000 kg over 1800 s\n");
+    /* A newline in free text stays inside its line. */
+    assert_has(s, "description       tank overflow to the outfall\n");
+    assert_has(s, "opened            -\n");
+    hctl_buf_free(&b);
+    char *j = json_text(hctl_json_message(&inc.base, BJ));
+    assert_has(j, "\"opened_ms\":0,\"opened_at\":null");
+    assert_has(j, "\"description\":\"tank overflow\\nto the outfall\"");
+    free(j);
+}
+
+static void test_alerts(void **state)
+{
+    (void)state;
+    Hl__Alert a = HL__ALERT__INIT;
+    a.id = "al-1";
+    a.incident_id = "inc-1";
+    a.warning_level = "橙";
+    a.raised_ms = T0;
+    a.station_id = "st-dsz-down";
+    a.parameter = "苯";
+    a.chainage_km = 25;
+    a.value_mg_l = 0.12;
+    a.limit_mg_l = 0.01;
+    a.multiple = 11;
+    a.release_chainage_km = 22;
+    a.release_ms = T0;
+    a.source_id = "rs-dsz-petro";
+    Hl__Alert *arr[1] = {&a};
+    Hl__AlertList l = HL__ALERT_LIST__INIT;
+    l.alerts = arr;
+    l.n_alerts = 1;
+    hctl_buf b = {0};
+    assert_int_equal(hctl_render_alerts(&l, BJ, &b), 0);
+    const char *s = hctl_buf_str(&b);
+    static const char *cols[] = {"ID",         "INCIDENT",  "LEVEL",      "RAISED",
+                                 "STATION",    "PARAMETER", "KM",         "VALUE mg/L",
+                                 "LIMIT mg/L", "MULTIPLE",  "RELEASE KM", "SOURCE"};
+    assert_columns(s, cols, 12);
+    assert_has(s, "al-1  inc-1     橙 orange  " T0_BJ "  st-dsz-down");
+    assert_has(s, "rs-dsz-petro\n");
+    hctl_buf_free(&b);
+    assert_int_equal(hctl_render_alert(&a, BJ, &b), 0);
+    s = hctl_buf_str(&b);
+    assert_has(s, "warning level     橙 orange\n");
+    assert_has(s, "release at        km 22, " T0_BJ "\n");
+    hctl_buf_free(&b);
+}
+
+/* ---- plans ---- */
+
+static void test_plans_show_unverified_velocities(void **state)
+{
+    (void)state;
+    Hl__ForecastPoint sp = HL__FORECAST_POINT__INIT;
+    sp.point_id = "sp-xinqushou";
+    sp.kind = "space";
+    sp.name = "奎屯河新渠首";
+    sp.chainage_km = 36;
+    sp.front_ms = T1;
+    sp.peak_ms = T1 + 600000;
+    sp.peak_mg_l = 0.2;
+    sp.threatened = 1;
+    sp.ready_in_time = 1;
+    Hl__ForecastPoint rc = HL__FORECAST_POINT__INIT;
+    rc.point_id = "rc-ganjiahu";
+    rc.kind = "receptor";
+    rc.name = "甘家湖梭梭林国家级自然保护区";
+    rc.chainage_km = 210;
+    Hl__ForecastPoint *pts[2] = {&sp, &rc};
+    char *tasks[3] = {"t1", "t2", "t3"};
+    Hl__Plan p = HL__PLAN__INIT;
+    p.id = "pl-1";
+    p.incident_id = "inc-1";
+    p.alert_id = "al-1";
+    p.created_ms = T0;
+    p.season = "summer";
+    p.velocities_unverified = 1;
+    p.chosen_space_id = "sp-xinqushou";
+    p.chosen_space_name = "奎屯河新渠首";
+    p.space_ready_in_time = 1;
+    p.points = pts;
+    p.n_points = 2;
+    p.task_ids = tasks;
+    p.n_task_ids = 3;
+    p.reservation_id = "rv-1";
+    p.reservation_state = "partial";
+    p.parameter = "苯";
+    p.release_chainage_km = 22;
+    p.release_ms = T0;
+    Hl__Plan *arr[1] = {&p};
+    Hl__PlanList l = HL__PLAN_LIST__INIT;
+    l.plans = arr;
+    l.n_plans = 1;
+    hctl_buf b = {0};
+    assert_int_equal(hctl_render_plans(&l, BJ, &b), 0);
+    const char *s = hctl_buf_str(&b);
+    assert_has(s, "plan pl-1\n");
+    assert_has(s, "  season        summer (velocities unverified: hazlink assumption)\n");
+    assert_has(s, "  interception  sp-xinqushou 奎屯河新渠首 (ready before the front)\n");
+    assert_has(s, "  release       苯 at km 22, " T0_BJ "\n");
+    assert_has(s, "  reservation   rv-1 (partial)\n");
+    assert_has(s, "  tasks         3\n");
+    assert_has(s, "  POINT         KIND      NAME");
+    assert_has(s, "  sp-xinqushou  space     奎屯河新渠首");
+    assert_has(s, T1_BJ);
+    /* A point the front never reaches says so; receptors have no readiness. */
+    assert_has(s, "not reached");
+    hctl_buf_free(&b);
+
+    /* No space chosen: the fallback is what the officer reads. */
+    p.chosen_space_id = "";
+    p.fallback = "no space can be ready before the front; warn receptors downstream";
+    p.velocities_unverified = 0;
+    assert_int_equal(hctl_render_plans(&l, BJ, &b), 0);
+    s = hctl_buf_str(&b);
+    assert_has(s, "  interception  none: no space can be ready before the front;");
+    assert_has(s, "  season        summer\n");
+    hctl_buf_free(&b);
+
+    char *j = json_text(hctl_json_message(&l.base, BJ));
+    assert_has(j, "\"velocities_unverified\":false");
+    assert_has(j, "\"points\":[{\"point_id\":\"sp-xinqushou\",\"kind\":\"space\"");
+    assert_has(j, "\"front_ms\":0,\"front_at\":null");
+    assert_has(j, "\"task_ids\":[\"t1\",\"t2\",\"t3\"]");
+    free(j);
+}
+
+/* ---- tasks, reservations, stock, sources, units ---- */
+
+static void test_tasks(void **state)
+{
+    (void)state;
+    Hl__Task t = HL__TASK__INIT;
+    t.id = "tk-1";
+    t.incident_id = "inc-1";
+    t.unit_id = "reg-131";
+    t.kind = "protect_receptor";
+    t.state = "acknowledged";
+    t.title = "Close the intake of 奎屯水源地";
+    t.due_ms = T1;
+    t.acknowledged_ms = T0;
+    t.actor = "reg-131";
+    Hl__Task d = HL__TASK__INIT;
+    d.id = "tk-2";
+    d.unit_id = "kt-eeb";
+    d.kind = "notify_counterpart";
+    d.state = "declined";
+    d.reason = "not our jurisdiction";
+    Hl__Task *arr[2] = {&t, &d};
+    Hl__TaskList l = HL__TASK_LIST__INIT;
+    l.tasks = arr;
+    l.n_tasks = 2;
+    hctl_buf b = {0};
+    assert_int_equal(hctl_render_tasks(&l, BJ, &b), 0);
+    const char *s = hctl_buf_str(&b);
+    static const char *cols[] = {"ID",           "INCIDENT", "UNIT",  "KIND",  "STATE", "DUE",
+                                 "ACKNOWLEDGED", "ACTOR",    "TITLE", "REASON"};
+    assert_columns(s, cols, 10);
+    assert_has(s, "tk-1  inc-1     reg-131  protect_receptor    acknowledged  " T1_BJ
+                              "  " T0_BJ "  reg-131  Close the intake of 奎屯水源地  -\n");
+    assert_has(s, "not our jurisdiction\n");
+    hctl_buf_free(&b);
+    char *j = json_text(hctl_json_message(&l.base, BJ));
+    assert_has(j, "\"acknowledged_ms\":1784052000000,\"acknowledged_at\":\"" T0_BJ);
+    assert_has(j, "\"seq\":0,\"delivery_attempts\":0");
+    free(j);
+}
+
+static void test_reservations_show_shortfall(void **state)
+{
+    (void)state;
+    Hl__ReservationLine ln = HL__RESERVATION_LINE__INIT;
+    ln.material_id = "activated-carbon";
+    ln.depot_id = "dp-kuitun";
+    ln.quantity = 20;
+    ln.unit = "t";
+    ln.distance_km = 12.5;
+    ln.depot_jurisdiction = "local";
+    Hl__ReservationLine *lines[1] = {&ln};
+    Hl__MaterialNeed need1 = HL__MATERIAL_NEED__INIT, need2 = HL__MATERIAL_NEED__INIT,
+                     sf = HL__MATERIAL_NEED__INIT;
+    need1.material_id = "activated-carbon";
+    need1.quantity = 20;
+    need1.unit = "t";
+    need2.material_id = "boom";
+    need2.quantity = 300;
+    need2.unit = "m";
+    sf = need2;
+    sf.quantity = 100;
+    Hl__MaterialNeed *needs[2] = {&need1, &need2};
+    Hl__MaterialNeed *short_[1] = {&sf};
+    Hl__Reservation r = HL__RESERVATION__INIT;
+    r.id = "rv-1";
+    r.incident_id = "inc-1";
+    r.plan_id = "pl-1";
+    r.state = "partial";
+    r.created_ms = T0;
+    r.lines = lines;
+    r.n_lines = 1;
+    r.needs = needs;
+    r.n_needs = 2;
+    r.shortfall = short_;
+    r.n_shortfall = 1;
+    Hl__Reservation *arr[1] = {&r};
+    Hl__ReservationList l = HL__RESERVATION_LIST__INIT;
+    l.reservations = arr;
+    l.n_reservations = 1;
+    hctl_buf b = {0};
+    assert_int_equal(hctl_render_reservations(&l, BJ, &b), 0);
+    const char *want =
+        "reservation rv-1  state partial  incident inc-1  plan pl-1  created " T0_BJ "\n"
+        "  needed: activated-carbon 20 t, boom 300 m\n"
+        "  MATERIAL          DEPOT          SIDE   QUANTITY  UNIT  DISTANCE km\n"
+        "  ----------------  -------------  -----  --------  ----  -----------\n"
+        "  activated-carbon  dp-kuitun      local        20  t            12.5\n"
+        "  boom              (not covered)  -           100  m               -\n"
+        "  SHORTFALL (could not be covered): boom 100 m\n";
+    assert_string_equal(hctl_buf_str(&b), want);
+    hctl_buf_free(&b);
+}
+
+static void test_stock(void **state)
+{
+    (void)state;
+    Hl__StockItem it = HL__STOCK_ITEM__INIT;
+    it.depot_id = "dp-xj7";
+    it.depot_name = "第七师应急物资储备库";
+    it.material_id = "sandbag";
+    it.material_name = "编织袋/沙袋";
+    it.unit = "bag";
+    it.on_hand = 20000;
+    it.reserved = 5000;
+    it.jurisdiction = "corps";
+    Hl__StockItem *arr[1] = {&it};
+    Hl__StockList l = HL__STOCK_LIST__INIT;
+    l.items = arr;
+    l.n_items = 1;
+    hctl_buf b = {0};
+    assert_int_equal(hctl_render_stock(&l, BJ, &b), 0);
+    const char *s = hctl_buf_str(&b);
+    static const char *cols[] = {"DEPOT",   "DEPOT NAME", "SIDE",      "MATERIAL", "MATERIAL NAME",
+                                 "ON HAND", "RESERVED",   "AVAILABLE", "UNIT"};
+    assert_columns(s, cols, 9);
+    /* available = on hand - reserved */
+    assert_has(s, "  20000      5000      15000  bag\n");
+    hctl_buf_free(&b);
+}
+
+static void test_sources_keep_unverified_and_confidence(void **state)
+{
+    (void)state;
+    /* GB 18218-2018 table 1 seq 57: 苯 critical quantity 50 t (verified in our reference);
+     * seq 8: 甲醛(含量>90%) 5 t, flagged unverified in playbooks/reference. */
+    Hl__RiskSubstance benzene = HL__RISK_SUBSTANCE__INIT;
+    benzene.name = "苯";
+    benzene.cas = "71-43-2";
+    benzene.max_quantity_t = 3000;
+    benzene.critical_quantity_t = 50;
+    Hl__RiskSubstance hcho = HL__RISK_SUBSTANCE__INIT;
+    hcho.name = "甲醛(含量>90%)";
+    hcho.cas = "50-00-0";
+    hcho.max_quantity_t = 10;
+    hcho.critical_quantity_t = 5;
+    hcho.unverified = 1;
+    Hl__RiskSubstance crude = HL__RISK_SUBSTANCE__INIT;
+    crude.name = "原油";
+    crude.max_quantity_t = 300000;
+    Hl__RiskSubstance *subs[3] = {&benzene, &hcho, &crude};
+    Hl__GeoPoint loc = HL__GEO_POINT__INIT;
+    loc.lat = 44.32637;
+    loc.lon = 84.87991;
+    loc.confidence = "low (proxy: 独山子区 district centre)";
+    Hl__RiskSource src = HL__RISK_SOURCE__INIT;
+    src.id = "rs-dsz-petro";
+    src.name = "独山子石化";
+    src.kind = "enterprise";
+    src.jurisdiction = "local";
+    src.unit_id = "dsz-petro-ert";
+    src.outfall_chainage_km = 22;
+    src.location = &loc;
+    src.substances = subs;
+    src.n_substances = 3;
+    Hl__RiskSource *arr[1] = {&src};
+    Hl__RiskSourceList l = HL__RISK_SOURCE_LIST__INIT;
+    l.sources = arr;
+    l.n_sources = 1;
+    hctl_buf b = {0};
+    assert_int_equal(hctl_render_sources(&l, BJ, &b), 0);
+    const char *s = hctl_buf_str(&b);
+    static const char *cols[] = {"ID",        "NAME", "KIND",  "SIDE",  "OUTFALL KM", "UNIT",
+                                 "SUBSTANCE", "CAS",  "MAX t", "CRITICAL t (GB 18218)",
+                                 "LOCATION"};
+    assert_columns(s, cols, 11);
+    /* One row per substance; the source's columns are not repeated. */
+    assert_has(s, "rs-dsz-petro  独山子石化  enterprise  local");
+    assert_has(s, "50                     44.3264,84.8799 (low (proxy: 独山子区 "
+                              "district centre))\n");
+    assert_has(s, "5 (unverified)\n");
+    assert_has(s, "not listed\n");
+    hctl_buf_free(&b);
+    char *j = json_text(hctl_json_message(&l.base, BJ));
+    assert_has(j, "\"critical_quantity_t\":5.0,\"unverified\":true");
+    assert_has(j, "\"confidence\":\"low (proxy: 独山子区 district centre)\"");
+    free(j);
+}
+
+static void test_units(void **state)
+{
+    (void)state;
+    Hl__Unit u = HL__UNIT__INIT;
+    u.id = "xj7-eeb";
+    u.name = "第七师胡杨河市生态环境局";
+    u.side = "corps";
+    u.connected = 1;
+    u.last_seen_ms = T0;
+    Hl__Unit *arr[1] = {&u};
+    Hl__UnitList l = HL__UNIT_LIST__INIT;
+    l.units = arr;
+    l.n_units = 1;
+    hctl_buf b = {0};
+    assert_int_equal(hctl_render_units(&l, BJ, &b), 0);
+    const char *want = "ID       NAME                      SIDE   REPORTS TO  CONNECTED  LAST SEEN\n"
+                       "-------  ------------------------  -----  ----------  ---------  "
+                       "-------------------------\n"
+                       "xj7-eeb  第七师胡杨河市生态环境局  corps  -           yes        " T0_BJ
+                       "\n";
+    assert_string_equal(hctl_buf_str(&b), want);
+    hctl_buf_free(&b);
+}
+
+static void test_json_error(void **state)
+{
+    (void)state;
+    char *j = json_text(hctl_json_error("alert", HL_ENOTFOUND, "reading.station_id",
+                                        "unknown station 'st-nowhere'"));
+    assert_string_equal(j, "{\"error\":{\"service\":\"alert\",\"code\":-4,\"code_name\":"
+                           "\"HL_ENOTFOUND\",\"field\":\"reading.station_id\",\"message\":"
+                           "\"unknown station 'st-nowhere'\"}}");
+    free(j);
+    /* Invalid UTF-8 in a message cannot break the JSON. */
+    j = json_text(hctl_json_error(NULL, HL_ETIMEOUT, NULL, "bad \xFF byte"));
+    assert_has(j, "\"service\":\"\"");
+    assert_has(j, "\"message\":\"bad \xEF\xBF\xBD byte\"");
+    free(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_time_and_level_strings),
+        cmocka_unit_test(test_status_table_and_json),
+        cmocka_unit_test(test_reading_result),
+        cmocka_unit_test(test_incidents),
+        cmocka_unit_test(test_reported_incident_release),
+        cmocka_unit_test(test_alerts),
+        cmocka_unit_test(test_plans_show_unverified_velocities),
+        cmocka_unit_test(test_tasks),
+        cmocka_unit_test(test_reservations_show_shortfall),
+        cmocka_unit_test(test_stock),
+        cmocka_unit_test(test_sources_keep_unverified_and_confidence),
+        cmocka_unit_test(test_units),
+        cmocka_unit_test(test_json_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
