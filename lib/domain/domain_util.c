@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +47,44 @@ int hl_dom_copy(char *dst, size_t n, const char *src)
         len = n - 1;
     memcpy(dst, src, len);
     dst[len] = 0;
+    if (cut)
+        hl_dom_utf8_trim(dst, len);
     return cut;
+}
+
+void hl_dom_utf8_trim(char *s, size_t len)
+{
+    /* Walk back over continuation bytes (10xxxxxx) to the lead byte of the last character;
+     * keep it only if all its bytes are there. */
+    size_t i = len;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+        i--;
+    if (i == 0)
+        return;
+    unsigned char lead = (unsigned char)s[i - 1];
+    size_t need = lead < 0x80 ? 1 : (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3
+                                                            : (lead & 0xF8) == 0xF0 ? 4 : 0;
+    if (need == 0 || len - (i - 1) < need)
+        s[i - 1] = 0;
+}
+
+int hl_dom_fmt(char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    if (n == 0)
+        return 1;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+    if (k < 0) {
+        buf[0] = 0;
+        return 1;
+    }
+    if ((size_t)k >= n) {
+        hl_dom_utf8_trim(buf, n - 1);
+        return 1;
+    }
+    return 0;
 }
 
 int hl_dom_in(const char *s, const char *const *list)

@@ -9,10 +9,16 @@
 int hl_dom_id_ok(const char *s);
 /* Strict decimal number: whole string, finite. 0 or HL_EINVAL. */
 int hl_dom_parse_double(const char *s, double *out);
-/* Copy src into dst of size n, cutting at n-1 bytes; returns 1 if it was cut. */
+/* Copy src into dst of size n, cutting at n-1 bytes on a UTF-8 boundary; 1 if it was cut. */
 int hl_dom_copy(char *dst, size_t n, const char *src);
 /* 1 when s equals one of the NULL-terminated list. */
 int hl_dom_in(const char *s, const char *const *list);
+/* snprintf that, when it must cut, cuts at a UTF-8 character boundary (names here are
+ * Chinese: a cut inside a character would make the text invalid UTF-8, which the codec
+ * refuses). Returns 1 if the text was cut, 0 if not. */
+int hl_dom_fmt(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Cut s (NUL-terminated, len bytes) back to the last complete UTF-8 character. */
+void hl_dom_utf8_trim(char *s, size_t len);
 /* qsort-style three-way compare of doubles. */
 int hl_dom_cmp_double(double a, double b);
 /* 64-bit FNV-1a of s, for short deterministic ids. */

@@ -1,0 +1,658 @@
+/* plan.c — plan.yaml rules and plan building (plan.h). */
+#include "hazlink/plan.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hazlink/hl_clock.h"
+#include "hazlink/hl_error.h"
+#include "hazlink/hl_yaml.h"
+#include "domain_util.h"
+
+/* ---- ids ---- */
+
+void hl_plan_id(const char *incident_id, unsigned revision, char out[HL_NET_ID_MAX + 1])
+{
+    char rev[16] = "";
+    if (revision > 1)
+        snprintf(rev, sizeof rev, ".r%u", revision);
+    if (strlen("pl-") + strlen(incident_id) + strlen(rev) <= HL_NET_ID_MAX)
+        hl_dom_fmt(out, HL_NET_ID_MAX + 1, "pl-%s%s", incident_id, rev);
+    else
+        snprintf(out, HL_NET_ID_MAX + 1, "pl-%016" PRIx64 "%s", hl_dom_fnv1a(incident_id), rev);
+}
+
+void hl_plan_task_id(const char *plan_id, const char *kind, const char *target,
+                     char out[HL_NET_ID_MAX + 1])
+{
+    char full[3 * (HL_NET_ID_MAX + 1) + 4];
+    snprintf(full, sizeof full, "%s-%s-%s", plan_id, kind, target);
+    if (strlen(full) <= HL_NET_ID_MAX) {
+        memcpy(out, full, strlen(full) + 1);
+        return;
+    }
+    /* 47 + 1 + 16 = 64: a readable prefix and a hash of the whole keep it unique. */
+    snprintf(out, HL_NET_ID_MAX + 1, "%.47s-%016" PRIx64, full, hl_dom_fnv1a(full));
+}
+
+/* ---- plan.yaml ---- */
+
+typedef struct ctx {
+    const hl_yaml_doc *d;
+    char *err;
+    size_t errlen;
+} ctx;
+
+static int str_field(ctx *c, const hl_yaml_node *m, const char *key, int req, char *out,
+                     size_t n)
+{
+    return hl_yaml_str(c->d, m, key, req, out, n, c->err, c->errlen);
+}
+
+static int id_field(ctx *c, const hl_yaml_node *m, const char *key, int req, char *out,
+                    size_t n)
+{
+    int rc = str_field(c, m, key, req, out, n);
+    if (rc < 0)
+        return rc;
+    if ((req || out[0]) && !hl_dom_id_ok(out))
+        return hl_yaml_errf(c->d, hl_yaml_get(m, key), c->err, c->errlen,
+                            "%s: '%s' is not an id (1..64 of A-Za-z0-9._:-)", key, out);
+    return 0;
+}
+
+static int must_map(ctx *c, const hl_yaml_node *n, const char *what)
+{
+    if (!n || n->kind != HL_YAML_MAP)
+        return hl_yaml_errf(c->d, n, c->err, c->errlen, "%s: expected a mapping", what);
+    return 0;
+}
+
+static int load_needs(ctx *c, const hl_yaml_node *seq, const char *what, hl_need *needs,
+                      size_t *n)
+{
+    static const char *const keys[] = {"material", "quantity", "unit", NULL};
+    int rc;
+    if (seq->n > HL_PLAN_MAX_NEEDS) {
+        hl_yaml_errf(c->d, seq, c->err, c->errlen, "%s: %zu entries, at most %d", what, seq->n,
+                     HL_PLAN_MAX_NEEDS);
+        return HL_ETOOBIG;
+    }
+    for (size_t i = 0; i < seq->n; i++) {
+        const hl_yaml_node *m = seq->items[i];
+        hl_need *x = &needs[i];
+        if ((rc = must_map(c, m, what)) < 0 ||
+            (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
+            (rc = id_field(c, m, "material", 1, x->material_id, sizeof x->material_id)) < 0 ||
+            (rc = hl_yaml_num(c->d, m, "quantity", 1, 1e-9, 1e9, &x->quantity, c->err,
+                              c->errlen)) < 0 ||
+            (rc = str_field(c, m, "unit", 1, x->unit, sizeof x->unit)) < 0)
+            return rc;
+    }
+    *n = seq->n;
+    return 0;
+}
+
+static int load_counterparts(ctx *c, const hl_yaml_node *root, const hl_network *net,
+                             hl_plan_rules *r)
+{
+    static const char *const keys[] = {"corps", "local", "local_by_point", NULL};
+    const hl_yaml_node *m = hl_yaml_get(root, "counterparts"), *by;
+    int rc;
+    if (!m)
+        return hl_yaml_errf(c->d, root, c->err, c->errlen, "counterparts: missing");
+    if ((rc = must_map(c, m, "counterparts")) < 0 ||
+        (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
+        (rc = id_field(c, m, "corps", 1, r->corps_counterpart, sizeof r->corps_counterpart)) < 0 ||
+        (rc = id_field(c, m, "local", 1, r->local_counterpart, sizeof r->local_counterpart)) < 0)
+        return rc;
+    by = hl_yaml_get(m, "local_by_point");
+    if (!by)
+        return 0;
+    if ((rc = must_map(c, by, "counterparts.local_by_point")) < 0)
+        return rc;
+    if (by->n > HL_PLAN_MAX_COUNTERPARTS) {
+        hl_yaml_errf(c->d, by, c->err, c->errlen, "local_by_point: %zu entries, at most %d",
+                     by->n, HL_PLAN_MAX_COUNTERPARTS);
+        return HL_ETOOBIG;
+    }
+    for (size_t i = 0; i < by->n; i++) {
+        const char *pt = by->keys[i];
+        const hl_yaml_node *v = by->values[i];
+        if (!hl_dom_id_ok(pt))
+            return hl_yaml_errf(c->d, v, c->err, c->errlen,
+                                "local_by_point: '%s' is not an id", pt);
+        /* Risk sources live in risk_sources.yaml (not ours): accepted by their prefix. */
+        if (net && strncmp(pt, "rs-", 3) != 0 && !hl_network_station(net, pt) &&
+            !hl_network_space(net, pt) && !hl_network_receptor(net, pt))
+            return hl_yaml_errf(c->d, v, c->err, c->errlen,
+                                "local_by_point: '%s' is not a station, space or receptor of "
+                                "the network", pt);
+        if (v->kind != HL_YAML_SCALAR || !hl_dom_id_ok(v->value))
+            return hl_yaml_errf(c->d, v, c->err, c->errlen,
+                                "local_by_point.%s: expected a unit id", pt);
+        hl_dom_copy(r->local_by_point[i].point_id, sizeof r->local_by_point[i].point_id, pt);
+        hl_dom_copy(r->local_by_point[i].unit_id, sizeof r->local_by_point[i].unit_id, v->value);
+    }
+    r->n_local_by_point = by->n;
+    return 0;
+}
+
+static int load_groups(ctx *c, const hl_yaml_node *root, hl_plan_rules *r)
+{
+    static const char *const keys[] = {"id", "items", NULL};
+    const hl_yaml_node *seq, *items;
+    int rc;
+    if ((rc = hl_yaml_seq(c->d, root, "substance_groups", 1, &seq, c->err, c->errlen)) < 0)
+        return rc;
+    if (seq->n > HL_PLAN_MAX_GROUPS) {
+        hl_yaml_errf(c->d, seq, c->err, c->errlen, "substance_groups: %zu, at most %d", seq->n,
+                     HL_PLAN_MAX_GROUPS);
+        return HL_ETOOBIG;
+    }
+    for (size_t i = 0; i < seq->n; i++) {
+        const hl_yaml_node *m = seq->items[i];
+        hl_substance_group *g = &r->groups[i];
+        if ((rc = must_map(c, m, "substance_groups")) < 0 ||
+            (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
+            (rc = id_field(c, m, "id", 1, g->id, sizeof g->id)) < 0 ||
+            (rc = hl_yaml_seq(c->d, m, "items", 1, &items, c->err, c->errlen)) < 0)
+            return rc;
+        if (items->n == 0 || items->n > HL_PLAN_MAX_GROUP_ITEMS) {
+            hl_yaml_errf(c->d, items, c->err, c->errlen, "items: %zu names, expected 1..%d",
+                         items->n, HL_PLAN_MAX_GROUP_ITEMS);
+            return HL_ETOOBIG;
+        }
+        for (size_t k = 0; k < items->n; k++) {
+            const hl_yaml_node *it = items->items[k];
+            if (it->kind != HL_YAML_SCALAR || !it->value[0] || strlen(it->value) > HL_NET_ID_MAX)
+                return hl_yaml_errf(c->d, it, c->err, c->errlen,
+                                    "items[%zu]: expected a substance name of 1..%d bytes", k,
+                                    HL_NET_ID_MAX);
+            hl_dom_copy(g->items[k], sizeof g->items[k], it->value);
+        }
+        g->n_items = items->n;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(r->groups[j].id, g->id) == 0)
+                return hl_yaml_errf(c->d, m, c->err, c->errlen,
+                                    "id: substance group '%s' is defined twice", g->id);
+    }
+    r->n_groups = seq->n;
+    return 0;
+}
+
+static int load_rules(ctx *c, const hl_yaml_node *root, hl_plan_rules *r)
+{
+    static const char *const keys[] = {"group", "space_kind", "needs", "assumption", NULL};
+    static const char *const kinds[] = {"headworks", "reservoir", "bridge", "dam", "none", "*",
+                                        NULL};
+    const hl_yaml_node *seq, *needs;
+    int rc;
+    if ((rc = hl_yaml_seq(c->d, root, "materials", 1, &seq, c->err, c->errlen)) < 0)
+        return rc;
+    if (seq->n > HL_PLAN_MAX_RULES) {
+        hl_yaml_errf(c->d, seq, c->err, c->errlen, "materials: %zu rules, at most %d", seq->n,
+                     HL_PLAN_MAX_RULES);
+        return HL_ETOOBIG;
+    }
+    for (size_t i = 0; i < seq->n; i++) {
+        const hl_yaml_node *m = seq->items[i];
+        hl_material_rule *x = &r->rules[i];
+        if ((rc = must_map(c, m, "materials")) < 0 ||
+            (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
+            (rc = str_field(c, m, "group", 1, x->group, sizeof x->group)) < 0 ||
+            (rc = str_field(c, m, "space_kind", 1, x->space_kind, sizeof x->space_kind)) < 0 ||
+            (rc = str_field(c, m, "assumption", 1, x->assumption, sizeof x->assumption)) < 0 ||
+            (rc = hl_yaml_seq(c->d, m, "needs", 1, &needs, c->err, c->errlen)) < 0 ||
+            (rc = load_needs(c, needs, "needs", x->needs, &x->n_needs)) < 0)
+            return rc;
+        if (!hl_dom_in(x->space_kind, kinds))
+            return hl_yaml_errf(c->d, hl_yaml_get(m, "space_kind"), c->err, c->errlen,
+                                "space_kind: '%s' is not headworks, reservoir, bridge, dam, "
+                                "none or *", x->space_kind);
+        int known = strcmp(x->group, "*") == 0;
+        for (size_t g = 0; g < r->n_groups && !known; g++)
+            known = strcmp(r->groups[g].id, x->group) == 0;
+        if (!known)
+            return hl_yaml_errf(c->d, hl_yaml_get(m, "group"), c->err, c->errlen,
+                                "group: '%s' is not a substance group", x->group);
+        x->line = m->line;
+    }
+    r->n_rules = seq->n;
+    return 0;
+}
+
+static int load_rules_doc(ctx *c, const hl_network *net, hl_plan_rules *r)
+{
+    static const char *const keys[] = {"plan", "horizon_h", "counterparts", "substance_groups",
+                                       "materials", "per_sample", "per_receptor", NULL};
+    const hl_yaml_node *root = c->d->root, *seq;
+    int rc;
+    if ((rc = must_map(c, root, "plan.yaml")) < 0 ||
+        (rc = hl_yaml_only(c->d, root, keys, c->err, c->errlen)) < 0 ||
+        (rc = id_field(c, root, "plan", 1, r->plan, sizeof r->plan)) < 0 ||
+        (rc = hl_yaml_num(c->d, root, "horizon_h", 1, 1, HL_FORECAST_MAX_HORIZON_H, &r->horizon_h,
+                          c->err, c->errlen)) < 0 ||
+        (rc = load_counterparts(c, root, net, r)) < 0 || (rc = load_groups(c, root, r)) < 0 ||
+        (rc = load_rules(c, root, r)) < 0)
+        return rc;
+    if ((rc = hl_yaml_seq(c->d, root, "per_sample", 0, &seq, c->err, c->errlen)) < 0 ||
+        (seq && (rc = load_needs(c, seq, "per_sample", r->per_sample, &r->n_per_sample)) < 0))
+        return rc;
+    if ((rc = hl_yaml_seq(c->d, root, "per_receptor", 0, &seq, c->err, c->errlen)) < 0 ||
+        (seq && (rc = load_needs(c, seq, "per_receptor", r->per_receptor, &r->n_per_receptor)) < 0))
+        return rc;
+    return 0;
+}
+
+int hl_plan_rules_load(const char *plan_dir, const hl_network *net, hl_plan_rules **out,
+                       char *err, size_t errlen)
+{
+    char path[1024];
+    hl_yaml_doc *d = NULL;
+    int rc;
+    if (snprintf(path, sizeof path, "%s/plan.yaml", plan_dir) >= (int)sizeof path) {
+        snprintf(err, errlen, "%s/plan.yaml: path too long", plan_dir);
+        return HL_ETOOBIG;
+    }
+    hl_plan_rules *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return HL_ENOMEM;
+    }
+    if ((rc = hl_yaml_load(path, &d, err, errlen)) < 0) {
+        free(r);
+        return rc;
+    }
+    ctx c = {d, err, errlen};
+    rc = load_rules_doc(&c, net, r);
+    hl_yaml_free(&d);
+    if (rc < 0) {
+        free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+void hl_plan_rules_destroy(hl_plan_rules **r)
+{
+    if (!r || !*r)
+        return;
+    free(*r);
+    *r = NULL;
+}
+
+/* ---- building ---- */
+
+const hl_substance_group *hl_plan_group_of(const hl_plan_rules *r, const char *parameter)
+{
+    const hl_substance_group *any = NULL;
+    for (size_t g = 0; g < r->n_groups; g++) {
+        for (size_t i = 0; i < r->groups[g].n_items; i++) {
+            const char *it = r->groups[g].items[i];
+            if (strcmp(it, "*") == 0) {
+                if (!any)
+                    any = &r->groups[g];
+            } else if (strcasecmp(it, parameter) == 0) {
+                return &r->groups[g];
+            }
+        }
+    }
+    return any;
+}
+
+int hl_plan_choose_space(const hl_network *net, const hl_forecast *f, double needed_volume_m3,
+                         const hl_space **out, size_t *threatened, char *why, size_t whylen)
+{
+    size_t n_threat = 0, used = 0;
+    *out = NULL;
+    if (why && whylen)
+        why[0] = 0;
+    for (size_t i = 0; i < f->n_points; i++) {
+        const hl_forecast_point *p = &f->points[i];
+        if (p->kind != HL_POINT_SPACE || !p->threatened)
+            continue;
+        const hl_space *s = &net->spaces[p->index];
+        n_threat++;
+        const char *reason = NULL;
+        char buf[160];
+        if (!p->ready_in_time) {
+            snprintf(buf, sizeof buf, "%s (km %g): set-up %g h does not fit before the front",
+                     s->id, s->chainage_km, s->setup_h);
+            reason = buf;
+        } else if (needed_volume_m3 > 0 && s->capacity_m3 < needed_volume_m3) {
+            snprintf(buf, sizeof buf, "%s (km %g): capacity %.0f m3 < %.0f m3 needed", s->id,
+                     s->chainage_km, s->capacity_m3, needed_volume_m3);
+            reason = buf;
+        }
+        if (!reason) {
+            *out = s;
+            break;
+        }
+        /* Collect the refusals, the nearest first, so the duty officer sees why. */
+        if (why && used + 3 < whylen) {
+            int k = snprintf(why + used, whylen - used, "%s%s", used ? "; " : "", reason);
+            if (k > 0)
+                used += (size_t)k < whylen - used ? (size_t)k : whylen - used - 1;
+        }
+    }
+    if (threatened)
+        *threatened = n_threat;
+    if (*out)
+        return 0;
+    if (why && n_threat == 0)
+        snprintf(why, whylen, "no emergency space is threatened within the horizon");
+    return HL_ENOTFOUND;
+}
+
+static const hl_material_rule *rule_for(const hl_plan_rules *r, const char *group,
+                                        const char *space_kind)
+{
+    for (size_t i = 0; i < r->n_rules; i++) {
+        const hl_material_rule *x = &r->rules[i];
+        int g = strcmp(x->group, "*") == 0 || (group && strcmp(x->group, group) == 0);
+        /* "*" means any space; it does not stand in for "none" (no space at all). */
+        int k = strcmp(x->space_kind, space_kind) == 0 ||
+                (strcmp(x->space_kind, "*") == 0 && strcmp(space_kind, "none") != 0);
+        if (g && k)
+            return x;
+    }
+    return NULL;
+}
+
+static int add_needs(hl_plan *p, const hl_need *needs, size_t n, double times)
+{
+    /* Zero times (no sample, no closed intake) adds nothing, not a zero line. */
+    for (size_t i = 0; i < n && times > 0; i++) {
+        size_t k;
+        for (k = 0; k < p->n_needs; k++)
+            if (strcmp(p->needs[k].material_id, needs[i].material_id) == 0)
+                break;
+        if (k == p->n_needs) {
+            if (p->n_needs == HL_PLAN_MAX_MATERIALS)
+                return HL_ETOOBIG;
+            p->needs[k] = needs[i];
+            p->needs[k].quantity = 0;
+            p->n_needs++;
+        }
+        p->needs[k].quantity += needs[i].quantity * times;
+    }
+    return 0;
+}
+
+static const char *local_bureau(const hl_plan_rules *r, const char *point_id)
+{
+    for (size_t i = 0; point_id && i < r->n_local_by_point; i++)
+        if (strcmp(r->local_by_point[i].point_id, point_id) == 0)
+            return r->local_by_point[i].unit_id;
+    return r->local_counterpart;
+}
+
+static void fmt_time(int64_t ms, char *buf, size_t n)
+{
+    if (hl_time_format(ms, HL_TZ_BEIJING_MIN, buf, n) < 0)
+        snprintf(buf, n, "%" PRId64 " ms", ms);
+}
+
+static hl_plan_task *new_task(hl_plan *p, const hl_plan_input *in, const char *kind,
+                              const char *short_kind, const char *target, const char *unit,
+                              double km, int64_t due)
+{
+    if (p->n_tasks == HL_PLAN_MAX_TASKS)
+        return NULL;
+    hl_plan_task *t = &p->tasks[p->n_tasks++];
+    memset(t, 0, sizeof *t);
+    hl_plan_task_id(in->plan_id, short_kind, target, t->id);
+    hl_dom_copy(t->kind, sizeof t->kind, kind);
+    hl_dom_copy(t->unit_id, sizeof t->unit_id, unit);
+    hl_dom_copy(t->target_id, sizeof t->target_id, target);
+    t->chainage_km = km;
+    t->due_ms = due;
+    return t;
+}
+
+static const char *unverified_note(const hl_forecast *f)
+{
+    return f->velocities_unverified
+               ? " Velocities are hazlink assumptions (unverified); times are estimates."
+               : "";
+}
+
+/* Counterpart units to notify, deduplicated, in the order they are first met. */
+typedef struct notify_set {
+    char unit[HL_PLAN_MAX_TASKS][HL_NET_ID_MAX + 1];
+    char why[HL_PLAN_MAX_TASKS][HL_NET_ID_MAX + 1];
+    size_t n;
+} notify_set;
+
+static void notify_add(notify_set *ns, const char *unit, const char *why)
+{
+    for (size_t i = 0; i < ns->n; i++)
+        if (strcmp(ns->unit[i], unit) == 0)
+            return;
+    if (ns->n == HL_PLAN_MAX_TASKS)
+        return;
+    hl_dom_copy(ns->unit[ns->n], sizeof ns->unit[ns->n], unit);
+    hl_dom_copy(ns->why[ns->n], sizeof ns->why[ns->n], why);
+    ns->n++;
+}
+
+static void notify_side(const hl_plan_rules *r, notify_set *ns, const char *side,
+                        const char *point_id)
+{
+    if (strcmp(side, "corps") == 0)
+        notify_add(ns, r->corps_counterpart, point_id);
+    else if (strcmp(side, "local") == 0)
+        notify_add(ns, local_bureau(r, point_id), point_id);
+}
+
+static const char *point_side(const hl_network *net, const hl_forecast_point *p)
+{
+    switch (p->kind) {
+    case HL_POINT_SPACE: return net->spaces[p->index].jurisdiction;
+    case HL_POINT_SECTION: return net->stations[p->index].jurisdiction;
+    case HL_POINT_RECEPTOR: return net->receptors[p->index].jurisdiction;
+    }
+    return "";
+}
+
+static int build_tasks(const hl_network *net, const hl_plan_rules *r, const hl_plan_input *in,
+                       hl_plan *p)
+{
+    const hl_forecast *f = p->forecast;
+    char tbuf[40];
+    hl_plan_task *t;
+    size_t n_samples = 0, n_closed = 0;
+
+    if (p->space) {
+        const hl_forecast_point *sp = hl_forecast_point_find(f, p->space->id);
+        fmt_time(sp->front_ms, tbuf, sizeof tbuf);
+        if (!(t = new_task(p, in, "intercept", "intercept", p->space->id, p->space->unit_id,
+                           p->space->chainage_km, sp->front_ms)))
+            return HL_ETOOBIG;
+        hl_dom_fmt(t->title, sizeof t->title, "Intercept %s at %s (km %g) before %s", in->parameter,
+                 p->space->name, p->space->chainage_km, tbuf);
+        hl_dom_fmt(t->detail, sizeof t->detail,
+                 "Make the %s ready (set-up %g h) and hold the polluted water; front forecast at "
+                 "%s. Materials are reserved near it.%s",
+                 p->space->kind, p->space->setup_h, tbuf, unverified_note(f));
+    }
+    for (size_t i = 0; i < f->n_points; i++) {
+        const hl_forecast_point *pt = &f->points[i];
+        if (pt->kind != HL_POINT_RECEPTOR || !pt->threatened)
+            continue;
+        const hl_receptor *rc = &net->receptors[pt->index];
+        fmt_time(pt->front_ms, tbuf, sizeof tbuf);
+        if (rc->intake_closable) {
+            if (!(t = new_task(p, in, "protect_receptor", "protect", rc->id, rc->unit_id,
+                               rc->chainage_km, pt->front_ms)))
+                return HL_ETOOBIG;
+            hl_dom_fmt(t->title, sizeof t->title, "Close the intake of %s before %s", rc->name,
+                     tbuf);
+            hl_dom_fmt(t->detail, sizeof t->detail,
+                     "%s front forecast at km %g at %s; close the river-side intake and the "
+                     "wells nearest the river until cleared.%s",
+                     in->parameter, rc->chainage_km, tbuf, unverified_note(f));
+            n_closed++;
+        }
+        if (!(t = new_task(p, in, "warn_owner", "warn", rc->id, rc->unit_id, rc->chainage_km,
+                           pt->front_ms)))
+            return HL_ETOOBIG;
+        hl_dom_fmt(t->title, sizeof t->title, "Warning: %s plume reaches %s at %s", in->parameter,
+                 rc->name, tbuf);
+        hl_dom_fmt(t->detail, sizeof t->detail,
+                 "Incident %s: %s front forecast at %s (km %g) at %s.%s", in->incident_id,
+                 in->parameter, rc->name, rc->chainage_km, tbuf, unverified_note(f));
+    }
+    for (size_t i = 0; i < f->n_points; i++) {
+        const hl_forecast_point *pt = &f->points[i];
+        if (pt->kind != HL_POINT_SECTION || !pt->within_horizon)
+            continue;
+        const hl_station *st = &net->stations[pt->index];
+        fmt_time(pt->arrival_ms, tbuf, sizeof tbuf);
+        if (!(t = new_task(p, in, "sample", "sample", st->id, st->unit_id, st->chainage_km,
+                           pt->arrival_ms)))
+            return HL_ETOOBIG;
+        hl_dom_fmt(t->title, sizeof t->title, "Sample %s at %s at %s", in->parameter, st->name,
+                 tbuf);
+        hl_dom_fmt(t->detail, sizeof t->detail,
+                 "Sample at the forecast front time and every hour until it clears.%s",
+                 unverified_note(f));
+        n_samples++;
+    }
+    /* 兵地联动: the side handling the incident notifies the other side's bureau when the
+     * incident or any threatened point lies there. */
+    notify_set *ns = calloc(1, sizeof *ns);
+    if (!ns)
+        return HL_ENOMEM;
+    const char *home = p->station_side;
+    if (home[0]) {
+        if (in->incident_side[0] && strcmp(in->incident_side, home) != 0)
+            notify_side(r, ns, in->incident_side, in->source_id[0] ? in->source_id : NULL);
+        for (size_t i = 0; i < f->n_points; i++) {
+            const hl_forecast_point *pt = &f->points[i];
+            const char *side = point_side(net, pt);
+            if (pt->threatened && strcmp(side, home) != 0)
+                notify_side(r, ns, side, pt->id);
+        }
+    }
+    int rc = 0;
+    for (size_t i = 0; i < ns->n && rc == 0; i++) {
+        if (!(t = new_task(p, in, "notify_counterpart", "notify", ns->unit[i], ns->unit[i], 0,
+                           in->fc.now_ms))) {
+            rc = HL_ETOOBIG;
+            break;
+        }
+        hl_dom_fmt(t->title, sizeof t->title, "Counterpart notice (%s side): %s incident %s",
+                 home, in->parameter, in->incident_id);
+        hl_dom_fmt(t->detail, sizeof t->detail,
+                 "The %s side is handling a %s incident that reaches your side (first: %s). "
+                 "Interception: %s.%s",
+                 home, in->parameter, ns->why[i][0] ? ns->why[i] : "the release point",
+                 p->space ? p->space->name : p->fallback, unverified_note(f));
+    }
+    free(ns);
+    if (rc < 0)
+        return rc;
+    if ((rc = add_needs(p, r->per_sample, r->n_per_sample, (double)n_samples)) < 0 ||
+        (rc = add_needs(p, r->per_receptor, r->n_per_receptor, (double)n_closed)) < 0)
+        return rc;
+    return 0;
+}
+
+int hl_plan_build(const hl_network *net, const hl_plan_rules *rules, const hl_plan_input *in,
+                  hl_plan **out)
+{
+    int rc;
+    if (!net || !rules || !in || !in->plan_id[0] || !in->incident_id[0])
+        return HL_EINVAL;
+    hl_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return HL_ENOMEM;
+    if (!(p->tasks = calloc(HL_PLAN_MAX_TASKS, sizeof *p->tasks))) {
+        free(p);
+        return HL_ENOMEM;
+    }
+    if ((rc = hl_forecast_run(net, &in->fc, &p->forecast)) < 0)
+        goto fail;
+
+    /* The side handling the incident: the observing station's, else the incident's. */
+    const hl_station *st = in->fc.anchor == HL_ANCHOR_OBSERVED
+                               ? hl_network_station(net, in->fc.station_id)
+                               : NULL;
+    hl_dom_copy(p->station_side, sizeof p->station_side,
+                st ? st->jurisdiction : in->incident_side);
+
+    /* Volume to hold back: the release's discharge times its duration, when both are known
+     * (plug flow: the polluted water is exactly that). Unknown otherwise, and then capacity
+     * is not considered. */
+    if (in->fc.anchor == HL_ANCHOR_RELEASE && in->fc.duration_s > 0) {
+        const hl_reach *rr = hl_network_reach_at(net, in->fc.chainage_km);
+        if (rr && rr->area_m2 > 0)
+            p->needed_volume_m3 = rr->velocity_m_s[in->fc.season] * rr->area_m2 * in->fc.duration_s;
+    }
+
+    size_t n_threat = 0;
+    char why[HL_NET_NOTE_MAX + 1];
+    rc = hl_plan_choose_space(net, p->forecast, p->needed_volume_m3, &p->space, &n_threat, why,
+                              sizeof why);
+    p->interception_needed = n_threat > 0;
+    if (rc == 0) {
+        p->space_ready_in_time = 1;
+    } else if (n_threat > 0) {
+        hl_dom_fmt(p->fallback, sizeof p->fallback,
+                 "no emergency space can be made ready before the front (%s); protect the "
+                 "threatened receptors directly",
+                 why);
+    } else {
+        hl_dom_fmt(p->fallback, sizeof p->fallback, "%s; no interception needed", why);
+    }
+
+    const hl_substance_group *g = hl_plan_group_of(rules, in->parameter);
+    hl_dom_copy(p->group, sizeof p->group, g ? g->id : "*");
+    const hl_material_rule *mr = NULL;
+    if (p->space)
+        mr = rule_for(rules, g ? g->id : NULL, p->space->kind);
+    else if (p->interception_needed)
+        mr = rule_for(rules, g ? g->id : NULL, "none");
+    if (mr && (rc = add_needs(p, mr->needs, mr->n_needs, 1.0)) < 0)
+        goto fail;
+
+    if ((rc = build_tasks(net, rules, in, p)) < 0)
+        goto fail;
+
+    /* Materials go to the space, else to the first threatened receptor, else the first
+     * threatened point at all. */
+    if (p->space) {
+        p->near = &p->space->location;
+        hl_dom_copy(p->near_id, sizeof p->near_id, p->space->id);
+    } else {
+        for (size_t i = 0; i < p->forecast->n_points && !p->near; i++) {
+            const hl_forecast_point *pt = &p->forecast->points[i];
+            if (pt->kind == HL_POINT_RECEPTOR && pt->threatened) {
+                p->near = &net->receptors[pt->index].location;
+                hl_dom_copy(p->near_id, sizeof p->near_id, pt->id);
+            }
+        }
+    }
+    *out = p;
+    return 0;
+fail:
+    hl_plan_destroy(&p);
+    return rc;
+}
+
+void hl_plan_destroy(hl_plan **p)
+{
+    if (!p || !*p)
+        return;
+    hl_forecast_destroy(&(*p)->forecast);
+    free((*p)->tasks);
+    free(*p);
+    *p = NULL;
+}
