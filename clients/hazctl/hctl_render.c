@@ -52,6 +52,19 @@ static const char *str_or(const char *s, const char *dflt)
     return s && *s ? s : dflt;
 }
 
+/* A limit for a table cell: "0.01", or "0.01 (unverified)" when the clause it comes from is
+ * marked unverified in our reference data (the flag travels with the value). */
+static const char *limit_str(double limit, const char *source, char *buf, size_t n)
+{
+    char v[32];
+    if (!(limit > 0))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, "%s%s", hctl_num_str(limit, v, sizeof v),
+                 source && strstr(source, "unverified") ? " (unverified)" : "");
+    return buf;
+}
+
 /* Join a repeated string field with ", "; "-" when empty. */
 static void join(hctl_buf *b, char *const *items, size_t n)
 {
@@ -273,6 +286,10 @@ int hctl_render_incident(const Hl__Incident *i, int tz_min, hctl_buf *out)
     else
         kv_add(&k, "limit", "-");
     kv_add(&k, "warning level", "%s", hctl_level_str(i->warning_level));
+    kv_add(&k, "alerts", "%" PRIu32 " (latest %s)", i->alert_count,
+           str_or(i->latest_alert_id, "-"));
+    kv_add(&k, "episode ended", "%s", i->episode_ended_ms ? TS(i->episode_ended_ms)
+                                                           : "not yet");
     kv_add(&k, "upstream sources", "%s", hctl_buf_str(&ups));
     kv_add(&k, "source", "%s", str_or(i->source_id, "-"));
     kv_add(&k, "release", "%s", release_str(i->mass_kg, i->duration_s, rel, sizeof rel));
@@ -298,9 +315,15 @@ int hctl_render_alert(const Hl__Alert *a, int tz_min, hctl_buf *out)
     kv_add(&k, "chainage", "km %s", NUM(a->chainage_km));
     kv_add(&k, "parameter", "%s", str_or(a->parameter, "-"));
     kv_add(&k, "value", "%s mg/L", NUM(a->value_mg_l));
-    kv_add(&k, "limit", "%s mg/L", NUM(a->limit_mg_l));
+    if (a->limit_mg_l > 0)
+        kv_add(&k, "limit", "%s mg/L (%s)", NUM(a->limit_mg_l),
+               str_or(a->limit_source, "source not given"));
+    else
+        kv_add(&k, "limit", "-");
     kv_add(&k, "multiple", "%s", NUM(a->multiple));
-    kv_add(&k, "release at", "km %s, %s", NUM(a->release_chainage_km), TS(a->release_ms));
+    kv_add(&k, "reason", "%s", str_or(a->reason, "-"));
+    kv_add(&k, "release at", "km %s, %s%s", NUM(a->release_chainage_km), TS(a->release_ms),
+           a->reported ? " (as reported)" : "");
     kv_add(&k, "release", "%s", release_str(a->mass_kg, a->duration_s, rel, sizeof rel));
     kv_add(&k, "source", "%s", str_or(a->source_id, "-"));
     kv_add(&k, "upstream sources", "%s", hctl_buf_str(&ups));
@@ -312,13 +335,14 @@ int hctl_render_alert(const Hl__Alert *a, int tz_min, hctl_buf *out)
 
 int hctl_render_incidents(const Hl__IncidentList *l, int tz_min, hctl_buf *out)
 {
-    static const char *h[] = {"ID",        "STATE",      "ORIGIN", "STATION", "PARAMETER",
-                              "KM",        "OPENED",     "READINGS", "PEAK mg/L",
-                              "LIMIT mg/L", "LEVEL",     "SIDE",   "UPSTREAM SOURCES"};
-    static const int right[] = {5, 7, 8, 9};
-    hctl_table *t = table_new(h, 13, right, 4);
+    static const char *h[] = {"ID",         "STATE", "ORIGIN", "STATION", "PARAMETER",
+                              "KM",         "OPENED", "READINGS", "PEAK mg/L",
+                              "LIMIT mg/L", "LEVEL", "ALERTS", "SIDE", "UPSTREAM SOURCES"};
+    static const int right[] = {5, 7, 8, 9, 11};
+    hctl_table *t = table_new(h, 14, right, 5);
     if (!t) return HL_ENOMEM;
-    hctl_table_max_width(t, 12, 0); /* every upstream source, whole */
+    hctl_table_max_width(t, 13, 0); /* every upstream source, whole */
+    char lim[64];
     int rc = 0;
     for (size_t n = 0; n < l->n_incidents; n++) {
         const Hl__Incident *i = l->incidents[n];
@@ -333,8 +357,9 @@ int hctl_render_incidents(const Hl__IncidentList *l, int tz_min, hctl_buf *out)
         CELL(TS(i->opened_ms));
         CELLF("%" PRIu32, i->reading_count);
         CELL(i->peak_value_mg_l > 0 ? NUM(i->peak_value_mg_l) : "-");
-        CELL(i->limit_mg_l > 0 ? NUM(i->limit_mg_l) : "-");
+        CELL(limit_str(i->limit_mg_l, i->limit_source, lim, sizeof lim));
         CELL(hctl_level_str(i->warning_level));
+        CELLF("%" PRIu32, i->alert_count);
         CELL(i->jurisdiction);
         CELL(hctl_buf_str(&ups));
         if (!rc) rc = ups.err;
@@ -347,11 +372,14 @@ int hctl_render_alerts(const Hl__AlertList *l, int tz_min, hctl_buf *out)
 {
     static const char *h[] = {"ID",        "INCIDENT",   "LEVEL",    "RAISED",
                               "STATION",   "PARAMETER",  "KM",       "VALUE mg/L",
-                              "LIMIT mg/L", "MULTIPLE",  "RELEASE KM", "SOURCE"};
+                              "LIMIT mg/L", "MULTIPLE",  "RELEASE KM", "SOURCE",
+                              "REASON"};
     static const int right[] = {6, 7, 8, 9, 10};
-    hctl_table *t = table_new(h, 12, right, 5);
+    hctl_table *t = table_new(h, 13, right, 5);
     if (!t) return HL_ENOMEM;
+    hctl_table_max_width(t, 12, 0); /* the reason, whole */
     int rc = 0;
+    char lim[64];
     for (size_t n = 0; n < l->n_alerts; n++) {
         const Hl__Alert *a = l->alerts[n];
         CELL(a->id);
@@ -362,10 +390,11 @@ int hctl_render_alerts(const Hl__AlertList *l, int tz_min, hctl_buf *out)
         CELL(a->parameter);
         CELL(NUM(a->chainage_km));
         CELL(NUM(a->value_mg_l));
-        CELL(NUM(a->limit_mg_l));
+        CELL(limit_str(a->limit_mg_l, a->limit_source, lim, sizeof lim));
         CELL(NUM(a->multiple));
-        CELL(NUM(a->release_chainage_km));
+        CELLF("%s%s", NUM(a->release_chainage_km), a->reported ? " (reported)" : "");
         CELL(a->source_id);
+        CELL(a->reason);
     }
     return table_end(t, rc, "alerts", out);
 }
@@ -472,10 +501,18 @@ static void needs_line(hctl_buf *b, const char *label, Hl__MaterialNeed *const *
     hctl_buf_puts(b, "\n");
 }
 
+/* "; "-joined notes for a NOTES column: the flags a reader must not miss. */
+static void note(hctl_buf *b, const char *text)
+{
+    if (!text || !*text) return;
+    hctl_buf_printf(b, "%s%s", b->len ? "; " : "", text);
+}
+
 int hctl_render_reservations(const Hl__ReservationList *l, int tz_min, hctl_buf *out)
 {
-    static const char *h[] = {"MATERIAL", "DEPOT", "SIDE", "QUANTITY", "UNIT", "DISTANCE km"};
-    static const int right[] = {3, 5};
+    static const char *h[] = {"MATERIAL", "DEPOT",       "DEPOT NAME", "SIDE", "QUANTITY",
+                              "UNIT",     "DISTANCE km", "HANDED OUT BY", "NOTES"};
+    static const int right[] = {4, 6};
     if (l->n_reservations == 0) {
         hctl_buf_puts(out, "no reservations\n");
         return out->err;
@@ -486,27 +523,47 @@ int hctl_render_reservations(const Hl__ReservationList *l, int tz_min, hctl_buf 
         hctl_buf_printf(out, "reservation %s  state %s  incident %s  plan %s  created %s\n",
                         str_or(r->id, "-"), str_or(r->state, "-"), str_or(r->incident_id, "-"),
                         str_or(r->plan_id, "-"), TS(r->created_ms));
+        if (*str_or(r->purpose, "")) hctl_buf_printf(out, "  purpose: %s\n", r->purpose);
+        if (r->updated_ms) hctl_buf_printf(out, "  last change: %s\n", TS(r->updated_ms));
+        if (*str_or(r->near_confidence, ""))
+            hctl_buf_printf(out, "  near point confidence: %s\n", r->near_confidence);
         needs_line(out, "needed", r->needs, r->n_needs);
-        hctl_table *t = table_new(h, 6, right, 2);
+        hctl_table *t = table_new(h, 9, right, 2);
         if (!t) return HL_ENOMEM;
+        hctl_table_max_width(t, 8, 0); /* the notes carry the flags: whole */
         int rc = 0;
         for (size_t i = 0; i < r->n_lines; i++) {
             const Hl__ReservationLine *x = r->lines[i];
+            hctl_buf nb = {0};
+            if (x->quantity_assumed) note(&nb, "stock figures assumed");
+            if (x->material_unverified) note(&nb, "catalogue row unverified");
+            if (*str_or(x->location_confidence, "")) {
+                hctl_buf_printf(&nb, "%sdepot location: %s", nb.len ? "; " : "",
+                                x->location_confidence);
+            }
             CELL(x->material_id);
             CELL(x->depot_id);
+            CELL(x->depot_name);
             CELL(x->depot_jurisdiction);
             CELL(NUM(x->quantity));
             CELL(x->unit);
             CELL(NUM(x->distance_km));
+            CELL(x->owner_unit);
+            CELL(hctl_buf_str(&nb));
+            if (!rc) rc = nb.err;
+            hctl_buf_free(&nb);
         }
         for (size_t i = 0; i < r->n_shortfall; i++) {
             const Hl__MaterialNeed *m = r->shortfall[i];
             CELL(m->material_id);
             CELL("(not covered)");
             CELL("-");
+            CELL("-");
             CELL(NUM(m->quantity));
             CELL(m->unit);
             CELL("-");
+            CELL("-");
+            CELL("SHORTFALL");
         }
         if (!rc && hctl_table_rows(t) > 0) rc = hctl_table_render(t, 2, out);
         hctl_table_destroy(&t);
@@ -520,14 +577,20 @@ int hctl_render_reservations(const Hl__ReservationList *l, int tz_min, hctl_buf 
 int hctl_render_stock(const Hl__StockList *l, int tz_min, hctl_buf *out)
 {
     (void)tz_min;
-    static const char *h[] = {"DEPOT",   "DEPOT NAME", "SIDE",     "MATERIAL", "MATERIAL NAME",
-                              "ON HAND", "RESERVED",   "AVAILABLE", "UNIT"};
-    static const int right[] = {5, 6, 7};
-    hctl_table *t = table_new(h, 9, right, 3);
+    static const char *h[] = {"DEPOT",    "DEPOT NAME", "SIDE",      "MATERIAL", "MATERIAL NAME",
+                              "ON HAND",  "RESERVED",   "AVAILABLE", "ISSUED",   "UNIT",
+                              "OWNER",    "NOTES"};
+    static const int right[] = {5, 6, 7, 8};
+    hctl_table *t = table_new(h, 12, right, 4);
     if (!t) return HL_ENOMEM;
+    hctl_table_max_width(t, 11, 0);
     int rc = 0;
     for (size_t n = 0; n < l->n_items; n++) {
         const Hl__StockItem *s = l->items[n];
+        hctl_buf nb = {0};
+        if (s->quantity_assumed) note(&nb, "on hand assumed");
+        if (*str_or(s->location_confidence, ""))
+            hctl_buf_printf(&nb, "%slocation: %s", nb.len ? "; " : "", s->location_confidence);
         CELL(s->depot_id);
         CELL(s->depot_name);
         CELL(s->jurisdiction);
@@ -535,39 +598,60 @@ int hctl_render_stock(const Hl__StockList *l, int tz_min, hctl_buf *out)
         CELL(s->material_name);
         CELL(NUM(s->on_hand));
         CELL(NUM(s->reserved));
-        CELL(NUM(s->on_hand - s->reserved));
+        CELL(NUM(s->on_hand - s->reserved)); /* issuing already lowered on_hand */
+        CELL(NUM(s->issued));
         CELL(s->unit);
+        CELL(s->owner_unit);
+        CELL(hctl_buf_str(&nb));
+        if (!rc) rc = nb.err;
+        hctl_buf_free(&nb);
     }
     return table_end(t, rc, "stock", out);
 }
 
-/* "44.3,84.9 (low)"; the confidence travels with the point (common.proto GeoPoint). */
-static const char *geo_str(const Hl__GeoPoint *g, char *buf, size_t n)
+/* "44.3,84.9 (low)"; the confidence travels with the point (common.proto GeoPoint). Where the
+ * source has no coordinates, its note says so. */
+static const char *geo_str(const Hl__GeoPoint *g, const char *no_point_note, char *buf, size_t n)
 {
     char a[32], b[32];
-    if (!g)
-        snprintf(buf, n, "-");
-    else if (g->lat == 0 && g->lon == 0)
-        snprintf(buf, n, "- (%s)", str_or(g->confidence, "no coordinates"));
-    else
+    if (!g || (g->lat == 0 && g->lon == 0)) {
+        const char *why = g && g->confidence && *g->confidence ? g->confidence : no_point_note;
+        snprintf(buf, n, "no coordinates%s%s", why && *why ? ": " : "", why ? why : "");
+    } else {
         snprintf(buf, n, "%s,%s (%s)", hctl_num_str(g->lat, a, sizeof a),
                  hctl_num_str(g->lon, b, sizeof b), str_or(g->confidence, "confidence not given"));
+    }
     return buf;
+}
+
+/* A critical quantity cell: "50", "5 (unverified)", "not listed". */
+static void critical_cell(hctl_table *t, int *rc, double q, int unverified)
+{
+    char v[32];
+    if (*rc) return;
+    if (q > 0)
+        *rc = hctl_table_cellf(t, "%s%s", hctl_num_str(q, v, sizeof v),
+                               unverified ? " (unverified)" : "");
+    else
+        *rc = hctl_table_cell(t, unverified ? "not listed (unverified)" : "not listed");
 }
 
 int hctl_render_sources(const Hl__RiskSourceList *l, int tz_min, hctl_buf *out)
 {
     (void)tz_min;
-    static const char *h[] = {"ID",        "NAME", "KIND",  "SIDE",  "OUTFALL KM", "UNIT",
-                              "SUBSTANCE", "CAS",  "MAX t", "CRITICAL t (GB 18218)", "LOCATION"};
+    static const char *h[] = {"ID",    "NAME", "KIND",      "SIDE",
+                              "OUTFALL KM", "UNIT", "SUBSTANCE", "CAS",
+                              "MAX t", "CRITICAL t (GB 18218)", "CRITICAL t (HJ 941)",
+                              "LOCATION"};
     static const int right[] = {4, 8};
-    hctl_table *t = table_new(h, 11, right, 2);
+    hctl_table *t = table_new(h, 12, right, 2);
     if (!t) return HL_ENOMEM;
-    /* The critical quantity carries the unverified flag, the location its confidence. */
+    /* The critical quantities carry the unverified flags, the location its confidence. */
     hctl_table_max_width(t, 9, 0);
     hctl_table_max_width(t, 10, 0);
+    hctl_table_max_width(t, 11, 0);
     int rc = 0;
-    char geo[320];
+    char geo[512];
     for (size_t n = 0; n < l->n_sources; n++) {
         const Hl__RiskSource *s = l->sources[n];
         size_t rows = s->n_substances ? s->n_substances : 1;
@@ -585,36 +669,54 @@ int hctl_render_sources(const Hl__RiskSourceList *l, int tz_min, hctl_buf *out)
             }
             CELL(x ? x->name : "-");
             CELL(x ? x->cas : "-");
-            CELL(x ? NUM(x->max_quantity_t) : "-");
-            if (!x)
-                CELL("-");
-            else if (x->critical_quantity_t > 0)
-                CELLF("%s%s", NUM(x->critical_quantity_t), x->unverified ? " (unverified)" : "");
+            if (x)
+                CELLF("%s%s", NUM(x->max_quantity_t), x->max_quantity_assumed ? " (assumed)" : "");
             else
-                CELL(x->unverified ? "not listed (unverified)" : "not listed");
+                CELL("-");
+            if (x) {
+                critical_cell(t, &rc, x->critical_quantity_t, x->unverified);
+                critical_cell(t, &rc, x->hj941_critical_quantity_t, x->hj941_unverified);
+            } else {
+                CELL("-");
+                CELL("-");
+            }
             if (i == 0)
-                CELL(geo_str(s->location, geo, sizeof geo));
+                CELL(geo_str(s->location, s->location_note, geo, sizeof geo));
             else if (!rc)
                 rc = hctl_table_blank(t);
         }
     }
-    return table_end(t, rc, "risk sources", out);
+    rc = table_end(t, rc, "risk sources", out);
+    if (rc) return rc;
+    /* What is assumed about each entry, under the table (one line each). */
+    for (size_t n = 0; n < l->n_sources; n++) {
+        const Hl__RiskSource *s = l->sources[n];
+        if (*str_or(s->assumption, ""))
+            hctl_buf_printf(out, "%s: assumed: %s\n", s->id, s->assumption);
+    }
+    return out->err;
 }
 
 int hctl_render_units(const Hl__UnitList *l, int tz_min, hctl_buf *out)
 {
-    static const char *h[] = {"ID", "NAME", "SIDE", "REPORTS TO", "CONNECTED", "LAST SEEN"};
-    hctl_table *t = table_new(h, 6, NULL, 0);
+    static const char *h[] = {"ID",         "NAME",      "NAME (EN)", "SIDE",
+                              "JURISDICTION", "REPORTS TO", "CONNECTED", "LAST SEEN",
+                              "DUTY"};
+    hctl_table *t = table_new(h, 9, NULL, 0);
     if (!t) return HL_ENOMEM;
+    hctl_table_max_width(t, 8, 0); /* how to reach the duty officer: whole */
     int rc = 0;
     for (size_t n = 0; n < l->n_units; n++) {
         const Hl__Unit *u = l->units[n];
         CELL(u->id);
         CELL(u->name);
+        CELL(u->name_en);
         CELL(u->side);
+        CELL(u->jurisdiction);
         CELL(u->reports_to);
         CELL(u->connected ? "yes" : "no");
         CELL(TS(u->last_seen_ms));
+        CELL(u->duty);
     }
     return table_end(t, rc, "units", out);
 }

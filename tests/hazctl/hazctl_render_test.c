@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,6 +217,8 @@ static void fill_incident(Hl__Incident *i, char **ups)
     i->limit_source = "GB 3838-2002 表3 item 19";
     i->warning_level = "红";
     i->jurisdiction = "local";
+    i->alert_count = 2;
+    i->latest_alert_id = "al-2";
     ups[0] = "rs-dsz-petro";
     ups[1] = "rs-kd-etdz";
     i->upstream_source_ids = ups;
@@ -235,10 +238,11 @@ static void test_incidents(void **state)
     hctl_buf b = {0};
     assert_int_equal(hctl_render_incidents(&l, BJ, &b), 0);
     const char *s = hctl_buf_str(&b);
-    static const char *cols[] = {"ID",        "STATE",      "ORIGIN", "STATION", "PARAMETER",
-                                 "KM",        "OPENED",     "READINGS", "PEAK mg/L",
-                                 "LIMIT mg/L", "LEVEL",     "SIDE",   "UPSTREAM SOURCES"};
-    assert_columns(s, cols, 13);
+    static const char *cols[] = {"ID",         "STATE",  "ORIGIN",   "STATION",
+                                 "PARAMETER",  "KM",     "OPENED",   "READINGS",
+                                 "PEAK mg/L",  "LIMIT mg/L", "LEVEL", "ALERTS",
+                                 "SIDE",       "UPSTREAM SOURCES"};
+    assert_columns(s, cols, 14);
     assert_has(s, "inc-1  open   reading  st-dsz-down  苯         ");
     assert_has(s, T0_BJ);
     assert_has(s, "红 red");
@@ -252,6 +256,8 @@ static void test_incidents(void **state)
     assert_has(s, "opened            " T0_BJ "\n");
     assert_has(s, "peak              0.35 mg/L at " T1_BJ "\n");
     assert_has(s, "limit             0.01 mg/L (GB 3838-2002 表3 item 19)\n");
+    assert_has(s, "alerts            2 (latest al-2)\n");
+    assert_has(s, "episode ended     not yet\n");
     assert_has(s, "release           mass unknown\n");
     hctl_buf_free(&b);
 
@@ -315,6 +321,8 @@ static void test_alerts(void **state)
     a.release_chainage_km = 22;
     a.release_ms = T0;
     a.source_id = "rs-dsz-petro";
+    a.limit_source = "GB 3838-2002 表3 item 19 苯 (unverified)"; /* as if the row were flagged */
+    a.reason = "first exceedance";
     Hl__Alert *arr[1] = {&a};
     Hl__AlertList l = HL__ALERT_LIST__INIT;
     l.alerts = arr;
@@ -324,15 +332,24 @@ static void test_alerts(void **state)
     const char *s = hctl_buf_str(&b);
     static const char *cols[] = {"ID",         "INCIDENT",  "LEVEL",      "RAISED",
                                  "STATION",    "PARAMETER", "KM",         "VALUE mg/L",
-                                 "LIMIT mg/L", "MULTIPLE",  "RELEASE KM", "SOURCE"};
-    assert_columns(s, cols, 12);
+                                 "LIMIT mg/L", "MULTIPLE",  "RELEASE KM", "SOURCE",
+                                 "REASON"};
+    assert_columns(s, cols, 13);
     assert_has(s, "al-1  inc-1     橙 orange  " T0_BJ "  st-dsz-down");
-    assert_has(s, "rs-dsz-petro\n");
+    /* The unverified mark of the limit's row reaches the table. */
+    assert_has(s, "0.01 (unverified)");
+    assert_has(s, "rs-dsz-petro  first exceedance\n");
     hctl_buf_free(&b);
     assert_int_equal(hctl_render_alert(&a, BJ, &b), 0);
     s = hctl_buf_str(&b);
     assert_has(s, "warning level     橙 orange\n");
     assert_has(s, "release at        km 22, " T0_BJ "\n");
+    assert_has(s, "limit             0.01 mg/L (GB 3838-2002 表3 item 19 苯 (unverified))\n");
+    assert_has(s, "reason            first exceedance\n");
+    hctl_buf_free(&b);
+    a.reported = 1;
+    assert_int_equal(hctl_render_alert(&a, BJ, &b), 0);
+    assert_has(hctl_buf_str(&b), "release at        km 22, " T0_BJ " (as reported)\n");
     hctl_buf_free(&b);
 }
 
@@ -456,16 +473,22 @@ static void test_tasks(void **state)
     free(j);
 }
 
-static void test_reservations_show_shortfall(void **state)
+static void test_reservations_show_shortfall_and_flags(void **state)
 {
     (void)state;
     Hl__ReservationLine ln = HL__RESERVATION_LINE__INIT;
     ln.material_id = "activated-carbon";
+    ln.material_name = "活性炭";
     ln.depot_id = "dp-kuitun";
+    ln.depot_name = "奎屯市环境应急物资库";
     ln.quantity = 20;
     ln.unit = "t";
     ln.distance_km = 12.5;
     ln.depot_jurisdiction = "local";
+    ln.owner_unit = "kt-eeb";
+    ln.quantity_assumed = 1;
+    ln.material_unverified = 1;
+    ln.location_confidence = "low (proxy: 奎屯市 centre)";
     Hl__ReservationLine *lines[1] = {&ln};
     Hl__MaterialNeed need1 = HL__MATERIAL_NEED__INIT, need2 = HL__MATERIAL_NEED__INIT,
                      sf = HL__MATERIAL_NEED__INIT;
@@ -491,21 +514,38 @@ static void test_reservations_show_shortfall(void **state)
     r.n_needs = 2;
     r.shortfall = short_;
     r.n_shortfall = 1;
+    r.purpose = "intercept at sp-xinqushou";
     Hl__Reservation *arr[1] = {&r};
     Hl__ReservationList l = HL__RESERVATION_LIST__INIT;
     l.reservations = arr;
     l.n_reservations = 1;
     hctl_buf b = {0};
     assert_int_equal(hctl_render_reservations(&l, BJ, &b), 0);
-    const char *want =
-        "reservation rv-1  state partial  incident inc-1  plan pl-1  created " T0_BJ "\n"
-        "  needed: activated-carbon 20 t, boom 300 m\n"
-        "  MATERIAL          DEPOT          SIDE   QUANTITY  UNIT  DISTANCE km\n"
-        "  ----------------  -------------  -----  --------  ----  -----------\n"
-        "  activated-carbon  dp-kuitun      local        20  t            12.5\n"
-        "  boom              (not covered)  -           100  m               -\n"
-        "  SHORTFALL (could not be covered): boom 100 m\n";
+    const char *notes = "stock figures assumed; catalogue row unverified; depot location: low "
+                        "(proxy: 奎屯市 centre)";
+    char dashes[128] = "";
+    for (size_t i = 0; i < hctl_text_width(notes); i++) strcat(dashes, "-");
+    char want[2048];
+    snprintf(want, sizeof want,
+             "reservation rv-1  state partial  incident inc-1  plan pl-1  created " T0_BJ "\n"
+             "  purpose: intercept at sp-xinqushou\n"
+             "  needed: activated-carbon 20 t, boom 300 m\n"
+             "  MATERIAL          DEPOT          DEPOT NAME            SIDE   QUANTITY  UNIT  "
+             "DISTANCE km  HANDED OUT BY  NOTES\n"
+             "  ----------------  -------------  --------------------  -----  --------  ----  "
+             "-----------  -------------  %s\n"
+             "  activated-carbon  dp-kuitun      奎屯市环境应急物资库  local        20  t     "
+             "       12.5  kt-eeb         %s\n"
+             "  boom              (not covered)  -                     -           100  m     "
+             "          -  -              SHORTFALL\n"
+             "  SHORTFALL (could not be covered): boom 100 m\n",
+             dashes, notes);
     assert_string_equal(hctl_buf_str(&b), want);
+    hctl_buf_free(&b);
+
+    Hl__ReservationList empty = HL__RESERVATION_LIST__INIT;
+    assert_int_equal(hctl_render_reservations(&empty, BJ, &b), 0);
+    assert_string_equal(hctl_buf_str(&b), "no reservations\n");
     hctl_buf_free(&b);
 }
 
@@ -520,7 +560,11 @@ static void test_stock(void **state)
     it.unit = "bag";
     it.on_hand = 20000;
     it.reserved = 5000;
+    it.issued = 1000;
     it.jurisdiction = "corps";
+    it.owner_unit = "xj7-emb";
+    it.quantity_assumed = 1;
+    it.location_confidence = "medium";
     Hl__StockItem *arr[1] = {&it};
     Hl__StockList l = HL__STOCK_LIST__INIT;
     l.items = arr;
@@ -529,10 +573,12 @@ static void test_stock(void **state)
     assert_int_equal(hctl_render_stock(&l, BJ, &b), 0);
     const char *s = hctl_buf_str(&b);
     static const char *cols[] = {"DEPOT",   "DEPOT NAME", "SIDE",      "MATERIAL", "MATERIAL NAME",
-                                 "ON HAND", "RESERVED",   "AVAILABLE", "UNIT"};
-    assert_columns(s, cols, 9);
-    /* available = on hand - reserved */
-    assert_has(s, "  20000      5000      15000  bag\n");
+                                 "ON HAND", "RESERVED",   "AVAILABLE", "ISSUED",   "UNIT",
+                                 "OWNER",   "NOTES"};
+    assert_columns(s, cols, 12);
+    /* available = on hand - reserved (issuing has already lowered on hand) */
+    assert_has(s, "  20000      5000      15000    1000  bag   xj7-emb  on hand assumed; "
+                  "location: medium\n");
     hctl_buf_free(&b);
 }
 
@@ -540,12 +586,16 @@ static void test_sources_keep_unverified_and_confidence(void **state)
 {
     (void)state;
     /* GB 18218-2018 table 1 seq 57: 苯 critical quantity 50 t (verified in our reference);
-     * seq 8: 甲醛(含量>90%) 5 t, flagged unverified in playbooks/reference. */
+     * seq 8: 甲醛(含量>90%) 5 t, flagged unverified in playbooks/reference. The HJ 941 values
+     * here are constructed for the test, flagged to show the flag travels. */
     Hl__RiskSubstance benzene = HL__RISK_SUBSTANCE__INIT;
     benzene.name = "苯";
     benzene.cas = "71-43-2";
     benzene.max_quantity_t = 3000;
+    benzene.max_quantity_assumed = 1;
     benzene.critical_quantity_t = 50;
+    benzene.hj941_critical_quantity_t = 10;
+    benzene.hj941_unverified = 1;
     Hl__RiskSubstance hcho = HL__RISK_SUBSTANCE__INIT;
     hcho.name = "甲醛(含量>90%)";
     hcho.cas = "50-00-0";
@@ -570,27 +620,39 @@ static void test_sources_keep_unverified_and_confidence(void **state)
     src.location = &loc;
     src.substances = subs;
     src.n_substances = 3;
-    Hl__RiskSource *arr[1] = {&src};
+    src.assumption = "outfall chainage (km 22) and every max_quantity_t";
+    Hl__RiskSource park = HL__RISK_SOURCE__INIT;
+    park.id = "rs-hyh-etdz";
+    park.name = "胡杨河经济技术开发区";
+    park.kind = "chemical_park";
+    park.outfall_chainage_km = 75;
+    park.location_note = "none found; placed by description";
+    Hl__RiskSource *arr[2] = {&src, &park};
     Hl__RiskSourceList l = HL__RISK_SOURCE_LIST__INIT;
     l.sources = arr;
-    l.n_sources = 1;
+    l.n_sources = 2;
     hctl_buf b = {0};
     assert_int_equal(hctl_render_sources(&l, BJ, &b), 0);
     const char *s = hctl_buf_str(&b);
     static const char *cols[] = {"ID",        "NAME", "KIND",  "SIDE",  "OUTFALL KM", "UNIT",
                                  "SUBSTANCE", "CAS",  "MAX t", "CRITICAL t (GB 18218)",
-                                 "LOCATION"};
-    assert_columns(s, cols, 11);
+                                 "CRITICAL t (HJ 941)", "LOCATION"};
+    assert_columns(s, cols, 12);
     /* One row per substance; the source's columns are not repeated. */
-    assert_has(s, "rs-dsz-petro  独山子石化  enterprise  local");
-    assert_has(s, "50                     44.3264,84.8799 (low (proxy: 独山子区 "
-                              "district centre))\n");
-    assert_has(s, "5 (unverified)\n");
-    assert_has(s, "not listed\n");
+    assert_has(s, "rs-dsz-petro  独山子石化            enterprise     local");
+    assert_has(s, "3000 (assumed)  50                     10 (unverified)      44.3264,84.8799 "
+                  "(low (proxy: 独山子区 district centre))\n");
+    assert_has(s, "5 (unverified)         not listed\n");
+    assert_has(s, "not listed             not listed\n");
+    /* A source without coordinates says so, with its note. */
+    assert_has(s, "no coordinates: none found; placed by description\n");
+    assert_has(s, "rs-dsz-petro: assumed: outfall chainage (km 22) and every max_quantity_t\n");
     hctl_buf_free(&b);
     char *j = json_text(hctl_json_message(&l.base, BJ));
     assert_has(j, "\"critical_quantity_t\":5.0,\"unverified\":true");
+    assert_has(j, "\"hj941_critical_quantity_t\":10.0,\"hj941_unverified\":true");
     assert_has(j, "\"confidence\":\"low (proxy: 独山子区 district centre)\"");
+    assert_has(j, "\"location\":null");
     free(j);
 }
 
@@ -600,20 +662,25 @@ static void test_units(void **state)
     Hl__Unit u = HL__UNIT__INIT;
     u.id = "xj7-eeb";
     u.name = "第七师胡杨河市生态环境局";
+    u.name_en = "7th Division EEB";
     u.side = "corps";
+    u.jurisdiction = "第七师胡杨河市";
     u.connected = 1;
     u.last_seen_ms = T0;
+    u.duty = "duty office, by the roster";
     Hl__Unit *arr[1] = {&u};
     Hl__UnitList l = HL__UNIT_LIST__INIT;
     l.units = arr;
     l.n_units = 1;
     hctl_buf b = {0};
     assert_int_equal(hctl_render_units(&l, BJ, &b), 0);
-    const char *want = "ID       NAME                      SIDE   REPORTS TO  CONNECTED  LAST SEEN\n"
-                       "-------  ------------------------  -----  ----------  ---------  "
-                       "-------------------------\n"
-                       "xj7-eeb  第七师胡杨河市生态环境局  corps  -           yes        " T0_BJ
-                       "\n";
+    const char *want =
+        "ID       NAME                      NAME (EN)         SIDE   JURISDICTION    REPORTS TO  "
+        "CONNECTED  LAST SEEN                  DUTY\n"
+        "-------  ------------------------  ----------------  -----  --------------  ----------  "
+        "---------  -------------------------  --------------------------\n"
+        "xj7-eeb  第七师胡杨河市生态环境局  7th Division EEB  corps  第七师胡杨河市  -           "
+        "yes        " T0_BJ "  duty office, by the roster\n";
     assert_string_equal(hctl_buf_str(&b), want);
     hctl_buf_free(&b);
 }
@@ -645,7 +712,7 @@ int main(void)
         cmocka_unit_test(test_alerts),
         cmocka_unit_test(test_plans_show_unverified_velocities),
         cmocka_unit_test(test_tasks),
-        cmocka_unit_test(test_reservations_show_shortfall),
+        cmocka_unit_test(test_reservations_show_shortfall_and_flags),
         cmocka_unit_test(test_stock),
         cmocka_unit_test(test_sources_keep_unverified_and_confidence),
         cmocka_unit_test(test_units),
