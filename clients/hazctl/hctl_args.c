@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hazlink/hl_clock.h"
+#include "hazlink/hl_config.h"
 #include "hazlink/hl_error.h"
 
 /* ---- Numbers ---- */
@@ -56,7 +57,7 @@ static const struct cmd_def {
     const char *usage;
 } cmds[] = {
     {"help", HCTL_CMD_HELP, 0, 1, "hazctl help [COMMAND]"},
-    {"status", HCTL_CMD_STATUS, 0, 0, "hazctl status [--json] [--timeout MS]"},
+    {"status", HCTL_CMD_STATUS, 0, 5, "hazctl status [SERVICE...] [--json] [--timeout MS]"},
     {"reading", HCTL_CMD_READING, 4, 4,
      "hazctl reading STATION PARAMETER VALUE UNIT [--at ISO8601] [--json]"},
     {"report", HCTL_CMD_REPORT, 0, 0,
@@ -144,8 +145,9 @@ const char *hctl_help_text(void)
            "usage: hazctl [COMMON OPTIONS] COMMAND [ARGUMENTS] [OPTIONS]\n"
            "\n"
            "commands:\n"
-           "  status                      each service: up/down, requests, errors, bad\n"
-           "                              messages, outbox; exit 1 if any service is down\n"
+           "  status [SERVICE...]         each service (or the ones named: alert, playbook,\n"
+           "                              stock, risk, dispatch): up/down, requests, errors,\n"
+           "                              bad messages, outbox; exit 1 if any is down\n"
            "  reading STATION PARAMETER VALUE UNIT [--at ISO8601]\n"
            "                              send a monitoring reading (alert.reading)\n"
            "  report --chainage KM --substance NAME [--mass-kg N] [--duration-s N]\n"
@@ -371,6 +373,20 @@ static int positional(hctl_args *a, int idx, const char *v, char *err, size_t n)
     case HCTL_CMD_TRIGGER:
         a->incident_id = v;
         return check_id("INCIDENT", v, cmd, err, n);
+    case HCTL_CMD_STATUS: {
+        int known = 0;
+        for (int i = 0; i < 5; i++)
+            if (!strcmp(v, hl_service_names[i])) known = 1;
+        if (!known)
+            return fail(err, n,
+                        "status: unknown service '%s' (alert, playbook, stock, risk, dispatch)",
+                        v);
+        for (size_t i = 0; i < a->n_services; i++)
+            if (!strcmp(a->services[i], v))
+                return fail(err, n, "status: service '%s' named twice", v);
+        a->services[a->n_services++] = v;
+        return 0;
+    }
     case HCTL_CMD_HELP: {
         const struct cmd_def *c = find_cmd(v);
         if (!c) return fail(err, n, "help: unknown command '%s'", v);

@@ -86,6 +86,10 @@ typedef struct hctl_args {
     const char *text;
     const char *reporter;
 
+    /* status [SERVICE...]: which services to ask (names from hl_service_names); none = all */
+    const char *services[5];
+    size_t n_services;
+
     /* trigger INCIDENT; tasks --incident ID --unit ID */
     const char *incident_id;
     const char *unit_id;

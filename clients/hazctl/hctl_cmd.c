@@ -111,14 +111,21 @@ static int request(ctx *c, const char *service, const char *type, const Protobuf
 
 static int run_status(ctx *c)
 {
-    enum { N = 5 };
+    enum { MAXN = 5 };
     Hl__Empty empty = HL__EMPTY__INIT;
-    ProtobufCMessage *st[N] = {0};
-    char eps[N][256], problems[N][512];
-    hctl_svc_view v[N];
+    ProtobufCMessage *st[MAXN] = {0};
+    char eps[MAXN][256], problems[MAXN][512];
+    hctl_svc_view v[MAXN];
     int down = 0;
+    /* The services named on the command line, else all five in port order. */
+    const char *names[MAXN];
+    int N = 0;
+    if (c->a->n_services)
+        for (size_t i = 0; i < c->a->n_services; i++) names[N++] = c->a->services[i];
+    else
+        for (int i = 0; i < MAXN; i++) names[N++] = hl_service_names[i];
     for (int i = 0; i < N; i++) {
-        const char *svc = hl_service_names[i];
+        const char *svc = names[i];
         Hl__Envelope *reply = NULL;
         char err[512] = "";
         problems[i][0] = '\0';
@@ -146,10 +153,10 @@ static int run_status(ctx *c)
     }
     int ex = HCTL_EXIT_OK;
     if (c->a->json) {
-        print_json(hctl_json_status(v, N, HL_TZ_BEIJING_MIN));
+        print_json(hctl_json_status(v, (size_t)N, HL_TZ_BEIJING_MIN));
     } else {
         hctl_buf b = {0};
-        ex = print_text(&b, hctl_render_status(v, N, HL_TZ_BEIJING_MIN, &b));
+        ex = print_text(&b, hctl_render_status(v, (size_t)N, HL_TZ_BEIJING_MIN, &b));
     }
     for (int i = 0; i < N; i++)
         if (st[i]) protobuf_c_message_free_unpacked(st[i], NULL);

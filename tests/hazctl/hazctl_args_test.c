@@ -133,6 +133,10 @@ static void test_lists_trigger_up(void **state)
         assert_int_equal(a.cmd, lists[i].c);
         assert_string_equal(a.cmd_name, lists[i].w);
     }
+    assert_int_equal(parse("status dispatch alert", &a, err, sizeof err), 0);
+    assert_int_equal(a.n_services, 2);
+    assert_string_equal(a.services[0], "dispatch");
+    assert_string_equal(a.services[1], "alert");
     assert_int_equal(parse("trigger inc-7", &a, err, sizeof err), 0);
     assert_string_equal(a.incident_id, "inc-7");
     assert_int_equal(parse("up --partners xj7-eeb,kt-eeb,reg-131", &a, err, sizeof err), 0);
@@ -194,7 +198,9 @@ static void test_bad_input_names_the_word(void **state)
         {"frobnicate", "unknown command 'frobnicate'"},
         {"--frob status", "unknown option '--frob'"},
         {"status --frob", "status: unknown option '--frob'"},
-        {"status extra", "status: unexpected argument 'extra'"},
+        {"status extra", "status: unknown service 'extra'"},
+        {"status alert alert", "status: service 'alert' named twice"},
+        {"status alert playbook stock risk dispatch x", "status: unexpected argument 'x'"},
         {"status --incident inc-1", "status: option --incident does not apply"},
         {"reading st-x 苯 1", "reading: missing argument UNIT"},
         {"reading st-x", "reading: missing argument PARAMETER"},
