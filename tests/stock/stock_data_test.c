@@ -181,6 +181,8 @@ static void stock_data_depot_errors(void **state)
         assert_int_equal(rc, cases[i].rc);
         if (cases[i].where) {
             assert_non_null(strstr(err, cases[i].where));
+            if (!strstr(err, cases[i].what))
+                fprintf(stderr, "case %zu: err '%s'\n", i, err);
             assert_non_null(strstr(err, cases[i].what));
         }
     }
