@@ -1,0 +1,963 @@
+/* handlers.c — see handlers.h. */
+#include "handlers.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert.pb-c.h"
+#include "episode.h"
+#include "hazlink/hl_codec.h"
+#include "hazlink/hl_error.h"
+#include "hazlink/hl_log.h"
+#include "hazlink/hl_store.h"
+#include "playbook.pb-c.h"
+#include "risk.pb-c.h"
+
+#define T_INCIDENTS "incidents"
+#define T_ALERTS "alerts"
+#define T_INC_ALERTS "incident_alerts"
+#define T_EPISODES "episodes"
+#define T_AUDIT "audit"
+#define UPSTREAM_KEY "upstream:" /* idempotency key prefix of risk.upstream requests */
+#define UNIT_MAX 32              /* bytes of a reading's unit */
+#define REPORT_MAX_DURATION_S (30.0 * 24 * 3600)
+#define REPORT_MAX_MASS_KG 1e9
+
+/* ---------------------------------------------------------------- small helpers ---- */
+
+void alert_site_of(const hl_network *net, const hl_station *st, gb3838_site *out)
+{
+    memset(out, 0, sizeof *out);
+    out->water_class = st->water_class;
+    out->drinking_source = st->drinking_source;
+    const hl_reach *reach = hl_network_reach_at(net, st->chainage_km);
+    out->body = (reach && strcmp(reach->kind, "reservoir") == 0) ? GB3838_BODY_LAKE
+                                                                 : GB3838_BODY_RIVER;
+    for (size_t i = 0; i < st->n_extra && i < GB3838_SITE_MAX_EXTRA; i++)
+        out->extra[out->n_extra++] = st->extra_items[i];
+}
+
+/* Replace a string field of a message that came from unpack (default allocator): the old
+ * value is freed unless it is protobuf-c's shared empty string. */
+static int pb_set_str(char **field, const char *v)
+{
+    char *copy = strdup(v ? v : "");
+    if (!copy)
+        return HL_ENOMEM;
+    if (*field && *field != (char *)protobuf_c_empty_string)
+        free(*field);
+    *field = copy;
+    return 0;
+}
+
+static int pb_set_strs(char ***arr, size_t *n, char *const *v, size_t nv)
+{
+    char **copy = calloc(nv ? nv : 1, sizeof *copy);
+    if (!copy)
+        return HL_ENOMEM;
+    for (size_t i = 0; i < nv; i++) {
+        copy[i] = strdup(v[i]);
+        if (!copy[i]) {
+            while (i-- > 0)
+                free(copy[i]);
+            free(copy);
+            return HL_ENOMEM;
+        }
+    }
+    for (size_t i = 0; i < *n; i++)
+        free((*arr)[i]);
+    free(*arr);
+    *arr = copy;
+    *n = nv;
+    return 0;
+}
+
+static int store_put(hl_txn *t, const char *table, const char *key, const ProtobufCMessage *m)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = hl_msg_pack(m, &buf, &len);
+    if (rc < 0)
+        return rc;
+    rc = hl_kv_put(t, table, key, buf, len);
+    free(buf);
+    return rc;
+}
+
+/* Unpack the record at table/key. HL_ENOTFOUND, or HL_EDECODE for a damaged record. */
+static int store_get(hl_txn *t, const char *table, const char *key,
+                     const ProtobufCMessageDescriptor *d, ProtobufCMessage **out)
+{
+    const void *val;
+    size_t len;
+    int rc = hl_kv_get(t, table, key, &val, &len);
+    if (rc < 0)
+        return rc;
+    *out = hl_msg_unpack(d, val, len);
+    if (!*out) {
+        hl_error("store: %s/%s is not a %s record", table, key, d->name);
+        return HL_EDECODE;
+    }
+    return 0;
+}
+
+static Hl__Incident *incident_get(hl_txn *t, const char *id, int *rc)
+{
+    ProtobufCMessage *m = NULL;
+    *rc = store_get(t, T_INCIDENTS, id, &hl__incident__descriptor, &m);
+    return (Hl__Incident *)m;
+}
+
+static Hl__Alert *alert_get(hl_txn *t, const char *id, int *rc)
+{
+    ProtobufCMessage *m = NULL;
+    *rc = store_get(t, T_ALERTS, id, &hl__alert__descriptor, &m);
+    return (Hl__Alert *)m;
+}
+
+static void msg_free(void *m)
+{
+    if (m)
+        protobuf_c_message_free_unpacked(m, NULL);
+}
+
+/* Append one state change of an incident to the audit table. */
+static int audit(hl_req *r, const char *incident_id, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int audit(hl_req *r, const char *incident_id, const char *event, const char *fmt, ...)
+{
+    char detail[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    uint64_t seq;
+    int rc = hl_seq_next(r->txn, T_AUDIT, &seq);
+    if (rc < 0)
+        return rc;
+    char key[24];
+    snprintf(key, sizeof key, "%020" PRIu64, seq);
+    Hl__IncidentAudit a = HL__INCIDENT_AUDIT__INIT;
+    a.seq = seq;
+    a.incident_id = (char *)incident_id;
+    a.event = (char *)event;
+    a.actor = (char *)(r->env && r->env->sender_unit ? r->env->sender_unit : "");
+    a.at_ms = r->now_ms;
+    a.detail = detail;
+    return store_put(r->txn, T_AUDIT, key, &a.base);
+}
+
+/* Unpack the request payload as d; NULL when undecodable. */
+static ProtobufCMessage *payload(const hl_req *r, const ProtobufCMessageDescriptor *d)
+{
+    return hl_msg_unpack(d, r->env->payload.data, r->env->payload.len);
+}
+
+/* ------------------------------------------------------------ alerts to playbook ---- */
+
+/* Store a new alert, index it under its incident, publish "alert.raised" and send it to the
+ * playbook service (PlanTrigger) through the outbox. */
+static int alert_raise(hl_req *r, Hl__Alert *al, int force)
+{
+    int rc;
+    char ikey[HL_STORE_KEY_MAX + 1];
+    snprintf(ikey, sizeof ikey, "%s|%s", al->incident_id, al->id);
+    if ((rc = store_put(r->txn, T_ALERTS, al->id, &al->base)) < 0 ||
+        (rc = hl_kv_put(r->txn, T_INC_ALERTS, ikey, "", 0)) < 0 ||
+        (rc = hl_svc_publish(r, "alert.raised", &al->base)) < 0)
+        return rc;
+    Hl__PlanTrigger pt = HL__PLAN_TRIGGER__INIT;
+    pt.alert = al;
+    pt.force = force;
+    return hl_svc_send(r, "playbook", "playbook.alert", &pt.base, NULL, NULL);
+}
+
+/* Ask risk which registered sources lie upstream; the reply finds the incident through the
+ * idempotency key. */
+static int upstream_ask(hl_req *r, const char *incident_id, double chainage_km,
+                        const char *substance)
+{
+    Hl__UpstreamQuery q = HL__UPSTREAM_QUERY__INIT;
+    q.chainage_km = chainage_km;
+    q.within_km = 0; /* any distance: the whole river above the point */
+    q.substance = (char *)substance;
+    char key[HL_ID_MAX + 1];
+    if (snprintf(key, sizeof key, UPSTREAM_KEY "%s", incident_id) >= (int)sizeof key)
+        return HL_ETOOBIG;
+    return hl_svc_send(r, "risk", "risk.upstream", &q.base, key, NULL);
+}
+
+/* --------------------------------------------------------------- alert.reading ---- */
+
+static int episodes_load(hl_txn *t, const char *key, episode_set *set)
+{
+    memset(set, 0, sizeof *set);
+    ProtobufCMessage *m = NULL;
+    int rc = store_get(t, T_EPISODES, key, &hl__episode_set__descriptor, &m);
+    if (rc == HL_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        return rc;
+    Hl__EpisodeSet *es = (Hl__EpisodeSet *)m;
+    for (size_t i = 0; i < es->n_episodes && set->n < EPISODE_KEEP; i++) {
+        const Hl__Episode *p = es->episodes[i];
+        episode *e = &set->ep[set->n++];
+        snprintf(e->incident_id, sizeof e->incident_id, "%s", p->incident_id);
+        e->first_ms = p->first_ms;
+        e->last_ms = p->last_ms;
+        e->peak_ms = p->peak_ms;
+        e->peak_value = p->peak_value;
+        e->peak_multiple = p->peak_multiple;
+        e->count = p->count;
+        e->has_clean = p->has_clean;
+        e->clean_since_ms = p->clean_since_ms;
+        e->clean_latest_ms = p->clean_latest_ms;
+        e->ended = p->ended;
+        e->end_ms = p->end_ms;
+    }
+    msg_free(es);
+    return 0;
+}
+
+static int episodes_save(hl_txn *t, const char *key, const episode_set *set)
+{
+    Hl__Episode eps[EPISODE_KEEP];
+    Hl__Episode *ptrs[EPISODE_KEEP];
+    for (size_t i = 0; i < set->n; i++) {
+        const episode *e = &set->ep[i];
+        Hl__Episode *p = &eps[i];
+        hl__episode__init(p);
+        p->incident_id = (char *)e->incident_id;
+        p->first_ms = e->first_ms;
+        p->last_ms = e->last_ms;
+        p->peak_ms = e->peak_ms;
+        p->peak_value = e->peak_value;
+        p->peak_multiple = e->peak_multiple;
+        p->count = e->count;
+        p->has_clean = e->has_clean;
+        p->clean_since_ms = e->clean_since_ms;
+        p->clean_latest_ms = e->clean_latest_ms;
+        p->ended = e->ended;
+        p->end_ms = e->end_ms;
+        ptrs[i] = p;
+    }
+    Hl__EpisodeSet es = HL__EPISODE_SET__INIT;
+    es.n_episodes = set->n;
+    es.episodes = ptrs;
+    return store_put(t, T_EPISODES, key, &es.base);
+}
+
+/* What one reading found, for the incident and alert builders. */
+typedef struct reading_ctx {
+    const hl_station *st;
+    const gb3838_result *res;
+    warning_level level;
+    int64_t measured_ms;
+} reading_ctx;
+
+static void alert_from_reading(hl_req *r, const reading_ctx *rc, const char *alert_id,
+                               const char *incident_id, int64_t release_ms, const char *reason,
+                               Hl__Alert *al)
+{
+    hl__alert__init(al);
+    al->id = (char *)alert_id;
+    al->incident_id = (char *)incident_id;
+    al->warning_level = (char *)warning_name(rc->level);
+    al->raised_ms = r->now_ms;
+    al->station_id = (char *)rc->st->id;
+    al->section_id = (char *)rc->st->id;
+    al->chainage_km = rc->st->chainage_km;
+    al->parameter = (char *)rc->res->limit.item->name;
+    al->value_mg_l = rc->res->value;
+    al->limit_mg_l = rc->res->bound;
+    al->multiple = rc->res->multiple;
+    al->release_ms = release_ms;
+    al->release_chainage_km = rc->st->chainage_km;
+    al->jurisdiction = (char *)rc->st->jurisdiction;
+    al->limit_source = (char *)rc->res->limit.source;
+    al->reason = (char *)reason;
+}
+
+static int incident_open_from_reading(hl_req *r, const reading_ctx *rc, const episode *ep,
+                                      char *alert_id_out)
+{
+    char alert_id[HL_ID_MAX + 1];
+    hl_id_new("al", alert_id);
+    char reason[256];
+    snprintf(reason, sizeof reason, "first exceedance at %s: %s %.4g × the limit",
+             rc->st->id, rc->res->limit.item->name, rc->res->multiple);
+
+    Hl__Incident inc = HL__INCIDENT__INIT;
+    inc.id = (char *)ep->incident_id;
+    inc.state = "open";
+    inc.origin = "reading";
+    inc.station_id = (char *)rc->st->id;
+    inc.section_id = (char *)rc->st->id;
+    inc.parameter = (char *)rc->res->limit.item->name;
+    inc.chainage_km = rc->st->chainage_km;
+    inc.opened_ms = r->now_ms;
+    inc.first_exceedance_ms = ep->first_ms;
+    inc.last_reading_ms = ep->last_ms;
+    inc.reading_count = ep->count;
+    inc.peak_value_mg_l = ep->peak_value;
+    inc.peak_ms = ep->peak_ms;
+    inc.limit_mg_l = rc->res->bound;
+    inc.limit_source = (char *)rc->res->limit.source;
+    inc.warning_level = (char *)warning_name(rc->level);
+    inc.jurisdiction = (char *)rc->st->jurisdiction;
+    inc.latest_alert_id = alert_id;
+    inc.alert_count = 1;
+    /* An episode that opened from a late reading older than a known one is already over. */
+    inc.episode_ended_ms = ep->ended ? ep->end_ms : 0;
+
+    Hl__Alert al;
+    alert_from_reading(r, rc, alert_id, ep->incident_id, ep->first_ms, reason, &al);
+    int e;
+    if ((e = store_put(r->txn, T_INCIDENTS, inc.id, &inc.base)) < 0 ||
+        (e = hl_svc_publish(r, "incident.opened", &inc.base)) < 0 ||
+        (e = alert_raise(r, &al, 0)) < 0 ||
+        (e = upstream_ask(r, inc.id, inc.chainage_km, inc.parameter)) < 0 ||
+        (e = audit(r, inc.id, "opened", "%s; warning %s; limit %s", reason, inc.warning_level,
+                   inc.limit_source)) < 0)
+        return e;
+    snprintf(alert_id_out, HL_ID_MAX + 1, "%s", alert_id);
+    hl_info("incident %s opened: %s %s %.6g mg/L (limit %.6g, %s), warning %s", inc.id,
+            rc->st->id, inc.parameter, rc->res->value, rc->res->bound, inc.limit_source,
+            inc.warning_level);
+    return 0;
+}
+
+static int incident_attach_reading(hl_req *r, const reading_ctx *rc, const episode *ep,
+                                   int peak_changed, char *alert_id_out)
+{
+    int e;
+    Hl__Incident *inc = incident_get(r->txn, ep->incident_id, &e);
+    if (!inc)
+        return hl_req_fail(r, e, "reading", "incident %s of this episode cannot be read (%s)",
+                           ep->incident_id, hl_strerror(e));
+    inc->reading_count = ep->count;
+    inc->first_exceedance_ms = ep->first_ms;
+    if (ep->last_ms > inc->last_reading_ms)
+        inc->last_reading_ms = ep->last_ms;
+    inc->peak_value_mg_l = ep->peak_value;
+    inc->peak_ms = ep->peak_ms;
+
+    warning_level cur = WARNING_NONE;
+    if (warning_parse(inc->warning_level, &cur) < 0)
+        cur = WARNING_NONE;
+    int raised = rc->level > cur;
+    if (raised) {
+        char alert_id[HL_ID_MAX + 1], reason[256];
+        hl_id_new("al", alert_id);
+        snprintf(reason, sizeof reason, "warning level %s → %s at %s: %s %.4g × the limit",
+                 warning_name(cur)[0] ? warning_name(cur) : "none", warning_name(rc->level),
+                 rc->st->id, rc->res->limit.item->name, rc->res->multiple);
+        Hl__Alert al;
+        alert_from_reading(r, rc, alert_id, inc->id, inc->first_exceedance_ms, reason, &al);
+        al.n_upstream_source_ids = inc->n_upstream_source_ids;
+        al.upstream_source_ids = inc->upstream_source_ids;
+        if ((e = pb_set_str(&inc->warning_level, warning_name(rc->level))) < 0 ||
+            (e = pb_set_str(&inc->latest_alert_id, alert_id)) < 0 ||
+            (e = alert_raise(r, &al, 0)) < 0 ||
+            (e = audit(r, inc->id, "level_raised", "%s", reason)) < 0)
+            goto out;
+        inc->alert_count++;
+        snprintf(alert_id_out, HL_ID_MAX + 1, "%s", alert_id);
+        hl_info("incident %s: %s", inc->id, reason);
+    }
+    if ((e = store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) < 0)
+        goto out;
+    if (raised || peak_changed)
+        e = hl_svc_publish(r, "incident.updated", &inc->base);
+out:
+    msg_free(inc);
+    return e;
+}
+
+static int incident_mark_ended(hl_req *r, const episode_set *set, const char *incident_id)
+{
+    int idx = episode_find(set, incident_id);
+    if (idx < 0)
+        return 0;
+    int e;
+    Hl__Incident *inc = incident_get(r->txn, incident_id, &e);
+    if (!inc) {
+        hl_warn("episode of incident %s ended but the incident cannot be read (%s)",
+                incident_id, hl_strerror(e));
+        return 0;
+    }
+    inc->episode_ended_ms = set->ep[idx].end_ms;
+    if ((e = store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) == 0 &&
+        (e = hl_svc_publish(r, "incident.updated", &inc->base)) == 0)
+        e = audit(r, inc->id, "episode_ended",
+                  "%s within the limit for the quiet period since %" PRId64, inc->parameter,
+                  set->ep[idx].clean_since_ms);
+    msg_free(inc);
+    return e;
+}
+
+static int reading_apply(alert_ctx *a, hl_req *r, const Hl__Reading *rd)
+{
+    if (hl_id_check(rd->station_id) < 0)
+        return hl_req_fail(r, HL_EINVAL, "reading.station_id",
+                           "station_id must be 1..%d characters of [A-Za-z0-9._:-]", HL_ID_MAX);
+    const hl_station *st = hl_network_station(a->net, rd->station_id);
+    if (!st)
+        return hl_req_fail(r, HL_ENOTFOUND, "reading.station_id",
+                           "station '%s' is not a monitoring station of plan %s "
+                           "(%s/stations.yaml)",
+                           rd->station_id, a->plan, a->plan);
+    if (hl_str_check(rd->parameter, HL_NAME_MAX, 1) < 0)
+        return hl_req_fail(r, HL_EINVAL, "reading.parameter",
+                           "parameter must be 1..%d bytes of UTF-8 text", HL_NAME_MAX);
+    if (!isfinite(rd->value) || rd->value < 0)
+        return hl_req_fail(r, HL_EINVAL, "reading.value",
+                           "value %g is not a measurement (NaN, infinite or negative)",
+                           rd->value);
+    if (hl_str_check(rd->unit, UNIT_MAX, 0) < 0)
+        return hl_req_fail(r, HL_EUNIT, "reading.unit",
+                           "unit must be at most %d bytes of UTF-8 text", UNIT_MAX);
+    if (rd->reading_id && rd->reading_id[0] && hl_id_check(rd->reading_id) < 0)
+        return hl_req_fail(r, HL_EINVAL, "reading.reading_id",
+                           "reading_id must be 1..%d characters of [A-Za-z0-9._:-]", HL_ID_MAX);
+    int64_t t = rd->measured_ms ? rd->measured_ms : r->now_ms;
+    if (t < 0 || t > EPISODE_MS_MAX)
+        return hl_req_fail(r, HL_EINVAL, "reading.measured_ms",
+                           "measured_ms %" PRId64 " is not a time (Unix ms UTC, 0 = now)",
+                           rd->measured_ms);
+
+    gb3838_site site;
+    alert_site_of(a->net, st, &site);
+    gb3838_result res;
+    int e = gb3838_check(a->gb, rd->parameter, rd->value, rd->unit, &site, &res);
+    if (e < 0) {
+        const char *field = e == HL_ENOTFOUND ? "reading.parameter"
+                            : e == HL_EUNIT   ? "reading.unit"
+                                              : "reading.value";
+        return hl_req_fail(r, e, field, "%s", res.limit.why);
+    }
+
+    Hl__ReadingResult out = HL__READING_RESULT__INIT;
+    out.exceeded = res.exceeded;
+    out.value_mg_l = res.value;
+    out.limit_mg_l = res.bound;
+    out.multiple = res.multiple;
+    out.limit_source = res.checked ? res.limit.source : res.limit.why;
+    if (!res.checked)
+        return hl_req_reply(r, r->env->type, &out.base);
+
+    reading_ctx rc = {.st = st, .res = &res, .level = WARNING_NONE, .measured_ms = t};
+    if (res.exceeded && warning_for_reading(a->warn, res.multiple, st->drinking_source,
+                                            &rc.level) < 0)
+        return hl_req_fail(r, HL_EINVAL, "reading.value",
+                           "no warning level for exceedance multiple %g", res.multiple);
+
+    char key[HL_STORE_KEY_MAX + 1];
+    if (snprintf(key, sizeof key, "%s|%s", st->id, res.limit.item->name) >= (int)sizeof key)
+        return hl_req_fail(r, HL_ETOOBIG, "reading.parameter", "episode key too long");
+    episode_set set;
+    if ((e = episodes_load(r->txn, key, &set)) < 0)
+        return hl_req_fail(r, e, "reading", "episodes of %s cannot be read", key);
+    char new_id[HL_ID_MAX + 1];
+    hl_id_new("inc", new_id);
+    episode_reading er = {t, res.exceeded, res.value, res.multiple};
+    episode_outcome eo;
+    if ((e = episode_apply(&set, &er, a->quiet_ms, new_id, &eo)) < 0)
+        return hl_req_fail(r, e, "reading", "episode rules refused the reading");
+
+    char alert_id[HL_ID_MAX + 1] = "";
+    if (eo.ended && (e = incident_mark_ended(r, &set, eo.ended_incident_id)) < 0)
+        return e;
+    if (eo.action == EPISODE_OPENED)
+        e = incident_open_from_reading(r, &rc, &set.ep[eo.index], alert_id);
+    else if (eo.action == EPISODE_ATTACHED)
+        e = incident_attach_reading(r, &rc, &set.ep[eo.index], eo.peak_changed, alert_id);
+    if (e < 0)
+        return e;
+    if ((e = episodes_save(r->txn, key, &set)) < 0)
+        return e;
+
+    if (eo.action != EPISODE_NOOP) {
+        out.incident_id = set.ep[eo.index].incident_id;
+        out.incident_opened = eo.action == EPISODE_OPENED;
+    }
+    out.alert_id = alert_id;
+    out.warning_level = (char *)warning_name(rc.level);
+    return hl_req_reply(r, r->env->type, &out.base);
+}
+
+static int h_reading(hl_req *r, void *ud)
+{
+    Hl__Reading *rd = (Hl__Reading *)payload(r, &hl__reading__descriptor);
+    if (!rd)
+        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a Reading",
+                           r->env->msg_id);
+    int rc = reading_apply(ud, r, rd);
+    msg_free(rd);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- alert.report ---- */
+
+/* The first station at or below chainage (where the release will be seen), else the
+ * last one above it. */
+static const hl_station *station_below(const hl_network *net, double km)
+{
+    for (size_t i = 0; i < net->n_stations; i++)
+        if (net->stations[i].chainage_km >= km)
+            return &net->stations[i];
+    return net->n_stations ? &net->stations[net->n_stations - 1] : NULL;
+}
+
+static int report_apply(alert_ctx *a, hl_req *r, const Hl__IncidentReport *rp)
+{
+    if (hl_str_check(rp->substance, HL_NAME_MAX, 1) < 0)
+        return hl_req_fail(r, HL_EINVAL, "report.substance",
+                           "substance must be 1..%d bytes of UTF-8 text", HL_NAME_MAX);
+    if (!isfinite(rp->chainage_km) || !hl_network_reach_at(a->net, rp->chainage_km))
+        return hl_req_fail(r, HL_EINVAL, "report.chainage_km",
+                           "chainage %g km is not on the river of plan %s", rp->chainage_km,
+                           a->plan);
+    if (!isfinite(rp->mass_kg) || rp->mass_kg < 0 || rp->mass_kg > REPORT_MAX_MASS_KG)
+        return hl_req_fail(r, HL_EINVAL, "report.mass_kg",
+                           "mass %g kg is not 0 (unknown) .. %g", rp->mass_kg,
+                           REPORT_MAX_MASS_KG);
+    if (!isfinite(rp->duration_s) || rp->duration_s < 0 ||
+        rp->duration_s > REPORT_MAX_DURATION_S)
+        return hl_req_fail(r, HL_EINVAL, "report.duration_s",
+                           "duration %g s is not 0 (instantaneous) .. %g", rp->duration_s,
+                           REPORT_MAX_DURATION_S);
+    if (rp->started_ms < 0 || rp->started_ms > EPISODE_MS_MAX)
+        return hl_req_fail(r, HL_EINVAL, "report.started_ms",
+                           "started_ms %" PRId64 " is not a time (Unix ms UTC, 0 = now)",
+                           rp->started_ms);
+    static const char *const idf[] = {"report.report_id", "report.source_id",
+                                      "report.reporter_unit"};
+    const char *ids[] = {rp->report_id, rp->source_id, rp->reporter_unit};
+    for (size_t i = 0; i < 3; i++)
+        if (ids[i] && ids[i][0] && hl_id_check(ids[i]) < 0)
+            return hl_req_fail(r, HL_EINVAL, idf[i],
+                               "must be empty or 1..%d characters of [A-Za-z0-9._:-]",
+                               HL_ID_MAX);
+    if (hl_str_check(rp->description, HL_TEXT_MAX, 0) < 0)
+        return hl_req_fail(r, HL_EINVAL, "report.description",
+                           "description must be at most %d bytes of UTF-8 text", HL_TEXT_MAX);
+
+    /* A GB 3838 item is named as the standard does; anything else is kept as reported. */
+    const gb3838_item *item = gb3838_find(a->gb, rp->substance);
+    const char *param = item ? item->name : rp->substance;
+    const hl_station *st = station_below(a->net, rp->chainage_km);
+    gb3838_limit lim;
+    memset(&lim, 0, sizeof lim);
+    if (item && st) {
+        gb3838_site site;
+        alert_site_of(a->net, st, &site);
+        if (gb3838_limit_for(a->gb, param, &site, &lim) < 0)
+            lim.applies = 0;
+    }
+    double limit = 0;
+    if (lim.applies)
+        limit = lim.kind == GB3838_MIN ? lim.lo : lim.hi;
+    const char *limit_source = lim.applies ? lim.source : item ? lim.why : "";
+    int64_t started = rp->started_ms ? rp->started_ms : r->now_ms;
+    warning_level level = warning_for_report(a->warn);
+
+    char inc_id[HL_ID_MAX + 1], alert_id[HL_ID_MAX + 1], reason[256];
+    hl_id_new("inc", inc_id);
+    hl_id_new("al", alert_id);
+    snprintf(reason, sizeof reason, "incident report%s%s: %s at km %.3f",
+             rp->reporter_unit[0] ? " by " : "", rp->reporter_unit, param, rp->chainage_km);
+
+    Hl__Incident inc = HL__INCIDENT__INIT;
+    inc.id = inc_id;
+    inc.state = "open";
+    inc.origin = "report";
+    inc.station_id = "";
+    inc.section_id = st ? (char *)st->id : "";
+    inc.parameter = (char *)param;
+    inc.chainage_km = rp->chainage_km;
+    inc.opened_ms = r->now_ms;
+    inc.limit_mg_l = limit;
+    inc.limit_source = (char *)limit_source;
+    inc.warning_level = (char *)warning_name(level);
+    /* The section where the release will be measured decides the side (corps/local). */
+    inc.jurisdiction = st ? (char *)st->jurisdiction : "";
+    inc.mass_kg = rp->mass_kg;
+    inc.duration_s = rp->duration_s;
+    inc.source_id = rp->source_id;
+    inc.description = rp->description;
+    inc.latest_alert_id = alert_id;
+    inc.alert_count = 1;
+
+    Hl__Alert al = HL__ALERT__INIT;
+    al.id = alert_id;
+    al.incident_id = inc_id;
+    al.warning_level = inc.warning_level;
+    al.raised_ms = r->now_ms;
+    al.station_id = "";
+    al.section_id = inc.section_id;
+    al.chainage_km = rp->chainage_km;
+    al.parameter = inc.parameter;
+    al.limit_mg_l = limit;
+    al.mass_kg = rp->mass_kg;
+    al.duration_s = rp->duration_s;
+    al.release_ms = started;
+    al.release_chainage_km = rp->chainage_km;
+    al.source_id = rp->source_id;
+    al.jurisdiction = inc.jurisdiction;
+    al.limit_source = inc.limit_source;
+    al.reason = reason;
+    al.reported = 1;
+
+    int e;
+    if ((e = store_put(r->txn, T_INCIDENTS, inc_id, &inc.base)) < 0 ||
+        (e = hl_svc_publish(r, "incident.opened", &inc.base)) < 0 ||
+        (e = alert_raise(r, &al, 0)) < 0 ||
+        (e = upstream_ask(r, inc_id, rp->chainage_km, param)) < 0 ||
+        (e = audit(r, inc_id, "opened", "%s; mass %g kg, duration %g s; warning %s", reason,
+                   rp->mass_kg, rp->duration_s, inc.warning_level)) < 0)
+        return e;
+    hl_info("incident %s opened from a report: %s", inc_id, reason);
+    return hl_req_reply(r, r->env->type, &inc.base);
+}
+
+static int h_report(hl_req *r, void *ud)
+{
+    Hl__IncidentReport *rp = (Hl__IncidentReport *)payload(r, &hl__incident_report__descriptor);
+    if (!rp)
+        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not an IncidentReport",
+                           r->env->msg_id);
+    int rc = report_apply(ud, r, rp);
+    msg_free(rp);
+    return rc;
+}
+
+/* --------------------------------------------------------------- alert.trigger ---- */
+
+static int h_trigger(hl_req *r, void *ud)
+{
+    (void)ud;
+    Hl__TriggerRequest *tr = (Hl__TriggerRequest *)payload(r, &hl__trigger_request__descriptor);
+    if (!tr)
+        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a TriggerRequest",
+                           r->env->msg_id);
+    int e = 0;
+    Hl__Incident *inc = NULL;
+    Hl__Alert *al = NULL;
+    if (hl_id_check(tr->incident_id) < 0) {
+        e = hl_req_fail(r, HL_EINVAL, "trigger.incident_id",
+                        "incident_id must be 1..%d characters of [A-Za-z0-9._:-]", HL_ID_MAX);
+        goto out;
+    }
+    inc = incident_get(r->txn, tr->incident_id, &e);
+    if (!inc) {
+        e = hl_req_fail(r, e == HL_ENOTFOUND ? HL_ENOTFOUND : e, "trigger.incident_id",
+                        "incident '%s' %s", tr->incident_id,
+                        e == HL_ENOTFOUND ? "does not exist" : "cannot be read");
+        goto out;
+    }
+    al = alert_get(r->txn, inc->latest_alert_id, &e);
+    if (!al) {
+        e = hl_req_fail(r, HL_ENOTFOUND, "trigger.incident_id",
+                        "incident '%s' has no alert to act on", tr->incident_id);
+        goto out;
+    }
+    Hl__PlanTrigger pt = HL__PLAN_TRIGGER__INIT;
+    pt.alert = al;
+    pt.force = 1;
+    if ((e = hl_svc_send(r, "playbook", "playbook.alert", &pt.base, NULL, NULL)) < 0 ||
+        (e = audit(r, inc->id, "triggered", "alert %s re-sent to playbook (force)", al->id)) < 0)
+        goto out;
+    hl_info("incident %s: alert %s re-sent to playbook by %s", inc->id, al->id,
+            r->env->sender_unit);
+    e = hl_req_reply(r, r->env->type, &al->base);
+out:
+    msg_free(al);
+    msg_free(inc);
+    msg_free(tr);
+    return e;
+}
+
+/* --------------------------------------------------------------------- queries ---- */
+
+typedef struct list_ctx {
+    const ProtobufCMessageDescriptor *d;
+    const char *incident_id;     /* alerts: filter */
+    size_t skip, limit;
+    ProtobufCMessage **items;
+    size_t n;
+    size_t seen;
+} list_ctx;
+
+static int list_count_fn(const char *key, const void *val, size_t len, void *ud)
+{
+    (void)key;
+    (void)val;
+    (void)len;
+    ((list_ctx *)ud)->seen++;
+    return 0;
+}
+
+static int list_collect_fn(const char *key, const void *val, size_t len, void *ud)
+{
+    list_ctx *c = ud;
+    (void)key;
+    if (c->seen++ < c->skip)
+        return 0;
+    if (c->n >= c->limit)
+        return 1;
+    ProtobufCMessage *m = hl_msg_unpack(c->d, val, len);
+    if (!m) {
+        hl_warn("store: record %s is not a %s; left out of the list", key, c->d->name);
+        return 0;
+    }
+    c->items[c->n++] = m;
+    return 0;
+}
+
+static size_t list_limit(const Hl__ListQuery *q)
+{
+    if (!q || q->limit == 0)
+        return ALERT_LIST_DEFAULT;
+    return q->limit > ALERT_LIST_MAX ? ALERT_LIST_MAX : q->limit;
+}
+
+/* Newest `limit` records of table (keys begin with the creation time), oldest first. */
+static int list_table(hl_txn *t, const char *table, const char *prefix, list_ctx *c)
+{
+    int rc = hl_kv_scan(t, table, prefix, list_count_fn, c);
+    if (rc < 0)
+        return rc;
+    c->skip = c->seen > c->limit ? c->seen - c->limit : 0;
+    c->seen = 0;
+    c->items = calloc(c->limit ? c->limit : 1, sizeof *c->items);
+    if (!c->items)
+        return HL_ENOMEM;
+    return hl_kv_scan(t, table, prefix, list_collect_fn, c);
+}
+
+static void list_free(list_ctx *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        msg_free(c->items[i]);
+    free(c->items);
+    c->items = NULL;
+    c->n = 0;
+}
+
+static int h_incidents(hl_req *r, void *ud)
+{
+    (void)ud;
+    Hl__ListQuery *q = (Hl__ListQuery *)payload(r, &hl__list_query__descriptor);
+    if (!q)
+        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a ListQuery",
+                           r->env->msg_id);
+    list_ctx c = {.d = &hl__incident__descriptor, .limit = list_limit(q)};
+    const char *one = q->id[0] ? q->id : q->incident_id;
+    int e = 0;
+    if (one[0]) {
+        /* One incident by id: an empty list when there is none. */
+        c.items = calloc(1, sizeof *c.items);
+        if (!c.items) {
+            e = HL_ENOMEM;
+        } else if (hl_id_check(one) == 0) {
+            ProtobufCMessage *m = NULL;
+            e = store_get(r->txn, T_INCIDENTS, one, c.d, &m);
+            if (e == 0)
+                c.items[c.n++] = m;
+            else if (e == HL_ENOTFOUND)
+                e = 0;
+        }
+    } else {
+        e = list_table(r->txn, T_INCIDENTS, "", &c);
+    }
+    if (e == 0) {
+        Hl__IncidentList out = HL__INCIDENT_LIST__INIT;
+        out.n_incidents = c.n;
+        out.incidents = (Hl__Incident **)c.items;
+        e = hl_req_reply(r, r->env->type, &out.base);
+    } else {
+        e = hl_req_fail(r, e, "query", "incidents cannot be listed: %s", hl_strerror(e));
+    }
+    list_free(&c);
+    msg_free(q);
+    return e;
+}
+
+typedef struct key_list {
+    char (*keys)[HL_ID_MAX + 1];
+    size_t n, cap;
+} key_list;
+
+/* incident_alerts keys are "<incident>|<alert>": collect the alert ids. */
+static int alert_ids_fn(const char *key, const void *val, size_t len, void *ud)
+{
+    (void)val;
+    (void)len;
+    key_list *k = ud;
+    const char *bar = strchr(key, '|');
+    if (!bar || strlen(bar + 1) > HL_ID_MAX)
+        return 0;
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 16;
+        if (cap > HL_LIST_MAX)
+            return 1;
+        void *p = realloc(k->keys, cap * sizeof *k->keys);
+        if (!p)
+            return HL_ENOMEM;
+        k->keys = p;
+        k->cap = cap;
+    }
+    snprintf(k->keys[k->n++], HL_ID_MAX + 1, "%s", bar + 1);
+    return 0;
+}
+
+static int alert_ids_of(hl_txn *t, const char *incident_id, key_list *out)
+{
+    char prefix[HL_ID_MAX + 2];
+    snprintf(prefix, sizeof prefix, "%s|", incident_id);
+    memset(out, 0, sizeof *out);
+    return hl_kv_scan(t, T_INC_ALERTS, prefix, alert_ids_fn, out);
+}
+
+static int h_alerts(hl_req *r, void *ud)
+{
+    (void)ud;
+    Hl__ListQuery *q = (Hl__ListQuery *)payload(r, &hl__list_query__descriptor);
+    if (!q)
+        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a ListQuery",
+                           r->env->msg_id);
+    list_ctx c = {.d = &hl__alert__descriptor, .limit = list_limit(q)};
+    int e = 0;
+    if (q->incident_id[0]) {
+        key_list k = {0};
+        if (hl_id_check(q->incident_id) == 0)
+            e = alert_ids_of(r->txn, q->incident_id, &k);
+        c.items = calloc(c.limit, sizeof *c.items);
+        if (!c.items)
+            e = HL_ENOMEM;
+        /* Alert ids begin with their creation time: the newest `limit`, oldest first. */
+        size_t from = k.n > c.limit ? k.n - c.limit : 0;
+        for (size_t i = from; e == 0 && i < k.n; i++) {
+            ProtobufCMessage *m = NULL;
+            int g = store_get(r->txn, T_ALERTS, k.keys[i], c.d, &m);
+            if (g == 0)
+                c.items[c.n++] = m;
+        }
+        free(k.keys);
+    } else {
+        e = list_table(r->txn, T_ALERTS, "", &c);
+    }
+    if (e == 0) {
+        Hl__AlertList out = HL__ALERT_LIST__INIT;
+        out.n_alerts = c.n;
+        out.alerts = (Hl__Alert **)c.items;
+        e = hl_req_reply(r, r->env->type, &out.base);
+    } else {
+        e = hl_req_fail(r, e, "query", "alerts cannot be listed: %s", hl_strerror(e));
+    }
+    list_free(&c);
+    msg_free(q);
+    return e;
+}
+
+/* ------------------------------------------------------------------- replies ---- */
+
+static int h_upstream_reply(hl_req *r, void *ud)
+{
+    (void)ud;
+    const char *key = r->orig ? r->orig->idempotency_key : NULL;
+    if (!key || strncmp(key, UPSTREAM_KEY, strlen(UPSTREAM_KEY)) != 0) {
+        hl_warn("risk.upstream reply %s does not name an incident; ignored", r->env->msg_id);
+        return 0;
+    }
+    const char *incident_id = key + strlen(UPSTREAM_KEY);
+    if (r->env->error) {
+        hl_warn("risk.upstream for incident %s failed: %d %s (%s)", incident_id,
+                r->env->error->code, r->env->error->message, r->env->error->field);
+        return audit(r, incident_id, "upstream", "risk could not answer: %s",
+                     r->env->error->message);
+    }
+    Hl__RiskSourceList *l = (Hl__RiskSourceList *)payload(r, &hl__risk_source_list__descriptor);
+    if (!l) {
+        hl_warn("risk.upstream reply for incident %s is not a RiskSourceList", incident_id);
+        return 0;
+    }
+    size_t n = l->n_sources < HL_LIST_MAX ? l->n_sources : HL_LIST_MAX;
+    char **ids = calloc(n ? n : 1, sizeof *ids);
+    int e = ids ? 0 : HL_ENOMEM;
+    size_t k = 0;
+    for (size_t i = 0; e == 0 && i < n; i++)
+        if (hl_id_check(l->sources[i]->id) == 0)
+            ids[k++] = l->sources[i]->id;
+    Hl__Incident *inc = NULL;
+    key_list al = {0};
+    if (e == 0) {
+        inc = incident_get(r->txn, incident_id, &e);
+        if (!inc)
+            hl_warn("risk.upstream: incident %s cannot be read (%s)", incident_id,
+                    hl_strerror(e));
+    }
+    if (inc && (e = pb_set_strs(&inc->upstream_source_ids, &inc->n_upstream_source_ids, ids,
+                                k)) == 0 &&
+        (e = store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) == 0 &&
+        (e = hl_svc_publish(r, "incident.updated", &inc->base)) == 0 &&
+        (e = alert_ids_of(r->txn, inc->id, &al)) == 0) {
+        for (size_t i = 0; e == 0 && i < al.n; i++) {
+            Hl__Alert *a = alert_get(r->txn, al.keys[i], &e);
+            if (!a) {
+                /* An index entry without its alert is logged, not fatal: the reply must be
+                 * consumed or it would be resent forever. */
+                hl_warn("incident %s: alert %s cannot be read (%s)", inc->id, al.keys[i],
+                        hl_strerror(e));
+                e = e == HL_ENOTFOUND || e == HL_EDECODE ? 0 : e;
+                continue;
+            }
+            if ((e = pb_set_strs(&a->upstream_source_ids, &a->n_upstream_source_ids, ids, k)) ==
+                0)
+                e = store_put(r->txn, T_ALERTS, a->id, &a->base);
+            msg_free(a);
+        }
+        if (e == 0)
+            e = audit(r, inc->id, "upstream", "%zu registered source(s) upstream", k);
+        if (e == 0)
+            hl_info("incident %s: %zu registered risk source(s) upstream", inc->id, k);
+    }
+    if (!inc)
+        e = 0; /* nothing to update; the reply is consumed */
+    free(al.keys);
+    free(ids);
+    msg_free(inc);
+    msg_free(l);
+    return e;
+}
+
+static int h_playbook_reply(hl_req *r, void *ud)
+{
+    (void)ud;
+    if (r->env->error)
+        hl_warn("playbook.alert %s refused: %d %s (%s)", r->orig ? r->orig->msg_id : "?",
+                r->env->error->code, r->env->error->message, r->env->error->field);
+    else
+        hl_info("playbook.alert %s answered", r->orig ? r->orig->msg_id : "?");
+    return 0;
+}
+
+int alert_handlers_register(hl_svc *s, alert_ctx *a)
+{
+    int rc;
+    if ((rc = hl_svc_on(s, "alert.reading", h_reading, a, 0)) < 0 ||
+        (rc = hl_svc_on(s, "alert.report", h_report, a, 0)) < 0 ||
+        (rc = hl_svc_on(s, "alert.trigger", h_trigger, a, 0)) < 0 ||
+        (rc = hl_svc_on(s, "alert.incidents", h_incidents, a, HL_H_QUERY)) < 0 ||
+        (rc = hl_svc_on(s, "alert.alerts", h_alerts, a, HL_H_QUERY)) < 0 ||
+        (rc = hl_svc_on_reply(s, "risk.upstream", h_upstream_reply, a)) < 0 ||
+        (rc = hl_svc_on_reply(s, "playbook.alert", h_playbook_reply, a)) < 0)
+        return rc;
+    hl_svc_set_records_table(s, T_INCIDENTS);
+    return 0;
+}
