@@ -461,6 +461,16 @@ static const char *point_side(const hl_network *net, const hl_forecast_point *p)
     return "";
 }
 
+static const hl_location *point_location(const hl_network *net, const hl_forecast_point *p)
+{
+    switch (p->kind) {
+    case HL_POINT_SPACE: return &net->spaces[p->index].location;
+    case HL_POINT_SECTION: return &net->stations[p->index].location;
+    case HL_POINT_RECEPTOR: return &net->receptors[p->index].location;
+    }
+    return NULL;
+}
+
 static int build_tasks(const hl_network *net, const hl_plan_rules *r, const hl_plan_input *in,
                        hl_plan *p)
 {
@@ -626,19 +636,29 @@ int hl_plan_build(const hl_network *net, const hl_plan_rules *rules, const hl_pl
     if ((rc = build_tasks(net, rules, in, p)) < 0)
         goto fail;
 
-    /* Materials go to the space, else to the first threatened receptor, else the first
-     * threatened point at all. */
-    if (p->space) {
+    /* Materials go where they are used: the space, else the first threatened receptor. The
+     * stock service needs coordinates to find the nearest depots, so when that place has
+     * none, the nearest threatened point that has them stands in, then the observing
+     * station; estimated coordinates keep their "none (placed by description)" flag. */
+    if (p->space && p->space->location.has_coords) {
         p->near = &p->space->location;
         hl_dom_copy(p->near_id, sizeof p->near_id, p->space->id);
-    } else {
+    }
+    for (int pass = 0; pass < 2 && !p->near; pass++) {
         for (size_t i = 0; i < p->forecast->n_points && !p->near; i++) {
             const hl_forecast_point *pt = &p->forecast->points[i];
-            if (pt->kind == HL_POINT_RECEPTOR && pt->threatened) {
-                p->near = &net->receptors[pt->index].location;
+            if (!pt->threatened || (pass == 0 && pt->kind != HL_POINT_RECEPTOR))
+                continue;
+            const hl_location *loc = point_location(net, pt);
+            if (loc->has_coords) {
+                p->near = loc;
                 hl_dom_copy(p->near_id, sizeof p->near_id, pt->id);
             }
         }
+    }
+    if (!p->near && st && st->location.has_coords) {
+        p->near = &st->location;
+        hl_dom_copy(p->near_id, sizeof p->near_id, st->id);
     }
     *out = p;
     return 0;

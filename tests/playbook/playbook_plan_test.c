@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "hazlink/hl_error.h"
+#include "hazlink/hl_yaml.h"
 #include "hazlink/plan.h"
 #include "pb_testutil.h"
 
@@ -109,12 +110,15 @@ static void test_space_ready_vs_not(void **state)
     assert_non_null(strstr(p->fallback, "sp-res"));
     assert_non_null(strstr(p->fallback, "protect the threatened receptors directly"));
     /* No intercept task; materials from the "none" rule (sandbag 1000) plus one closed
-     * intake (rc-gw, per_receptor sandbag 500) = 1500 bags; sent near the receptor. */
+     * intake (rc-gw, per_receptor sandbag 500) = 1500 bags. They go to the receptor, but
+     * rc-gw has no coordinates: the first threatened point that has them stands in
+     * (sp-near, 44.0/84.0), so the stock service can still find the nearest depots. */
     for (size_t i = 0; i < p->n_tasks; i++)
         assert_string_not_equal(p->tasks[i].kind, "intercept");
     assert_true(need(p, "sandbag") == 1500);
     assert_true(need(p, "activated-carbon") == 0);
-    assert_string_equal(p->near_id, "rc-gw");
+    assert_string_equal(p->near_id, "sp-near");
+    assert_true(p->near->lat == 44.0 && p->near->lon == 84.0);
     hl_plan_destroy(&p);
 }
 
@@ -391,6 +395,51 @@ static void test_kuitun_benzene(void **state)
     hl_plan_destroy(&p);
 }
 
+/* Every material plan.yaml asks for exists in materials.yaml (owned by the stock service) with
+ * the same unit: a wrong id or unit would have the whole reservation refused. */
+static void test_kuitun_materials_exist(void **state)
+{
+    fx *f = *state;
+    hl_yaml_doc *d = NULL;
+    char err[512];
+    assert_int_equal(hl_yaml_load(PB_KUITUN "/materials.yaml", &d, err, sizeof err), 0);
+    const hl_yaml_node *mats = hl_yaml_get(d->root, "materials");
+    assert_non_null(mats);
+    const hl_plan_rules *r = f->rules;
+    const hl_need *lists[HL_PLAN_MAX_RULES + 2];
+    size_t counts[HL_PLAN_MAX_RULES + 2], nl = 0;
+    for (size_t i = 0; i < r->n_rules; i++) {
+        lists[nl] = r->rules[i].needs;
+        counts[nl++] = r->rules[i].n_needs;
+    }
+    lists[nl] = r->per_sample;
+    counts[nl++] = r->n_per_sample;
+    lists[nl] = r->per_receptor;
+    counts[nl++] = r->n_per_receptor;
+    size_t checked = 0;
+    for (size_t l = 0; l < nl; l++) {
+        for (size_t k = 0; k < counts[l]; k++) {
+            const hl_need *n = &lists[l][k];
+            int found = 0;
+            for (size_t i = 0; i < mats->n && !found; i++) {
+                const hl_yaml_node *id = hl_yaml_get(mats->items[i], "id");
+                const hl_yaml_node *unit = hl_yaml_get(mats->items[i], "unit");
+                if (id && strcmp(id->value, n->material_id) == 0) {
+                    found = 1;
+                    if (!unit || strcmp(unit->value, n->unit) != 0)
+                        fail_msg("%s: plan.yaml unit '%s', materials.yaml '%s'", n->material_id,
+                                 n->unit, unit ? unit->value : "?");
+                }
+            }
+            if (!found)
+                fail_msg("plan.yaml material '%s' is not in materials.yaml", n->material_id);
+            checked++;
+        }
+    }
+    assert_true(checked > 10);
+    hl_yaml_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest small_tests[] = {
@@ -400,6 +449,7 @@ int main(void)
     };
     const struct CMUnitTest kuitun_tests[] = {
         cmocka_unit_test(test_kuitun_benzene),
+        cmocka_unit_test(test_kuitun_materials_exist),
     };
     const struct CMUnitTest other_tests[] = {
         cmocka_unit_test(test_rules_errors),

@@ -121,7 +121,10 @@ typedef struct hl_plan {
     double needed_volume_m3;             /* polluted water to hold; 0 = unknown */
     hl_need needs[HL_PLAN_MAX_MATERIALS];/* summed per material, in rule order */
     size_t n_needs;
-    const hl_location *near;             /* where materials go: the space, else first receptor */
+    const hl_location *near;             /* where materials go (has_coords), or NULL: the
+                                            space, else the first threatened receptor, else
+                                            the first threatened point, else the observing
+                                            station — the first of these with coordinates */
     char near_id[HL_NET_ID_MAX + 1];
     char station_side[HL_NET_JUR_MAX + 1]; /* side the incident is handled from */
     hl_plan_task *tasks;                 /* owned; deterministic order */

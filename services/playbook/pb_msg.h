@@ -1,0 +1,80 @@
+/* pb_msg.h — the playbook service's messages, built from and into the domain structs
+ * (lib/domain plan.h). Pure: no clock (times are passed in), no I/O, no sockets.
+ *
+ * The builders (pb_plan_msg, pb_batch_msg, pb_reserve_msg) own every array and string their
+ * protobuf message points to; the message is valid until the builder is freed, and is packed
+ * (hl_req_reply, hl_svc_send, hl_msg_pack) while it lives. Strings point into the plan,
+ * network and input they were built from, which must outlive the builder.
+ */
+#ifndef PB_MSG_H
+#define PB_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alert.pb-c.h"
+#include "dispatch.pb-c.h"
+#include "hazlink/plan.h"
+#include "playbook.pb-c.h"
+#include "stock.pb-c.h"
+
+#define PB_FIELD_MAX 64
+#define PB_WHY_MAX 256
+#define PB_MAX_MASS_KG 1e9             /* a billion kg is not a spill, it is a typo */
+#define PB_MAX_DURATION_S (30.0 * 86400.0)
+
+/* Turn a PlanTrigger into the plan input. season_cfg "" = by the month of now_ms (Beijing).
+ * Anchor (forecast.h): a reading-based alert (reported false) with a station on the network
+ * is anchored at that station at release_ms (its first exceedance); a reported alert, or one
+ * without a station, at release_chainage_km at release_ms.
+ * Errors fill field ("alert.station_id") and why, and return:
+ *  HL_EINVAL    missing alert, bad id, number out of range, bad jurisdiction or season
+ *  HL_ENOTFOUND station not on the network, release chainage outside the reaches */
+int pb_msg_input(const Hl__PlanTrigger *t, const hl_network *net, const hl_plan_rules *rules,
+                 const char *season_cfg, int64_t now_ms, unsigned revision, hl_plan_input *out,
+                 char field[PB_FIELD_MAX], char why[PB_WHY_MAX]);
+
+typedef struct pb_plan_msg {
+    Hl__Plan plan;
+    Hl__ForecastPoint *pts, **ppts;
+    Hl__GeoPoint *locs;
+    Hl__MaterialNeed *needs, **pneeds;
+    Hl__GeoPoint near;
+    char **task_ids;
+    char assumptions[1024];
+} pb_plan_msg;
+
+/* Build the Plan message of p (created at created_ms, from alert a). HL_ENOMEM. */
+int pb_plan_msg_init(pb_plan_msg *m, const hl_plan *p, const hl_network *net,
+                     const hl_plan_input *in, const Hl__Alert *a, unsigned revision,
+                     int64_t created_ms);
+void pb_plan_msg_free(pb_plan_msg *m);
+
+typedef struct pb_batch_msg {
+    Hl__TaskBatch batch;
+    Hl__Task *tasks, **ptasks;
+} pb_batch_msg;
+
+/* The tasks of p for dispatch, state "pending", created at created_ms. HL_ENOMEM. */
+int pb_batch_msg_init(pb_batch_msg *m, const hl_plan *p, const hl_plan_input *in,
+                      int64_t created_ms);
+void pb_batch_msg_free(pb_batch_msg *m);
+
+typedef struct pb_reserve_msg {
+    Hl__ReserveRequest req;
+    Hl__GeoPoint near;
+    Hl__MaterialNeed *needs, **pneeds;
+    char purpose[512];
+} pb_reserve_msg;
+
+/* The reservation request of p. Returns HL_ENOTFOUND (nothing to reserve: no needs, or no
+ * located point to reserve near; why says which) or HL_ENOMEM. */
+int pb_reserve_msg_init(pb_reserve_msg *m, const hl_plan *p, const hl_plan_input *in,
+                        char why[PB_WHY_MAX]);
+void pb_reserve_msg_free(pb_reserve_msg *m);
+
+/* "<material> <quantity> <unit>" lines of a reservation's shortfall into out[n] (each
+ * malloc'd; caller frees each and the array). *n 0 and *out NULL when none. HL_ENOMEM. */
+int pb_msg_shortfall(const Hl__Reservation *res, char ***out, size_t *n);
+
+#endif
