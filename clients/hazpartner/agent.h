@@ -1,0 +1,38 @@
+/* agent.h — `hazpartner run`: the partner agent of one unit.
+ *
+ * Connects a DEALER to dispatch's partner gateway with routing id = the unit id (issue 3 adds
+ * CURVE; dispatch takes the unit from the connection, never from a payload) and:
+ *  - says partner.hello at start and every AGENT_HELLO_MS real ms (heartbeat); after
+ *    AGENT_HELLO_MISSES hellos without an answer, or when dispatch does not know the
+ *    connection's unit, it drops the connection and connects again, so a restarted dispatch
+ *    or a stolen routing id is recovered;
+ *  - on each task.deliver push: a task it has not seen is written to the partner store with
+ *    shown_count 1 and only then printed to stdout, one line:
+ *        2026-11-30T10:00:12+08:00 <task id> <kind> <title>
+ *    (time of arrival, drill clock, Beijing time); a task already in the store is counted as
+ *    a redelivery and not shown again. Either way a task.receipt goes back;
+ *  - plans its own answers (policy.h) and sends every answer due, one task at a time in
+ *    order, keeping each in the store until dispatch confirms or refuses it: an agent
+ *    killed and started again sends what it still owes;
+ *  - sends answers a person queued with `hazpartner ack|decline|complete` while it runs.
+ * One agent per unit and data dir: a second one exits with an error (agent.lock).
+ * SIGINT/SIGTERM stop it cleanly; SIGKILL loses nothing that was committed.
+ */
+#ifndef HAZPARTNER_AGENT_H
+#define HAZPARTNER_AGENT_H
+
+#include "hazlink/hl_config.h"
+#include "policy.h"
+
+#define AGENT_TICK_MS 100          /* real ms between sweeps of owed answers */
+#define AGENT_HELLO_MS 2000        /* real ms between hellos */
+#define AGENT_HELLO_MISSES 2       /* unanswered hellos before reconnecting */
+#define AGENT_REQ_TIMEOUT_MS 3000  /* real ms to wait for a receipt's or answer's reply */
+#define AGENT_INFLIGHT_MAX 256     /* answers awaiting a reply at once */
+#define AGENT_VERSION "hazpartner 0.1"
+
+/* Run until SIGINT/SIGTERM. Returns 0 after a clean stop; HL_EBUSY if another agent of the
+ * unit runs on the same data dir; store, bus and client errors otherwise (logged). */
+int agent_run(const hl_config *cfg, const char *unit, const policy *pol);
+
+#endif
