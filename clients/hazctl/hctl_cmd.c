@@ -115,7 +115,7 @@ static int run_status(ctx *c)
     Hl__Empty empty = HL__EMPTY__INIT;
     ProtobufCMessage *st[MAXN] = {0};
     char eps[MAXN][256], problems[MAXN][512];
-    hctl_svc_view v[MAXN];
+    hctl_svc_view v[MAXN] = {{0}};
     int down = 0;
     /* The services named on the command line, else all five in port order. */
     const char *names[MAXN];

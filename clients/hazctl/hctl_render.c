@@ -501,6 +501,15 @@ static void needs_line(hctl_buf *b, const char *label, Hl__MaterialNeed *const *
     hctl_buf_puts(b, "\n");
 }
 
+/* A list reply that says more matched than it holds. */
+static int truncated_note(int truncated, hctl_buf *out)
+{
+    if (truncated)
+        hctl_buf_puts(out, "(truncated: more matched than one reply holds; narrow the query "
+                           "or lower --limit)\n");
+    return out->err;
+}
+
 /* "; "-joined notes for a NOTES column: the flags a reader must not miss. */
 static void note(hctl_buf *b, const char *text)
 {
@@ -515,7 +524,7 @@ int hctl_render_reservations(const Hl__ReservationList *l, int tz_min, hctl_buf 
     static const int right[] = {4, 6};
     if (l->n_reservations == 0) {
         hctl_buf_puts(out, "no reservations\n");
-        return out->err;
+        return truncated_note(l->truncated, out);
     }
     for (size_t n = 0; n < l->n_reservations; n++) {
         const Hl__Reservation *r = l->reservations[n];
@@ -571,7 +580,7 @@ int hctl_render_reservations(const Hl__ReservationList *l, int tz_min, hctl_buf 
         if (r->n_shortfall)
             needs_line(out, "SHORTFALL (could not be covered)", r->shortfall, r->n_shortfall);
     }
-    return out->err;
+    return truncated_note(l->truncated, out);
 }
 
 int hctl_render_stock(const Hl__StockList *l, int tz_min, hctl_buf *out)
@@ -606,7 +615,8 @@ int hctl_render_stock(const Hl__StockList *l, int tz_min, hctl_buf *out)
         if (!rc) rc = nb.err;
         hctl_buf_free(&nb);
     }
-    return table_end(t, rc, "stock", out);
+    rc = table_end(t, rc, "stock", out);
+    return rc ? rc : truncated_note(l->truncated, out);
 }
 
 /* "44.3,84.9 (low)"; the confidence travels with the point (common.proto GeoPoint). Where the
@@ -694,7 +704,7 @@ int hctl_render_sources(const Hl__RiskSourceList *l, int tz_min, hctl_buf *out)
         if (*str_or(s->assumption, ""))
             hctl_buf_printf(out, "%s: assumed: %s\n", s->id, s->assumption);
     }
-    return out->err;
+    return truncated_note(l->truncated, out);
 }
 
 int hctl_render_units(const Hl__UnitList *l, int tz_min, hctl_buf *out)

@@ -579,6 +579,12 @@ static void test_stock(void **state)
     /* available = on hand - reserved (issuing has already lowered on hand) */
     assert_has(s, "  20000      5000      15000    1000  bag   xj7-emb  on hand assumed; "
                   "location: medium\n");
+    assert_null(strstr(s, "truncated"));
+    hctl_buf_free(&b);
+    /* A reply that could not hold everything says so. */
+    l.truncated = 1;
+    assert_int_equal(hctl_render_stock(&l, BJ, &b), 0);
+    assert_has(hctl_buf_str(&b), "(truncated: more matched than one reply holds;");
     hctl_buf_free(&b);
 }
 
