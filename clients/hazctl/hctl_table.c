@@ -155,30 +155,6 @@ size_t hctl_text_width(const char *s)
     return w;
 }
 
-char *hctl_text_clean(const char *s)
-{
-    if (!s) s = "";
-    size_t n = strlen(s);
-    char *t = malloc(n * 3 + 1);
-    if (!t) return NULL;
-    size_t o = 0;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        uint32_t cp;
-        size_t k = utf8_next(p, &cp);
-        if (cp == 0xFFFD && k == 1) {
-            memcpy(t + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-        } else {
-            memcpy(t + o, p, k);
-            o += k;
-        }
-        p += k;
-    }
-    t[o] = '\0';
-    return t;
-}
-
 /* ---- Tables ---- */
 
 typedef struct cell {
@@ -196,11 +172,10 @@ struct hctl_table {
     size_t ncells, cap;
 };
 
-/* Copy s into a fresh cell: control characters become spaces, invalid UTF-8 becomes U+FFFD,
- * and text wider than max_width is cut to max_width-1 cells plus "…". */
-static int cell_make(const char *s, size_t max_width, cell *out)
+/* Copy s into a fresh cell: invalid UTF-8 becomes U+FFFD, control characters become spaces
+ * when ctrl_to_space, and text wider than max_width is cut to max_width-1 cells plus "…". */
+static int clean_copy(const char *s, size_t max_width, int ctrl_to_space, cell *out)
 {
-    if (!s || !*s) s = "-";
     size_t n = strlen(s);
     /* Each input byte becomes at most 3 output bytes (U+FFFD), plus "…" and NUL. */
     char *t = malloc(n * 3 + 4);
@@ -211,7 +186,7 @@ static int cell_make(const char *s, size_t max_width, cell *out)
     while (*p) {
         uint32_t cp;
         size_t k = utf8_next(p, &cp);
-        int ctrl = cp < 0x20 || (cp >= 0x7F && cp < 0xA0);
+        int ctrl = ctrl_to_space && (cp < 0x20 || (cp >= 0x7F && cp < 0xA0));
         int invalid = cp == 0xFFFD && k == 1; /* a real U+FFFD takes 3 bytes */
         size_t cw = ctrl ? 1 : cp_width(cp);
         if (w + cw > max_width) {
@@ -248,6 +223,18 @@ static int cell_make(const char *s, size_t max_width, cell *out)
     out->text = t;
     out->width = w;
     return 0;
+}
+
+/* A table cell: NULL or "" shows "-", one line, at most max_width cells. */
+static int cell_make(const char *s, size_t max_width, cell *out)
+{
+    return clean_copy(s && *s ? s : "-", max_width, 1, out);
+}
+
+char *hctl_text_clean(const char *s)
+{
+    cell c;
+    return clean_copy(s ? s : "", SIZE_MAX, 0, &c) < 0 ? NULL : c.text;
 }
 
 hctl_table *hctl_table_new(const char *const *headers, size_t ncols)
