@@ -263,6 +263,64 @@ static json_t *rep__partners(const drill_run_info *ri, const drill_facts *f)
     return a;
 }
 
+/* Trigger → all acknowledged, one chain per incident the drill's injects opened: from the
+ * moment the inject that opened it went out to the last acknowledgement of the incident's
+ * tasks. Two measures in real ms: the drill-clock stamps (dispatch's acknowledged_ms minus
+ * the inject's send time, divided by the scale: every process runs the same clock spec), and
+ * the real time the last acknowledgement event reached hazdrill. */
+static json_t *rep__chains(const drill_run_info *ri, const drill_facts *f, int64_t t0)
+{
+    json_t *chains = json_array();
+    for (size_t i = 0; i < f->n_injects; i++) {
+        const drill_inject_result *r = &f->injects[i];
+        if (!r->sent || r->rc < 0 || !r->incident_opened || !r->incident_id[0])
+            continue;
+        int dup = 0;
+        for (size_t k = 0; k < i; k++)
+            dup |= f->injects[k].incident_opened &&
+                   strcmp(f->injects[k].incident_id, r->incident_id) == 0;
+        if (dup)
+            continue;
+        size_t n = 0, acked = 0;
+        int64_t last = 0, seen = 0;
+        for (size_t k = 0; k < f->n_tasks; k++) {
+            const Hl__Task *t = f->tasks[k];
+            if (strcmp(rep__s(t->incident_id), r->incident_id) != 0)
+                continue;
+            n++;
+            if (t->acknowledged_ms > 0) {
+                acked++;
+                last = t->acknowledged_ms > last ? t->acknowledged_ms : last;
+            }
+            for (size_t a = 0; a < ri->n_acks; a++)
+                if (strcmp(ri->acks[a].task_id, rep__s(t->id)) == 0 && ri->acks[a].real_ms > seen)
+                    seen = ri->acks[a].real_ms;
+        }
+        json_t *c = json_object();
+        rep__set(c, "incident_id", json_string(r->incident_id));
+        rep__set(c, "trigger", json_string(r->inject->kind == DRILL_INJECT_READING ? "reading"
+                                                                                   : "report"));
+        rep__set(c, "trigger_line", json_integer(r->inject->line));
+        rep__time(c, "trigger_sent", r->sent_ms, t0);
+        rep__set(c, "tasks", json_integer((json_int_t)n));
+        rep__set(c, "acknowledged", json_integer((json_int_t)acked));
+        int all = n > 0 && acked == n;
+        rep__set(c, "all_acknowledged", json_boolean(all));
+        if (all) {
+            rep__time(c, "last_ack", last, t0);
+            rep__set(c, "trigger_to_all_ack_drill_s",
+                     json_real((double)(last - r->sent_ms) / 1000.0));
+            rep__set(c, "trigger_to_all_ack_real_ms",
+                     json_real((double)(last - r->sent_ms) / ri->scale));
+            if (seen > 0)
+                rep__set(c, "trigger_to_all_ack_seen_real_ms",
+                         json_integer(seen - r->sent_real_ms));
+        }
+        json_array_append_new(chains, c);
+    }
+    return chains;
+}
+
 json_t *drill_report_json(const drill_run_info *ri, const drill_facts *f,
                           const drill_outcome *oc, size_t n_oc)
 {
@@ -388,23 +446,19 @@ json_t *drill_report_json(const drill_run_info *ri, const drill_facts *f,
     rep__set(s, "reservations", json_integer((json_int_t)f->n_reservations));
     rep__set(s, "clock_scale", json_real(ri->scale));
     rep__set(s, "wall_time_s", json_real(wall));
-    /* Trigger → all acknowledged, in real ms: from the inject that opened the first
-     * incident to the last acknowledgement. Two measures: the drill-clock stamps dispatch
-     * wrote (divided by the scale), and the real time the last acknowledgement event
-     * reached this program. */
-    int64_t last_ack = 0;
-    for (size_t i = 0; i < f->n_tasks; i++)
-        if (f->tasks[i]->acknowledged_ms > last_ack)
-            last_ack = f->tasks[i]->acknowledged_ms;
-    if (ri->trigger_real_ms > 0 && acked == f->n_tasks && acked > 0) {
+    json_t *chains = rep__chains(ri, f, t0);
+    /* The headline figure is the first chain (the first trigger of the drill). */
+    json_t *first = json_array_get(chains, 0);
+    if (first && json_is_true(json_object_get(first, "all_acknowledged"))) {
         rep__set(s, "trigger_to_all_ack_real_ms",
-                 json_real((double)(last_ack - ri->trigger_drill_ms) / ri->scale));
+                 json_deep_copy(json_object_get(first, "trigger_to_all_ack_real_ms")));
         rep__set(s, "trigger_to_all_ack_drill_s",
-                 json_real((double)(last_ack - ri->trigger_drill_ms) / 1000.0));
-        if (ri->all_ack_seen_real_ms > 0)
-            rep__set(s, "trigger_to_all_ack_seen_real_ms",
-                     json_integer(ri->all_ack_seen_real_ms - ri->trigger_real_ms));
+                 json_deep_copy(json_object_get(first, "trigger_to_all_ack_drill_s")));
+        json_t *seen = json_object_get(first, "trigger_to_all_ack_seen_real_ms");
+        if (seen)
+            rep__set(s, "trigger_to_all_ack_seen_real_ms", json_deep_copy(seen));
     }
+    rep__set(s, "chains", chains);
     rep__set(doc, "summary", s);
     return doc;
 }

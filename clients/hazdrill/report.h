@@ -24,6 +24,13 @@ typedef struct drill_event_line {
     char text[DRILL_LINE_MAX];
 } drill_event_line;
 
+#define DRILL_MAX_ACKS_SEEN 4096
+
+typedef struct drill_ack_seen {
+    char task_id[HL_ID_MAX + 1];
+    int64_t real_ms;
+} drill_ack_seen;
+
 typedef struct drill_partner_info {
     char unit_id[HL_ID_MAX + 1];
     double ack_delay_s;
@@ -51,10 +58,10 @@ typedef struct drill_run_info {
     int64_t killed_ms, restarted_ms;    /* drill time; 0 = did not happen */
     int kill_ok;
     char kill_error[256];
-    /* trigger → all acknowledged, real ms */
-    int64_t trigger_real_ms;            /* the inject that opened the first incident went out */
-    int64_t trigger_drill_ms;
-    int64_t all_ack_seen_real_ms;       /* the last acknowledgement event arrived (0 = none) */
+    /* when each acknowledgement event reached hazdrill (real ms), for the trigger → all
+     * acknowledged chains; owned by the runner */
+    drill_ack_seen *acks;
+    size_t n_acks;
     /* partners */
     drill_partner_info partners[DRILL_MAX_UNITS];
     size_t n_partners;

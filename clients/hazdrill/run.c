@@ -29,7 +29,6 @@
 #include "report.h"
 #include "stock.pb-c.h"
 
-#define DRILL_MAX_TRACKED 4096
 #define DRILL_SENDER "hazdrill"
 
 typedef struct drill_rt {
@@ -169,8 +168,12 @@ static void run__on_event(hl_sock *s, const hl_frame *frames, size_t n, void *ud
         Hl__Task *t = (Hl__Task *)hl_msg_unpack(&hl__task__descriptor, p, len);
         if (t) {
             double lat = drill_task_ack_latency_s(t);
-            if (strcmp(run__s(t->state), "acknowledged") == 0)
-                rt->ri.all_ack_seen_real_ms = rt->last_event_real_ms;
+            if (strcmp(run__s(t->state), "acknowledged") == 0 &&
+                rt->ri.n_acks < DRILL_MAX_ACKS_SEEN) {
+                drill_ack_seen *a = &rt->ri.acks[rt->ri.n_acks++];
+                snprintf(a->task_id, sizeof a->task_id, "%s", run__s(t->id));
+                a->real_ms = rt->last_event_real_ms;
+            }
             if (lat >= 0)
                 run__say(rt, at, type, "%s %s → %s: %s %s (acknowledged %.0f s after creation)",
                          run__s(t->id), run__s(t->unit_id), run__s(t->state), run__s(t->kind),
@@ -281,10 +284,6 @@ static void run__send_inject(drill_rt *rt, size_t i)
                  in->kind == DRILL_INJECT_READING ? "reading" : "report", in->line, r->error);
         if (r->rc == HL_ETIMEOUT || r->rc == HL_EZMQ)
             run__problem(rt, "inject on line %d not delivered: %s", in->line, r->error);
-    }
-    if (r->rc == 0 && r->incident_opened && rt->ri.trigger_real_ms == 0) {
-        rt->ri.trigger_real_ms = r->sent_real_ms;
-        rt->ri.trigger_drill_ms = r->sent_ms;
     }
 }
 
@@ -705,11 +704,14 @@ int drill_run(const drill_opts *o, hl_config *cfg, const drill_scenario *sc,
     *pass = 0;
     drill_rt *rt = calloc(1, sizeof *rt);
     drill_event_line *events = calloc(DRILL_MAX_EVENTS, sizeof *events);
-    if (!rt || !events) {
+    drill_ack_seen *acks = calloc(DRILL_MAX_ACKS_SEEN, sizeof *acks);
+    if (!rt || !events || !acks) {
         free(rt);
         free(events);
+        free(acks);
         return HL_ENOMEM;
     }
+    rt->ri.acks = acks;
     rt->o = o;
     rt->cfg = cfg;
     rt->sc = sc;
@@ -731,6 +733,7 @@ int drill_run(const drill_opts *o, hl_config *cfg, const drill_scenario *sc,
     if (uv_loop_init(&rt->loop) != 0) {
         free(rt);
         free(events);
+        free(acks);
         return HL_ENOMEM;
     }
     if ((rc = hl_bus_new(&rt->loop, NULL, cfg->max_msg_bytes, &rt->bus)) < 0) {
@@ -738,6 +741,7 @@ int drill_run(const drill_opts *o, hl_config *cfg, const drill_scenario *sc,
         uv_loop_close(&rt->loop);
         free(rt);
         free(events);
+        free(acks);
         return rc;
     }
     uv_timer_init(&rt->loop, &rt->inject_timer);
@@ -838,6 +842,7 @@ out:
     hl_stack_destroy(&rt->stack);
     run__close_handles(rt);
     free(events);
+    free(acks);
     free(rt);
     return rc;
 }
