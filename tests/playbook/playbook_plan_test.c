@@ -440,6 +440,42 @@ static void test_kuitun_materials_exist(void **state)
     hl_yaml_free(&d);
 }
 
+/* Every unit the network and plan.yaml name is in units.yaml (owned by dispatch): a task for
+ * an unknown unit could never be delivered. */
+static void test_kuitun_units_exist(void **state)
+{
+    fx *f = *state;
+    hl_yaml_doc *d = NULL;
+    char err[512];
+    assert_int_equal(hl_yaml_load(PB_KUITUN "/units.yaml", &d, err, sizeof err), 0);
+    const hl_yaml_node *units = hl_yaml_get(d->root, "units");
+    assert_non_null(units);
+    const char *ids[HL_NET_MAX_STATIONS + HL_NET_MAX_SPACES + HL_NET_MAX_RECEPTORS +
+                    HL_PLAN_MAX_COUNTERPARTS + 2];
+    size_t n = 0;
+    for (size_t i = 0; i < f->net->n_stations; i++)
+        ids[n++] = f->net->stations[i].unit_id;
+    for (size_t i = 0; i < f->net->n_spaces; i++)
+        ids[n++] = f->net->spaces[i].unit_id;
+    for (size_t i = 0; i < f->net->n_receptors; i++)
+        ids[n++] = f->net->receptors[i].unit_id;
+    for (size_t i = 0; i < f->rules->n_local_by_point; i++)
+        ids[n++] = f->rules->local_by_point[i].unit_id;
+    ids[n++] = f->rules->corps_counterpart;
+    ids[n++] = f->rules->local_counterpart;
+    for (size_t k = 0; k < n; k++) {
+        int found = 0;
+        for (size_t i = 0; i < units->n && !found; i++) {
+            const hl_yaml_node *id = hl_yaml_get(units->items[i], "id");
+            found = id && strcmp(id->value, ids[k]) == 0;
+        }
+        if (!found)
+            fail_msg("unit '%s' is not in units.yaml", ids[k]);
+    }
+    assert_true(n >= 16);
+    hl_yaml_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest small_tests[] = {
@@ -450,6 +486,7 @@ int main(void)
     const struct CMUnitTest kuitun_tests[] = {
         cmocka_unit_test(test_kuitun_benzene),
         cmocka_unit_test(test_kuitun_materials_exist),
+        cmocka_unit_test(test_kuitun_units_exist),
     };
     const struct CMUnitTest other_tests[] = {
         cmocka_unit_test(test_rules_errors),
