@@ -39,6 +39,7 @@ struct hl_txn {
     hl_txn *parent;
     int readonly;
     int children; /* nested transaction alive: this one must not be used meanwhile */
+    char ob_dest[256], ob_id[256]; /* strings of the last hl_outbox_get */
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -602,4 +603,29 @@ int hl_inbox_get(hl_txn *t, const char *key, const void **reply, size_t *len)
 int hl_inbox_put(hl_txn *t, const char *key, const void *reply, size_t len)
 {
     return hl_kv_put(t, INBOX, key, reply, len);
+}
+
+int hl_outbox_get(hl_txn *t, uint64_t seq, hl_outbox_item *out)
+{
+    if (!t || !out) return HL_EINVAL;
+    char key[21];
+    seq_key(seq, key);
+    const void *v;
+    size_t len;
+    int rc = hl_kv_get(t, OUTBOX, key, &v, &len);
+    if (rc < 0) return rc;
+    ob_rec r;
+    if ((rc = ob_decode(v, len, &r)) < 0) return rc;
+    memcpy(t->ob_dest, r.dest, r.dest_len);
+    t->ob_dest[r.dest_len] = '\0';
+    memcpy(t->ob_id, r.id, r.id_len);
+    t->ob_id[r.id_len] = '\0';
+    out->seq = seq;
+    out->dest = t->ob_dest;
+    out->msg_id = t->ob_id;
+    out->env_bytes = r.env;
+    out->env_len = r.env_len;
+    out->next_attempt_real_ms = r.next;
+    out->attempts = r.attempts;
+    return 0;
 }

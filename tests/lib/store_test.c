@@ -229,6 +229,15 @@ static void test_outbox_inbox_seq(void **state)
     assert_int_equal(hl_outbox_find(t, "m-2", &f), 0);
     assert_int_equal(f, s2);
     assert_int_equal(hl_outbox_find(t, "m-9", &f), HL_ENOTFOUND);
+    hl_outbox_item it;
+    assert_int_equal(hl_outbox_get(t, s2, &it), 0);
+    assert_string_equal(it.dest, "dispatch");
+    assert_string_equal(it.msg_id, "m-2");
+    assert_int_equal(it.env_len, 2);
+    assert_memory_equal(it.env_bytes, "BB", 2);
+    assert_int_equal(it.attempts, 2);
+    assert_int_equal(it.next_attempt_real_ms, 223456789);
+    assert_int_equal(hl_outbox_get(t, 999, &it), HL_ENOTFOUND);
     assert_int_equal(hl_outbox_del(t, s1), 0);
     assert_int_equal(hl_outbox_del(t, s1), HL_ENOTFOUND); /* duplicate ack */
     assert_int_equal(hl_outbox_find(t, "m-1", &f), HL_ENOTFOUND);

@@ -87,6 +87,10 @@ int hl_outbox_touch(hl_txn *t, uint64_t seq, int64_t next_attempt_real_ms);
 int hl_outbox_del(hl_txn *t, uint64_t seq);
 /* Find the outbox entry carrying msg_id. HL_ENOTFOUND. */
 int hl_outbox_find(hl_txn *t, const char *msg_id, uint64_t *seq_out);
+/* Added: read entry seq into *out. dest and msg_id point into a buffer owned by the
+ * transaction handle that is reused by the next hl_outbox_get on it; env_bytes points into
+ * the map (valid until the next write in t or its end). HL_ENOTFOUND. */
+int hl_outbox_get(hl_txn *t, uint64_t seq, hl_outbox_item *out);
 
 /* ---- Inbox: idempotency keys applied, with the reply sent, so a resend is answered the
  * same way and applied once. */
