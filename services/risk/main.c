@@ -80,9 +80,8 @@ static int on_list(hl_req *r, void *ud)
         return HL_EDECODE;
     if ((q->id && q->id[0] && hl_id_check(q->id) < 0) ||
         (q->unit_id && q->unit_id[0] && hl_id_check(q->unit_id) < 0))
-        rc = hl_req_fail(r, HL_EINVAL, q->id && q->id[0] && hl_id_check(q->id) < 0
-                                           ? "query.id"
-                                           : "query.unit_id",
+        rc = hl_req_fail(r, HL_EINVAL,
+                         q->id && q->id[0] && hl_id_check(q->id) < 0 ? "query.id" : "query.unit_id",
                          "not an id (1-64 of A-Z a-z 0-9 . _ : -)");
     size_t limit = q->limit && q->limit < RISK_SOURCES_MAX ? q->limit : RISK_SOURCES_MAX;
     for (size_t i = 0; rc == 0 && i < app->reg->nsources; i++) {
@@ -107,7 +106,7 @@ int main(int argc, char **argv)
 {
     hl_config cfg;
     int argi = 0;
-    char err[1024], path[HL_PATH_MAX + 64];
+    char err[1024], path[2 * HL_PATH_MAX];
     risk_app app = {0};
     if (hl_main_args(argc, argv, "risk", &cfg, &argi) < 0)
         return 2;
@@ -115,6 +114,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "risk: unknown argument '%s' (see --help)\n", argv[argi]);
         return 2;
     }
+    /* playbook_dir and plan are bounded by hl_config (HL_PATH_MAX, 64): path always fits. */
     snprintf(path, sizeof path, "%s/%s/risk_sources.yaml", cfg.playbook_dir, cfg.plan);
     if (risk_sources_load(path, &app.reg, err, sizeof err) < 0) {
         hl_error("%s", err);
@@ -129,9 +129,8 @@ int main(int argc, char **argv)
     int rc = uv_loop_init(&loop);
     if (rc == 0 && (rc = hl_svc_new(&loop, "risk", &cfg, &svc, err, sizeof err)) < 0)
         hl_error("%s", err);
-    if (rc == 0 &&
-        ((rc = hl_svc_on(svc, "risk.upstream", on_upstream, &app, HL_H_QUERY)) < 0 ||
-         (rc = hl_svc_on(svc, "risk.list", on_list, &app, HL_H_QUERY)) < 0))
+    if (rc == 0 && ((rc = hl_svc_on(svc, "risk.upstream", on_upstream, &app, HL_H_QUERY)) < 0 ||
+                    (rc = hl_svc_on(svc, "risk.list", on_list, &app, HL_H_QUERY)) < 0))
         hl_error("risk: cannot register handlers: %s", hl_strerror(rc));
     if (rc == 0)
         rc = hl_svc_run(svc);

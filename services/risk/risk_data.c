@@ -15,9 +15,8 @@ static int rd__map(const hl_yaml_doc *d, const hl_yaml_node *n, const char *what
 }
 
 /* A list under key of at most max entries (required: at least one). */
-static int rd__list(const hl_yaml_doc *d, const hl_yaml_node *map, const char *key,
-                    int required, size_t max, const hl_yaml_node **out, char *err,
-                    size_t errlen)
+static int rd__list(const hl_yaml_doc *d, const hl_yaml_node *map, const char *key, int required,
+                    size_t max, const hl_yaml_node **out, char *err, size_t errlen)
 {
     int rc = hl_yaml_seq(d, map, key, required, out, err, errlen);
     if (rc < 0 || !*out)
@@ -33,8 +32,8 @@ static int rd__list(const hl_yaml_doc *d, const hl_yaml_node *map, const char *k
 }
 
 /* A list of scalars (aliases) into fixed slots. */
-static int rd__aliases(const hl_yaml_doc *d, const hl_yaml_node *map, risk_substance *s,
-                       char *err, size_t errlen)
+static int rd__aliases(const hl_yaml_doc *d, const hl_yaml_node *map, risk_substance *s, char *err,
+                       size_t errlen)
 {
     const hl_yaml_node *list;
     int rc = rd__list(d, map, "aliases", 0, RISK_ALIASES_MAX, &list, err, errlen);
@@ -70,8 +69,7 @@ static int rd__critical(const hl_yaml_doc *d, const hl_yaml_node *subst, const c
         return 0;
     if ((rc = rd__map(d, n, key, err, errlen)) < 0 ||
         (rc = hl_yaml_only(d, n, with_row ? keys_row : keys, err, errlen)) < 0 ||
-        (rc = hl_yaml_num(d, n, "critical_quantity_t", 1, 0, RISK_QTY_MAX, qty, err, errlen)) <
-            0 ||
+        (rc = hl_yaml_num(d, n, "critical_quantity_t", 1, 0, RISK_QTY_MAX, qty, err, errlen)) < 0 ||
         (rc = hl_yaml_bool(d, n, "unverified", 1, unverified, err, errlen)) < 0)
         return rc;
     if (with_row) {
@@ -84,19 +82,18 @@ static int rd__critical(const hl_yaml_doc *d, const hl_yaml_node *subst, const c
     return 0;
 }
 
-static int rd__substance(const hl_yaml_doc *d, const hl_yaml_node *n, risk_substance *s,
-                         char *err, size_t errlen)
+static int rd__substance(const hl_yaml_doc *d, const hl_yaml_node *n, risk_substance *s, char *err,
+                         size_t errlen)
 {
-    static const char *const keys[] = {"name", "cas", "aliases", "gb18218", "hj941", "note",
-                                       NULL};
+    static const char *const keys[] = {"name", "cas", "aliases", "gb18218", "hj941", "note", NULL};
     int rc, unused_row = 0;
     if ((rc = rd__map(d, n, "substances entry", err, errlen)) < 0 ||
         (rc = hl_yaml_only(d, n, keys, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "name", 1, s->name, sizeof s->name, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "cas", 0, s->cas, sizeof s->cas, err, errlen)) < 0 ||
         (rc = rd__aliases(d, n, s, err, errlen)) < 0 ||
-        (rc = rd__critical(d, n, "gb18218", 1, &s->gb18218_listed, &s->gb18218_row,
-                           &s->gb18218_t, &s->gb18218_unverified, err, errlen)) < 0 ||
+        (rc = rd__critical(d, n, "gb18218", 1, &s->gb18218_listed, &s->gb18218_row, &s->gb18218_t,
+                           &s->gb18218_unverified, err, errlen)) < 0 ||
         (rc = rd__critical(d, n, "hj941", 0, &s->hj941_listed, &unused_row, &s->hj941_t,
                            &s->hj941_unverified, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "note", 0, s->note, sizeof s->note, err, errlen)) < 0)
@@ -132,8 +129,8 @@ static int rd__holdings(const hl_yaml_doc *d, const hl_yaml_node *n, risk_regist
                                     "name: substance '%s' is listed twice in source %s", name,
                                     src->id);
         hd->substance = (size_t)k;
-        if ((rc = hl_yaml_num(d, h, "max_quantity_t", 1, 0, RISK_QTY_MAX, &hd->max_quantity_t,
-                              err, errlen)) < 0)
+        if ((rc = hl_yaml_num(d, h, "max_quantity_t", 1, 0, RISK_QTY_MAX, &hd->max_quantity_t, err,
+                              errlen)) < 0)
             return rc;
         /* risk_sources.yaml states that every maximum quantity in it is an assumption. */
         hd->max_quantity_assumed = 1;
@@ -147,8 +144,8 @@ static int rd__location(const hl_yaml_doc *d, const hl_yaml_node *n, risk_source
 {
     static const char *const keys[] = {"lat", "lon", "confidence", "note", NULL};
     const hl_yaml_node *loc = hl_yaml_get(n, "location");
-    int rc = hl_yaml_str(d, n, "location_note", 0, s->location_note, sizeof s->location_note,
-                         err, errlen);
+    int rc = hl_yaml_str(d, n, "location_note", 0, s->location_note, sizeof s->location_note, err,
+                         errlen);
     if (rc < 0)
         return rc;
     if (!loc) {
@@ -167,9 +164,8 @@ static int rd__location(const hl_yaml_doc *d, const hl_yaml_node *n, risk_source
         return rc;
     /* The location's note says where the point comes from; keep it unless the source already
      * has a location_note of its own. */
-    if (s->location_note[0] == '\0' &&
-        (rc = hl_yaml_str(d, loc, "note", 0, s->location_note, sizeof s->location_note, err,
-                          errlen)) < 0)
+    if (s->location_note[0] == '\0' && (rc = hl_yaml_str(d, loc, "note", 0, s->location_note,
+                                                         sizeof s->location_note, err, errlen)) < 0)
         return rc;
     s->has_location = 1;
     return 0;
@@ -178,10 +174,18 @@ static int rd__location(const hl_yaml_doc *d, const hl_yaml_node *n, risk_source
 static int rd__source(const hl_yaml_doc *d, const hl_yaml_node *n, risk_register *reg,
                       risk_source *s, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"id",           "name",          "kind",
-                                       "park",         "jurisdiction",  "unit",
-                                       "outfall_chainage_km", "location", "location_note",
-                                       "substances",   "assumption",    "note",
+    static const char *const keys[] = {"id",
+                                       "name",
+                                       "kind",
+                                       "park",
+                                       "jurisdiction",
+                                       "unit",
+                                       "outfall_chainage_km",
+                                       "location",
+                                       "location_note",
+                                       "substances",
+                                       "assumption",
+                                       "note",
                                        NULL};
     int rc;
     if ((rc = rd__map(d, n, "sources entry", err, errlen)) < 0 ||
@@ -189,8 +193,7 @@ static int rd__source(const hl_yaml_doc *d, const hl_yaml_node *n, risk_register
         (rc = hl_yaml_str(d, n, "id", 1, s->id, sizeof s->id, err, errlen)) < 0)
         return rc;
     if (hl_id_check(s->id) < 0)
-        return hl_yaml_errf(d, hl_yaml_get(n, "id"), err, errlen, "id: '%s' is not an id",
-                            s->id);
+        return hl_yaml_errf(d, hl_yaml_get(n, "id"), err, errlen, "id: '%s' is not an id", s->id);
     if ((rc = hl_yaml_str(d, n, "name", 1, s->name, sizeof s->name, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "kind", 1, s->kind, sizeof s->kind, err, errlen)) < 0)
         return rc;
@@ -198,8 +201,8 @@ static int rd__source(const hl_yaml_doc *d, const hl_yaml_node *n, risk_register
         return hl_yaml_errf(d, hl_yaml_get(n, "kind"), err, errlen,
                             "kind: '%s' is not enterprise or chemical_park", s->kind);
     if ((rc = hl_yaml_str(d, n, "park", 0, s->park, sizeof s->park, err, errlen)) < 0 ||
-        (rc = hl_yaml_str(d, n, "jurisdiction", 1, s->jurisdiction, sizeof s->jurisdiction,
-                          err, errlen)) < 0)
+        (rc = hl_yaml_str(d, n, "jurisdiction", 1, s->jurisdiction, sizeof s->jurisdiction, err,
+                          errlen)) < 0)
         return rc;
     if (strcmp(s->jurisdiction, "corps") != 0 && strcmp(s->jurisdiction, "local") != 0)
         return hl_yaml_errf(d, hl_yaml_get(n, "jurisdiction"), err, errlen,
@@ -209,8 +212,8 @@ static int rd__source(const hl_yaml_doc *d, const hl_yaml_node *n, risk_register
     if (hl_id_check(s->unit_id) < 0)
         return hl_yaml_errf(d, hl_yaml_get(n, "unit"), err, errlen, "unit: '%s' is not an id",
                             s->unit_id);
-    if ((rc = hl_yaml_num(d, n, "outfall_chainage_km", 1, 0, RISK_CHAINAGE_MAX, &s->outfall_km,
-                          err, errlen)) < 0 ||
+    if ((rc = hl_yaml_num(d, n, "outfall_chainage_km", 1, 0, RISK_CHAINAGE_MAX, &s->outfall_km, err,
+                          errlen)) < 0 ||
         (rc = rd__location(d, n, s, err, errlen)) < 0 ||
         (rc = rd__holdings(d, n, reg, s, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "assumption", 0, s->assumption, sizeof s->assumption, err,
@@ -228,8 +231,8 @@ int risk_sources_parse(const hl_yaml_doc *doc, risk_register **out, char *err, s
     *out = NULL;
     if ((rc = rd__map(doc, doc->root, "top level", err, errlen)) < 0 ||
         (rc = hl_yaml_only(doc, doc->root, top, err, errlen)) < 0 ||
-        (rc = rd__list(doc, doc->root, "substances", 1, RISK_SUBSTANCES_MAX, &subst, err,
-                       errlen)) < 0)
+        (rc = rd__list(doc, doc->root, "substances", 1, RISK_SUBSTANCES_MAX, &subst, err, errlen)) <
+            0)
         return rc;
     risk_register *reg = calloc(1, sizeof *reg);
     if (!reg)
@@ -245,8 +248,7 @@ int risk_sources_parse(const hl_yaml_doc *doc, risk_register **out, char *err, s
         for (size_t a = 0; rc == 0 && a < s->naliases; a++)
             if (risk_substance_find(reg, s->aliases[a]) >= 0)
                 rc = hl_yaml_errf(doc, subst->items[i], err, errlen,
-                                  "aliases: '%s' already names another substance",
-                                  s->aliases[a]);
+                                  "aliases: '%s' already names another substance", s->aliases[a]);
         if (rc == 0 && s->cas[0] && risk_substance_find(reg, s->cas) >= 0)
             rc = hl_yaml_errf(doc, subst->items[i], err, errlen,
                               "cas: %s already belongs to another substance", s->cas);

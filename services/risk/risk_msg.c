@@ -50,8 +50,8 @@ void risk_msg_list_free(risk_msg_list *m)
     memset(m, 0, sizeof *m);
 }
 
-static void rm__substance(const risk_register *reg, const risk_holding *h,
-                          Hl__RiskSubstance *o, char refs[2][64])
+static void rm__substance(const risk_register *reg, const risk_holding *h, Hl__RiskSubstance *o,
+                          char refs[2][64])
 {
     const risk_substance *s = &reg->substances[h->substance];
     hl__risk_substance__init(o);

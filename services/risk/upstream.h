@@ -26,44 +26,44 @@
 #include <stddef.h>
 #include "hazlink/hl_codec.h"
 
-#define RISK_SOURCES_MAX 256        /* sources in the register */
-#define RISK_SUBSTANCES_MAX 128     /* rows of the substance table */
-#define RISK_SOURCE_SUBST_MAX 32    /* substances one source holds */
-#define RISK_ALIASES_MAX 8          /* aliases of one substance */
-#define RISK_CAS_MAX 32             /* "71-43-2" */
-#define RISK_CHAINAGE_MAX 10000.0   /* km; the Kuitun River is about 320 km */
-#define RISK_QTY_MAX 1e9            /* tonnes */
+#define RISK_SOURCES_MAX 256      /* sources in the register */
+#define RISK_SUBSTANCES_MAX 128   /* rows of the substance table */
+#define RISK_SOURCE_SUBST_MAX 32  /* substances one source holds */
+#define RISK_ALIASES_MAX 8        /* aliases of one substance */
+#define RISK_CAS_MAX 32           /* "71-43-2" */
+#define RISK_CHAINAGE_MAX 10000.0 /* km; the Kuitun River is about 320 km */
+#define RISK_QTY_MAX 1e9          /* tonnes */
 
 typedef struct risk_substance {
     char name[HL_NAME_MAX + 1];
     char cas[RISK_CAS_MAX + 1];
     size_t naliases;
     char aliases[RISK_ALIASES_MAX][HL_NAME_MAX + 1];
-    int gb18218_listed;      /* in GB 18218-2018 table 1 as transcribed */
-    int gb18218_row;         /* table 1 序号 */
-    double gb18218_t;        /* critical quantity, tonnes */
+    int gb18218_listed; /* in GB 18218-2018 table 1 as transcribed */
+    int gb18218_row;    /* table 1 序号 */
+    double gb18218_t;   /* critical quantity, tonnes */
     int gb18218_unverified;
-    int hj941_listed;        /* in HJ 941-2018 appendix A as transcribed */
-    double hj941_t;          /* critical quantity, tonnes */
+    int hj941_listed; /* in HJ 941-2018 appendix A as transcribed */
+    double hj941_t;   /* critical quantity, tonnes */
     int hj941_unverified;
     char note[HL_TEXT_MAX + 1];
 } risk_substance;
 
 typedef struct risk_holding {
-    size_t substance;        /* index into risk_register.substances */
-    double max_quantity_t;   /* maximum quantity present, tonnes */
-    int max_quantity_assumed;/* a hazlink assumption (always so in risk_sources.yaml) */
+    size_t substance;         /* index into risk_register.substances */
+    double max_quantity_t;    /* maximum quantity present, tonnes */
+    int max_quantity_assumed; /* a hazlink assumption (always so in risk_sources.yaml) */
 } risk_holding;
 
 typedef struct risk_source {
     char id[HL_ID_MAX + 1];
     char name[HL_NAME_MAX + 1];
-    char kind[32];           /* "enterprise" | "chemical_park" */
+    char kind[32]; /* "enterprise" | "chemical_park" */
     char park[HL_NAME_MAX + 1];
-    char jurisdiction[16];   /* "corps" | "local" */
+    char jurisdiction[16]; /* "corps" | "local" */
     char unit_id[HL_ID_MAX + 1];
     double outfall_km;
-    int has_location;        /* 0: no coordinates exist; location_note says so */
+    int has_location; /* 0: no coordinates exist; location_note says so */
     double lat, lon;
     char confidence[HL_NAME_MAX + 1];
     char location_note[HL_TEXT_MAX + 1];

@@ -46,8 +46,7 @@ static int on_reserve(hl_req *r, void *ud)
     stock_app *app = ud;
     char field[STOCK_FIELD_MAX], why[STOCK_WHY_MAX];
     Hl__Reservation *res = NULL;
-    Hl__ReserveRequest *q =
-        (Hl__ReserveRequest *)payload(r, &hl__reserve_request__descriptor);
+    Hl__ReserveRequest *q = (Hl__ReserveRequest *)payload(r, &hl__reserve_request__descriptor);
     if (!q)
         return HL_EDECODE;
     int rc = stock_msg_check_reserve(q, &app->cat, field, why);
@@ -82,10 +81,10 @@ static int on_release(hl_req *r, void *ud)
                          "reservation_id is empty or not an id");
     else if (hl_str_check(a->action, 16, 0) < 0)
         rc = hl_req_fail(r, HL_EINVAL, "release.action", "action is not release or issue");
-    else if ((rc = stock_store_act(r->txn, app->depots, &app->cat, a->reservation_id,
-                                   a->action, r->now_ms, &res, why, sizeof why)) < 0)
-        rc = hl_req_fail(r, rc, rc == HL_EINVAL ? "release.action" : "release.reservation_id",
-                         "%s", why);
+    else if ((rc = stock_store_act(r->txn, app->depots, &app->cat, a->reservation_id, a->action,
+                                   r->now_ms, &res, why, sizeof why)) < 0)
+        rc = hl_req_fail(r, rc, rc == HL_EINVAL ? "release.action" : "release.reservation_id", "%s",
+                         why);
     else
         rc = hl_req_reply(r, r->env->type, &res->base);
     if (rc == 0)
@@ -108,38 +107,38 @@ static int check_query(hl_req *r, const Hl__ListQuery *q)
     return 0;
 }
 
-static int on_list(hl_req *r, void *ud)
+/* A list query: which store function answers it. */
+typedef int (*list_fn)(hl_txn *t, const Hl__ListQuery *q, size_t max_bytes, ProtobufCMessage **out);
+typedef struct list_handler {
+    stock_app *app;
+    list_fn fn;
+    const char *what; /* for the error sentence */
+} list_handler;
+
+static int list_stock(hl_txn *t, const Hl__ListQuery *q, size_t max, ProtobufCMessage **out)
 {
-    stock_app *app = ud;
-    Hl__StockList *out = NULL;
-    Hl__ListQuery *q = (Hl__ListQuery *)payload(r, &hl__list_query__descriptor);
-    if (!q)
-        return HL_EDECODE;
-    int rc = check_query(r, q);
-    if (rc == 0 && (rc = stock_store_list(r->txn, q, app->max_reply, &out)) < 0)
-        rc = hl_req_fail(r, rc, "", "the stock ledger cannot be read: %s", hl_strerror(rc));
-    if (rc == 0)
-        rc = hl_req_reply(r, r->env->type, &out->base);
-    if (out)
-        protobuf_c_message_free_unpacked(&out->base, NULL);
-    protobuf_c_message_free_unpacked(&q->base, NULL);
-    return rc;
+    return stock_store_list(t, q, max, (Hl__StockList **)out);
 }
 
-static int on_reservations(hl_req *r, void *ud)
+static int list_reservations(hl_txn *t, const Hl__ListQuery *q, size_t max, ProtobufCMessage **out)
 {
-    stock_app *app = ud;
-    Hl__ReservationList *out = NULL;
+    return stock_store_reservations(t, q, max, (Hl__ReservationList **)out);
+}
+
+static int on_list(hl_req *r, void *ud)
+{
+    const list_handler *h = ud;
+    ProtobufCMessage *out = NULL;
     Hl__ListQuery *q = (Hl__ListQuery *)payload(r, &hl__list_query__descriptor);
     if (!q)
         return HL_EDECODE;
     int rc = check_query(r, q);
-    if (rc == 0 && (rc = stock_store_reservations(r->txn, q, app->max_reply, &out)) < 0)
-        rc = hl_req_fail(r, rc, "", "the reservations cannot be read: %s", hl_strerror(rc));
+    if (rc == 0 && (rc = h->fn(r->txn, q, h->app->max_reply, &out)) < 0)
+        rc = hl_req_fail(r, rc, "", "the %s cannot be read: %s", h->what, hl_strerror(rc));
     if (rc == 0)
-        rc = hl_req_reply(r, r->env->type, &out->base);
+        rc = hl_req_reply(r, r->env->type, out);
     if (out)
-        protobuf_c_message_free_unpacked(&out->base, NULL);
+        protobuf_c_message_free_unpacked(out, NULL);
     protobuf_c_message_free_unpacked(&q->base, NULL);
     return rc;
 }
@@ -158,15 +157,27 @@ static void log_diff(const char *depot_id, const char *material_id, double file_
                 depot_id, material_id, file_on_hand);
 }
 
+/* <playbooks>/<plan>/<file> into buf; HL_ETOOBIG (err says so) if it does not fit. */
+static int data_path(const hl_config *cfg, const char *file, char *buf, size_t n, char *err,
+                     size_t errlen)
+{
+    int k = snprintf(buf, n, "%s/%s/%s", cfg->playbook_dir, cfg->plan, file);
+    if (k < 0 || (size_t)k >= n) {
+        snprintf(err, errlen, "path of %s under %s is too long", file, cfg->playbook_dir);
+        return HL_ETOOBIG;
+    }
+    return 0;
+}
+
 /* Load the two data files named by cfg. */
 static int load_data(const hl_config *cfg, stock_app *app, char *err, size_t errlen)
 {
-    char path[HL_PATH_MAX + 64];
+    char path[2 * HL_PATH_MAX];
     int rc;
-    snprintf(path, sizeof path, "%s/%s/materials.yaml", cfg->playbook_dir, cfg->plan);
-    if ((rc = stock_materials_load(path, &app->cat, err, errlen)) < 0)
+    if ((rc = data_path(cfg, "materials.yaml", path, sizeof path, err, errlen)) < 0 ||
+        (rc = stock_materials_load(path, &app->cat, err, errlen)) < 0 ||
+        (rc = data_path(cfg, "depots.yaml", path, sizeof path, err, errlen)) < 0)
         return rc;
-    snprintf(path, sizeof path, "%s/%s/depots.yaml", cfg->playbook_dir, cfg->plan);
     return stock_depots_load(path, &app->cat, &app->depots, err, errlen);
 }
 
@@ -218,11 +229,13 @@ int main(int argc, char **argv)
         hl_error("%s", err);
     if (rc == 0)
         rc = seed(svc, &app);
+    list_handler stock_list = {&app, list_stock, "stock ledger"};
+    list_handler rsv_list = {&app, list_reservations, "reservations"};
     if (rc == 0 &&
         ((rc = hl_svc_on(svc, "stock.reserve", on_reserve, &app, 0)) < 0 ||
          (rc = hl_svc_on(svc, "stock.release", on_release, &app, 0)) < 0 ||
-         (rc = hl_svc_on(svc, "stock.list", on_list, &app, HL_H_QUERY)) < 0 ||
-         (rc = hl_svc_on(svc, "stock.reservations", on_reservations, &app, HL_H_QUERY)) < 0))
+         (rc = hl_svc_on(svc, "stock.list", on_list, &stock_list, HL_H_QUERY)) < 0 ||
+         (rc = hl_svc_on(svc, "stock.reservations", on_list, &rsv_list, HL_H_QUERY)) < 0))
         hl_error("stock: cannot register handlers: %s", hl_strerror(rc));
     if (rc == 0) {
         hl_svc_set_records_table(svc, STOCK_T_RESERVATION);

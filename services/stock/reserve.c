@@ -142,8 +142,7 @@ int stock_reserve_plan(const stock_depots *ds, double lat, double lon, const sto
 }
 
 /* Resolve every line to its level; fail with nothing changed. */
-static int ledger__resolve(stock_depots *ds, const stock_line *lines, size_t n,
-                           stock_level **lv)
+static int ledger__resolve(stock_depots *ds, const stock_line *lines, size_t n, stock_level **lv)
 {
     for (size_t i = 0; i < n; i++) {
         int di = stock_depots_find(ds, lines[i].depot_id);

@@ -62,9 +62,9 @@ typedef struct stock_depot {
     char name[HL_NAME_MAX + 1];
     char jurisdiction[STOCK_JURISDICTION_MAX + 1];
     char owner_unit[HL_ID_MAX + 1];
-    double lat, lon;                 /* WGS84 degrees */
+    double lat, lon;                  /* WGS84 degrees */
     char confidence[HL_NAME_MAX + 1]; /* of the point, as in depots.yaml */
-    int quantity_assumed;            /* stock figures are hazlink assumptions */
+    int quantity_assumed;             /* stock figures are hazlink assumptions */
     size_t nlevels;
     stock_level levels[STOCK_MATERIALS_MAX];
 } stock_depot;

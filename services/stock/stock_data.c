@@ -16,8 +16,7 @@ const stock_material *stock_catalogue_find(const stock_catalogue *c, const char 
 
 int stock_material_unit_ok(const stock_material *m, const char *unit)
 {
-    return !unit || unit[0] == '\0' || strcmp(unit, m->unit) == 0 ||
-           strcmp(unit, m->unit_cn) == 0;
+    return !unit || unit[0] == '\0' || strcmp(unit, m->unit) == 0 || strcmp(unit, m->unit_cn) == 0;
 }
 
 /* A required id field: present, short enough, and of the id alphabet (hl_codec.h). */
@@ -67,28 +66,24 @@ static int data__top_list(const hl_yaml_doc *d, const char *key, size_t max,
 static int material__parse(const hl_yaml_doc *d, const hl_yaml_node *n, stock_material *m,
                            char *err, size_t errlen)
 {
-    static const char *const keys[] = {"id",       "name",      "unit",       "unit_cn",
-                                       "category", "catalogue", "unverified", "note",
-                                       NULL};
+    static const char *const keys[] = {"id",        "name",       "unit", "unit_cn", "category",
+                                       "catalogue", "unverified", "note", NULL};
     int rc;
     if ((rc = data__map(d, n, "materials entry", err, errlen)) < 0 ||
         (rc = hl_yaml_only(d, n, keys, err, errlen)) < 0 ||
         (rc = data__id(d, n, "id", m->id, sizeof m->id, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "name", 1, m->name, sizeof m->name, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "unit", 1, m->unit, sizeof m->unit, err, errlen)) < 0 ||
-        (rc = hl_yaml_str(d, n, "unit_cn", 1, m->unit_cn, sizeof m->unit_cn, err, errlen)) <
+        (rc = hl_yaml_str(d, n, "unit_cn", 1, m->unit_cn, sizeof m->unit_cn, err, errlen)) < 0 ||
+        (rc = hl_yaml_str(d, n, "category", 1, m->category, sizeof m->category, err, errlen)) < 0 ||
+        (rc = hl_yaml_str(d, n, "catalogue", 1, m->catalogue, sizeof m->catalogue, err, errlen)) <
             0 ||
-        (rc = hl_yaml_str(d, n, "category", 1, m->category, sizeof m->category, err,
-                          errlen)) < 0 ||
-        (rc = hl_yaml_str(d, n, "catalogue", 1, m->catalogue, sizeof m->catalogue, err,
-                          errlen)) < 0 ||
         (rc = hl_yaml_bool(d, n, "unverified", 1, &m->unverified, err, errlen)) < 0)
         return rc;
     return 0;
 }
 
-int stock_materials_parse(const hl_yaml_doc *doc, stock_catalogue *out, char *err,
-                          size_t errlen)
+int stock_materials_parse(const hl_yaml_doc *doc, stock_catalogue *out, char *err, size_t errlen)
 {
     static const char *const top[] = {"materials", NULL};
     const hl_yaml_node *list;
@@ -143,8 +138,8 @@ static int depot__location(const hl_yaml_doc *d, const hl_yaml_node *depot, stoc
     return 0;
 }
 
-static int depot__stock(const hl_yaml_doc *d, const hl_yaml_node *depot,
-                        const stock_catalogue *cat, stock_depot *dp, char *err, size_t errlen)
+static int depot__stock(const hl_yaml_doc *d, const hl_yaml_node *depot, const stock_catalogue *cat,
+                        stock_depot *dp, char *err, size_t errlen)
 {
     static const char *const keys[] = {"material", "on_hand", NULL};
     const hl_yaml_node *list;
@@ -173,8 +168,7 @@ static int depot__stock(const hl_yaml_doc *d, const hl_yaml_node *depot,
             return hl_yaml_errf(d, hl_yaml_get(n, "material"), err, errlen,
                                 "material: '%s' is listed twice in depot %s", l->material_id,
                                 dp->id);
-        if ((rc = hl_yaml_num(d, n, "on_hand", 1, 0, STOCK_QTY_MAX, &l->on_hand, err,
-                              errlen)) < 0)
+        if ((rc = hl_yaml_num(d, n, "on_hand", 1, 0, STOCK_QTY_MAX, &l->on_hand, err, errlen)) < 0)
             return rc;
         l->reserved = l->issued = 0;
         dp->nlevels++;
@@ -192,16 +186,16 @@ static int depot__parse(const hl_yaml_doc *d, const hl_yaml_node *n, const stock
         (rc = hl_yaml_only(d, n, keys, err, errlen)) < 0 ||
         (rc = data__id(d, n, "id", dp->id, sizeof dp->id, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "name", 1, dp->name, sizeof dp->name, err, errlen)) < 0 ||
-        (rc = hl_yaml_str(d, n, "jurisdiction", 1, dp->jurisdiction, sizeof dp->jurisdiction,
-                          err, errlen)) < 0)
+        (rc = hl_yaml_str(d, n, "jurisdiction", 1, dp->jurisdiction, sizeof dp->jurisdiction, err,
+                          errlen)) < 0)
         return rc;
     if (strcmp(dp->jurisdiction, "corps") != 0 && strcmp(dp->jurisdiction, "local") != 0 &&
         strcmp(dp->jurisdiction, "enterprise") != 0)
         return hl_yaml_errf(d, hl_yaml_get(n, "jurisdiction"), err, errlen,
                             "jurisdiction: '%s' is not corps, local or enterprise",
                             dp->jurisdiction);
-    if ((rc = data__id(d, n, "owner_unit", dp->owner_unit, sizeof dp->owner_unit, err,
-                       errlen)) < 0 ||
+    if ((rc = data__id(d, n, "owner_unit", dp->owner_unit, sizeof dp->owner_unit, err, errlen)) <
+            0 ||
         (rc = depot__location(d, n, dp, err, errlen)) < 0 ||
         (rc = depot__stock(d, n, cat, dp, err, errlen)) < 0)
         return rc;
@@ -240,8 +234,8 @@ int stock_depots_parse(const hl_yaml_doc *doc, const stock_catalogue *cat, stock
     return 0;
 }
 
-int stock_depots_load(const char *path, const stock_catalogue *cat, stock_depots **out,
-                      char *err, size_t errlen)
+int stock_depots_load(const char *path, const stock_catalogue *cat, stock_depots **out, char *err,
+                      size_t errlen)
 {
     hl_yaml_doc *doc = NULL;
     *out = NULL;

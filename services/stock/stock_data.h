@@ -22,8 +22,8 @@ typedef struct stock_material {
     char unit[STOCK_UNIT_MAX + 1];    /* code carried in messages */
     char unit_cn[STOCK_UNIT_MAX + 1]; /* catalogue counting word, e.g. 吨 */
     char category[HL_NAME_MAX + 1];
-    char catalogue[HL_NAME_MAX + 1];  /* "<category> / <material> / <unit>" of the catalogue row */
-    int unverified;                   /* catalogue row marked [unverified] */
+    char catalogue[HL_NAME_MAX + 1]; /* "<category> / <material> / <unit>" of the catalogue row */
+    int unverified;                  /* catalogue row marked [unverified] */
 } stock_material;
 
 typedef struct stock_catalogue {
@@ -40,8 +40,7 @@ int stock_material_unit_ok(const stock_material *m, const char *unit);
 /* Parse materials from a loaded document into *out.
  *  HL_EPARSE  wrong kind, missing or unknown key, bad id, duplicate id (err: file:line: field)
  *  HL_EINVAL  a value out of range; HL_ETOOBIG  a string or list over its limit */
-int stock_materials_parse(const hl_yaml_doc *doc, stock_catalogue *out, char *err,
-                          size_t errlen);
+int stock_materials_parse(const hl_yaml_doc *doc, stock_catalogue *out, char *err, size_t errlen);
 /* Load path and parse it. Adds HL_EIO (cannot read: err names the path). */
 int stock_materials_load(const char *path, stock_catalogue *out, char *err, size_t errlen);
 
@@ -55,7 +54,7 @@ int stock_materials_load(const char *path, stock_catalogue *out, char *err, size
  *  HL_ENOMEM */
 int stock_depots_parse(const hl_yaml_doc *doc, const stock_catalogue *cat, stock_depots **out,
                        char *err, size_t errlen);
-int stock_depots_load(const char *path, const stock_catalogue *cat, stock_depots **out,
-                      char *err, size_t errlen);
+int stock_depots_load(const char *path, const stock_catalogue *cat, stock_depots **out, char *err,
+                      size_t errlen);
 
 #endif

@@ -68,8 +68,7 @@ int stock_msg_check_reserve(const Hl__ReserveRequest *q, const stock_catalogue *
         if (!stock_material_unit_ok(m, n->unit)) {
             snprintf(field, STOCK_FIELD_MAX, "reserve.needs[%zu].unit", i);
             snprintf(why, STOCK_WHY_MAX, "%s is counted in %s (%s); '%.32s' cannot be converted",
-                     m->id, m->unit, m->unit_cn,
-                     hl_str_check(n->unit, 32, 0) == 0 ? n->unit : "?");
+                     m->id, m->unit, m->unit_cn, hl_str_check(n->unit, 32, 0) == 0 ? n->unit : "?");
             return HL_EUNIT;
         }
     }
@@ -82,8 +81,7 @@ int stock_msg_check_reserve(const Hl__ReserveRequest *q, const stock_catalogue *
 void stock_msg_needs(const Hl__ReserveRequest *q, stock_need *needs)
 {
     for (size_t i = 0; i < q->n_needs; i++) {
-        snprintf(needs[i].material_id, sizeof needs[i].material_id, "%s",
-                 q->needs[i]->material_id);
+        snprintf(needs[i].material_id, sizeof needs[i].material_id, "%s", q->needs[i]->material_id);
         needs[i].quantity = q->needs[i]->quantity;
     }
 }
@@ -105,8 +103,8 @@ static void msg__need(Hl__MaterialNeed *n, const char *material_id, double quant
 }
 
 int stock_msg_reservation_build(const Hl__ReserveRequest *q, const stock_plan *p,
-                                const stock_depots *ds, const stock_catalogue *cat,
-                                const char *id, int64_t created_ms, stock_msg_reservation *out)
+                                const stock_depots *ds, const stock_catalogue *cat, const char *id,
+                                int64_t created_ms, stock_msg_reservation *out)
 {
     memset(out, 0, sizeof *out);
     size_t nl = p->nlines, nn = q->n_needs, ns = p->nshort;
@@ -162,8 +160,8 @@ int stock_msg_reservation_build(const Hl__ReserveRequest *q, const stock_plan *p
     r->n_needs = nn;
     r->needs = out->needs;
     for (size_t i = 0; i < ns; i++) {
-        msg__need(&out->need_store[nn + i], p->shortfall[i].material_id,
-                  p->shortfall[i].quantity, cat);
+        msg__need(&out->need_store[nn + i], p->shortfall[i].material_id, p->shortfall[i].quantity,
+                  cat);
         out->shorts[i] = &out->need_store[nn + i];
     }
     r->n_shortfall = ns;

@@ -11,8 +11,8 @@
 #include "reserve.h"
 #include "stock_data.h"
 
-#define STOCK_FIELD_MAX 64  /* length of a field name in an error */
-#define STOCK_WHY_MAX 256   /* length of the sentence in an error */
+#define STOCK_FIELD_MAX 64 /* length of a field name in an error */
+#define STOCK_WHY_MAX 256  /* length of the sentence in an error */
 
 /* Check a ReserveRequest against the catalogue:
  *  incident_id  required id (hl_id_check)            plan_id  optional id
@@ -42,8 +42,8 @@ typedef struct stock_msg_reservation {
 
 /* Build the Reservation for plan p of request q, with id and created_ms. HL_ENOMEM. */
 int stock_msg_reservation_build(const Hl__ReserveRequest *q, const stock_plan *p,
-                                const stock_depots *ds, const stock_catalogue *cat,
-                                const char *id, int64_t created_ms, stock_msg_reservation *out);
+                                const stock_depots *ds, const stock_catalogue *cat, const char *id,
+                                int64_t created_ms, stock_msg_reservation *out);
 void stock_msg_reservation_free(stock_msg_reservation *m);
 
 /* The lines of a stored reservation as ledger lines (*out malloc'd, free()). HL_ENOMEM,

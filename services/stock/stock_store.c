@@ -53,8 +53,8 @@ static ProtobufCMessage *store__get(hl_txn *t, const char *table, const char *ke
 
 /* Put m into table under key, then return an owned unpacked copy of what was stored: the
  * caller gets exactly the bytes a later query will return. */
-static int store__put_copy(hl_txn *t, const char *table, const char *key,
-                           const ProtobufCMessage *m, ProtobufCMessage **out)
+static int store__put_copy(hl_txn *t, const char *table, const char *key, const ProtobufCMessage *m,
+                           ProtobufCMessage **out)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
@@ -85,8 +85,8 @@ int stock_store_seed(hl_txn *t, const stock_depots *info, const stock_catalogue 
                 char key[KEY_MAX];
                 int grc;
                 store__key(key, d->id, d->levels[j].material_id);
-                Hl__StockItem *it = (Hl__StockItem *)store__get(
-                    t, STOCK_T_STOCK, key, &hl__stock_item__descriptor, &grc);
+                Hl__StockItem *it = (Hl__StockItem *)store__get(t, STOCK_T_STOCK, key,
+                                                                &hl__stock_item__descriptor, &grc);
                 if (!it && grc != HL_ENOTFOUND)
                     return grc;
                 if (!it || it->on_hand != d->levels[j].on_hand)
@@ -102,8 +102,7 @@ int stock_store_seed(hl_txn *t, const stock_depots *info, const stock_catalogue 
         return rc;
     for (size_t i = 0; i < info->n; i++)
         for (size_t j = 0; j < info->items[i].nlevels; j++)
-            if ((rc = store__write_level(t, &info->items[i], &info->items[i].levels[j], cat)) <
-                0)
+            if ((rc = store__write_level(t, &info->items[i], &info->items[i].levels[j], cat)) < 0)
                 return rc;
     char stamp[32];
     snprintf(stamp, sizeof stamp, "%" PRId64, now_ms);
@@ -216,8 +215,7 @@ int stock_store_reserve(hl_txn *t, const stock_depots *info, const stock_catalog
         rc = stock_msg_reservation_build(q, p, ds, cat, id, now_ms, &msg);
     }
     if (rc == 0)
-        rc = store__put_copy(t, STOCK_T_RESERVATION, id, &msg.r.base,
-                             (ProtobufCMessage **)out);
+        rc = store__put_copy(t, STOCK_T_RESERVATION, id, &msg.r.base, (ProtobufCMessage **)out);
     if (rc < 0 && why[0] == '\0')
         snprintf(why, whylen, "the reservation could not be stored: %s", hl_strerror(rc));
     stock_msg_reservation_free(&msg);
@@ -227,9 +225,9 @@ int stock_store_reserve(hl_txn *t, const stock_depots *info, const stock_catalog
     return rc;
 }
 
-int stock_store_act(hl_txn *t, const stock_depots *info, const stock_catalogue *cat,
-                    const char *id, const char *action, int64_t now_ms, Hl__Reservation **out,
-                    char *why, size_t whylen)
+int stock_store_act(hl_txn *t, const stock_depots *info, const stock_catalogue *cat, const char *id,
+                    const char *action, int64_t now_ms, Hl__Reservation **out, char *why,
+                    size_t whylen)
 {
     stock_rsv_action act;
     stock_rsv_state from, to;
@@ -304,8 +302,7 @@ static int collect__cb(const char *key, const void *val, size_t len, void *ud)
     struct collect *c = ud;
     ProtobufCMessage *m = hl_msg_unpack(c->desc, val, len);
     if (!m) {
-        hl_warn("stored %s %s is undecodable; left in place and not listed", c->desc->name,
-                key);
+        hl_warn("stored %s %s is undecodable; left in place and not listed", c->desc->name, key);
         return 0;
     }
     if (!c->keep(m, c->q)) {
@@ -382,8 +379,8 @@ static int keep__reservation(const ProtobufCMessage *m, const Hl__ListQuery *q)
 
 int stock_store_list(hl_txn *t, const Hl__ListQuery *q, size_t max_bytes, Hl__StockList **out)
 {
-    struct collect c = {.desc = &hl__stock_item__descriptor, .keep = keep__stock, .q = q,
-                        .max_bytes = max_bytes};
+    struct collect c = {
+        .desc = &hl__stock_item__descriptor, .keep = keep__stock, .q = q, .max_bytes = max_bytes};
     *out = NULL;
     int rc = collect__run(t, STOCK_T_STOCK, &c);
     if (rc == 0) {
@@ -400,8 +397,10 @@ int stock_store_list(hl_txn *t, const Hl__ListQuery *q, size_t max_bytes, Hl__St
 int stock_store_reservations(hl_txn *t, const Hl__ListQuery *q, size_t max_bytes,
                              Hl__ReservationList **out)
 {
-    struct collect c = {.desc = &hl__reservation__descriptor, .keep = keep__reservation,
-                        .q = q, .max_bytes = max_bytes};
+    struct collect c = {.desc = &hl__reservation__descriptor,
+                        .keep = keep__reservation,
+                        .q = q,
+                        .max_bytes = max_bytes};
     *out = NULL;
     int rc = collect__run(t, STOCK_T_RESERVATION, &c);
     if (rc == 0) {

@@ -59,9 +59,9 @@ int stock_store_reserve(hl_txn *t, const stock_depots *info, const stock_catalog
 /* Release or issue reservation id (stock_rsv_action_parse names). HL_ENOTFOUND (no such
  * reservation), HL_EINVAL (unknown action), HL_ESTATE (not allowed from its state, or the
  * ledger disagrees), store errors. why gets a sentence on error. */
-int stock_store_act(hl_txn *t, const stock_depots *info, const stock_catalogue *cat,
-                    const char *id, const char *action, int64_t now_ms, Hl__Reservation **out,
-                    char *why, size_t whylen);
+int stock_store_act(hl_txn *t, const stock_depots *info, const stock_catalogue *cat, const char *id,
+                    const char *action, int64_t now_ms, Hl__Reservation **out, char *why,
+                    size_t whylen);
 
 /* Ledger rows matching q (q->id: a depot id or material id; q->unit_id: owner unit), at most
  * q->limit (0 = STOCK_LIST_DEFAULT, capped there) and at most max_bytes packed;

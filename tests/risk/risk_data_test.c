@@ -187,24 +187,23 @@ static int parse_with(const char *line11, const char *line14, char *err, size_t 
 {
     char buf[2048];
     snprintf(buf, sizeof buf,
-             "substances:\n"                                                   /* 1 */
-             "  - name: 苯\n"                                                  /* 2 */
-             "    cas: 71-43-2\n"                                              /* 3 */
+             "substances:\n"                                                        /* 1 */
+             "  - name: 苯\n"                                                       /* 2 */
+             "    cas: 71-43-2\n"                                                   /* 3 */
              "    gb18218: {row: 57, critical_quantity_t: 50, unverified: false}\n" /* 4 */
-             "sources:\n"                                                      /* 5 */
-             "  - id: rs-a\n"                                                  /* 6 */
-             "    name: A\n"                                                   /* 7 */
-             "    kind: enterprise\n"                                          /* 8 */
-             "    jurisdiction: local\n"                                       /* 9 */
-             "    unit: dsz-petro-ert\n"                                       /* 10 */
-             "%s\n"                                                            /* 11 */
-             "    location_note: none found\n"                                 /* 12 */
-             "    substances:\n"                                               /* 13 */
-             "%s\n",                                                           /* 14 */
+             "sources:\n"                                                           /* 5 */
+             "  - id: rs-a\n"                                                       /* 6 */
+             "    name: A\n"                                                        /* 7 */
+             "    kind: enterprise\n"                                               /* 8 */
+             "    jurisdiction: local\n"                                            /* 9 */
+             "    unit: dsz-petro-ert\n"                                            /* 10 */
+             "%s\n"                                                                 /* 11 */
+             "    location_note: none found\n"                                      /* 12 */
+             "    substances:\n"                                                    /* 13 */
+             "%s\n",                                                                /* 14 */
              line11 ? line11 : "    outfall_chainage_km: 22", line14);
     hl_yaml_doc *doc = NULL;
-    assert_int_equal(hl_yaml_load_mem("risk_sources.yaml", buf, strlen(buf), &doc, err, errlen),
-                     0);
+    assert_int_equal(hl_yaml_load_mem("risk_sources.yaml", buf, strlen(buf), &doc, err, errlen), 0);
     risk_register *r = NULL;
     int rc = risk_sources_parse(doc, &r, err, errlen);
     if (rc == 0) {
@@ -230,21 +229,21 @@ static void risk_data_errors(void **state)
         {NULL, "      - {name: 苯, max_quantity_t: 10}", 0, NULL, NULL},
         {NULL, "      - {name: 71-43-2, max_quantity_t: 10}", 0, NULL, NULL},
         /* wrong field type at a line */
-        {NULL, "      - {name: 苯, max_quantity_t: {t: 1}}", HL_EPARSE, "risk_sources.yaml:14:",
-         "max_quantity_t: expected a single value"},
+        {NULL, "      - {name: 苯, max_quantity_t: {t: 1}}", HL_EPARSE,
+         "risk_sources.yaml:14:", "max_quantity_t: expected a single value"},
         {"    outfall_chainage_km: far", "      - {name: 苯, max_quantity_t: 1}", HL_EPARSE,
          "risk_sources.yaml:11:", "outfall_chainage_km: 'far' is not a number"},
         /* unknown key */
-        {NULL, "      - {name: 苯, max_qty_t: 10}", HL_EPARSE, "risk_sources.yaml:14:",
-         "max_qty_t: unknown key"},
+        {NULL, "      - {name: 苯, max_qty_t: 10}", HL_EPARSE,
+         "risk_sources.yaml:14:", "max_qty_t: unknown key"},
         {"    outfall_km: 22", "      - {name: 苯, max_quantity_t: 1}", HL_EPARSE,
          "risk_sources.yaml:11:", "outfall_km: unknown key"},
         /* unknown substance: a critical quantity must never be invented */
-        {NULL, "      - {name: 甲苯, max_quantity_t: 10}", HL_EPARSE, "risk_sources.yaml:14:",
-         "substance '甲苯' of source rs-a is not in the substances table"},
+        {NULL, "      - {name: 甲苯, max_quantity_t: 10}", HL_EPARSE,
+         "risk_sources.yaml:14:", "substance '甲苯' of source rs-a is not in the substances table"},
         /* negative quantity, negative chainage */
-        {NULL, "      - {name: 苯, max_quantity_t: -1}", HL_EINVAL, "risk_sources.yaml:14:",
-         "max_quantity_t: -1 is outside"},
+        {NULL, "      - {name: 苯, max_quantity_t: -1}", HL_EINVAL,
+         "risk_sources.yaml:14:", "max_quantity_t: -1 is outside"},
         {"    outfall_chainage_km: -2", "      - {name: 苯, max_quantity_t: 1}", HL_EINVAL,
          "risk_sources.yaml:11:", "outfall_chainage_km: -2 is outside"},
         {NULL, "      - {name: 苯, max_quantity_t: 1}\n      - {name: 71-43-2, max_quantity_t: 1}",
@@ -326,9 +325,8 @@ static void risk_data_other_errors(void **state)
 
     char path_err[512];
     risk_register *r = NULL;
-    assert_int_equal(risk_sources_load("/nonexistent/risk_sources.yaml", &r, path_err,
-                                       sizeof path_err),
-                     HL_EIO);
+    assert_int_equal(
+        risk_sources_load("/nonexistent/risk_sources.yaml", &r, path_err, sizeof path_err), HL_EIO);
     assert_null(r);
     assert_non_null(strstr(path_err, "/nonexistent/risk_sources.yaml"));
 }
@@ -336,10 +334,8 @@ static void risk_data_other_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(risk_data_shipped_substances),
-        cmocka_unit_test(risk_data_shipped_sources),
-        cmocka_unit_test(risk_data_messages),
-        cmocka_unit_test(risk_data_errors),
+        cmocka_unit_test(risk_data_shipped_substances), cmocka_unit_test(risk_data_shipped_sources),
+        cmocka_unit_test(risk_data_messages),           cmocka_unit_test(risk_data_errors),
         cmocka_unit_test(risk_data_other_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

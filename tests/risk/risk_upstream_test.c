@@ -51,8 +51,8 @@ static risk_register *reg_new(void)
     return r;
 }
 
-static void expect_ids(const risk_register *r, const size_t *idx, size_t n,
-                       const char *const *ids, size_t nids)
+static void expect_ids(const risk_register *r, const size_t *idx, size_t n, const char *const *ids,
+                       size_t nids)
 {
     assert_int_equal(n, nids);
     for (size_t i = 0; i < n; i++)
@@ -133,15 +133,13 @@ static void risk_upstream_limits_and_bad_input(void **state)
     assert_int_equal(n, 0);
     assert_int_equal(risk_upstream_find(r, -1, 0, NULL, idx, 4, &n), HL_EINVAL);
     assert_int_equal(risk_upstream_find(r, NAN, 0, NULL, idx, 4, &n), HL_EINVAL);
-    assert_int_equal(risk_upstream_find(r, RISK_CHAINAGE_MAX + 1, 0, NULL, idx, 4, &n),
-                     HL_EINVAL);
+    assert_int_equal(risk_upstream_find(r, RISK_CHAINAGE_MAX + 1, 0, NULL, idx, 4, &n), HL_EINVAL);
     assert_int_equal(risk_upstream_find(r, 30, -5, NULL, idx, 4, &n), HL_EINVAL);
     assert_int_equal(risk_upstream_find(r, 30, INFINITY, NULL, idx, 4, &n), HL_EINVAL);
     assert_int_equal(n, 0);
     /* Bounds themselves are accepted. */
     assert_int_equal(risk_upstream_find(r, 0, 0, NULL, idx, 4, &n), 0);
-    assert_int_equal(risk_upstream_find(r, RISK_CHAINAGE_MAX, RISK_CHAINAGE_MAX, NULL, idx, 5,
-                                        &n),
+    assert_int_equal(risk_upstream_find(r, RISK_CHAINAGE_MAX, RISK_CHAINAGE_MAX, NULL, idx, 5, &n),
                      0);
     assert_int_equal(n, 5);
     assert_string_equal(r->sources[idx[0]].id, "rs-down");

@@ -19,8 +19,8 @@ static int load_catalogue(void **state)
 {
     (void)state;
     char err[512];
-    int rc = stock_materials_load(HL_TEST_SOURCE_DIR "/playbooks/kuitun/materials.yaml", &cat,
-                                  err, sizeof err);
+    int rc = stock_materials_load(HL_TEST_SOURCE_DIR "/playbooks/kuitun/materials.yaml", &cat, err,
+                                  sizeof err);
     if (rc < 0)
         fprintf(stderr, "%s\n", err);
     return rc;
@@ -29,10 +29,9 @@ static int load_catalogue(void **state)
 static void stock_data_materials_shipped(void **state)
 {
     (void)state;
-    static const char *const ids[] = {"sandbag",     "activated-carbon", "boom",
-                                      "absorbent-pad", "pump",           "geomembrane",
-                                      "tanker",      "sampling-kit",     "protective-suit",
-                                      "portable-analyzer"};
+    static const char *const ids[] = {
+        "sandbag",     "activated-carbon", "boom",         "absorbent-pad",   "pump",
+        "geomembrane", "tanker",           "sampling-kit", "protective-suit", "portable-analyzer"};
     /* Catalogue rows marked [unverified] in the reference (emergency_materials.csv): 卸载泵/
      * 潜水泵/抽水泵 ("pumps [unverified]"), 土工布/防渗膜, 槽罐车/吸污车, 采样器具,
      * 便携式多参数水质分析仪. */
@@ -60,8 +59,8 @@ static void stock_data_depots_shipped(void **state)
     (void)state;
     char err[512];
     stock_depots *ds = NULL;
-    int rc = stock_depots_load(HL_TEST_SOURCE_DIR "/playbooks/kuitun/depots.yaml", &cat, &ds,
-                               err, sizeof err);
+    int rc = stock_depots_load(HL_TEST_SOURCE_DIR "/playbooks/kuitun/depots.yaml", &cat, &ds, err,
+                               sizeof err);
     if (rc < 0)
         fprintf(stderr, "%s\n", err);
     assert_int_equal(rc, 0);
@@ -69,8 +68,7 @@ static void stock_data_depots_shipped(void **state)
     static const char *const ids[] = {"dp-xj7", "dp-reg130", "dp-kuitun", "dp-dsz-petro",
                                       "dp-wusu"};
     static const char *const jur[] = {"corps", "corps", "local", "enterprise", "local"};
-    static const char *const owner[] = {"xj7-emb", "reg-130", "kt-eeb", "dsz-petro-ert",
-                                        "ws-eeb"};
+    static const char *const owner[] = {"xj7-emb", "reg-130", "kt-eeb", "dsz-petro-ert", "ws-eeb"};
     /* Points from reference kuitun-places.csv (胡杨河市, 兵团一三零团, 奎屯市, 独山子区 as
      * the Petrochemical proxy, 乌苏市). */
     static const double lat[] = {44.6925, 44.61565, 44.41963, 44.32637, 44.42923};
@@ -118,13 +116,13 @@ static int parse_depots(const char *line8, const char *line9, char *err, size_t 
 {
     char buf[2048];
     snprintf(buf, sizeof buf,
-             "depots:\n"                                              /* 1 */
-             "  - id: dp-a\n"                                         /* 2 */
-             "    name: A\n"                                          /* 3 */
-             "    jurisdiction: corps\n"                              /* 4 */
-             "    owner_unit: xj7-emb\n"                              /* 5 */
+             "depots:\n"                                                /* 1 */
+             "  - id: dp-a\n"                                           /* 2 */
+             "    name: A\n"                                            /* 3 */
+             "    jurisdiction: corps\n"                                /* 4 */
+             "    owner_unit: xj7-emb\n"                                /* 5 */
              "    location: {lat: 44.0, lon: 85.0, confidence: high}\n" /* 6 */
-             "    stock:\n"                                           /* 7 */
+             "    stock:\n"                                             /* 7 */
              "%s\n%s",
              line8, line9 ? line9 : "");
     hl_yaml_doc *doc = NULL;
@@ -154,24 +152,23 @@ static void stock_data_depot_errors(void **state)
     } cases[] = {
         {"      - {material: sandbag, on_hand: 10}", NULL, 0, NULL, NULL},
         /* wrong field type at a line */
-        {"      - {material: sandbag, on_hand: [1, 2]}", NULL, HL_EPARSE, "depots.yaml:8:",
-         "on_hand"},
-        {"      - {material: sandbag, on_hand: ten}", NULL, HL_EPARSE, "depots.yaml:8:",
-         "on_hand: 'ten' is not a number"},
+        {"      - {material: sandbag, on_hand: [1, 2]}", NULL, HL_EPARSE,
+         "depots.yaml:8:", "on_hand"},
+        {"      - {material: sandbag, on_hand: ten}", NULL, HL_EPARSE,
+         "depots.yaml:8:", "on_hand: 'ten' is not a number"},
         /* unknown key (a misspelling is not a missing quantity) */
-        {"      - {material: sandbag, on_hnad: 10}", NULL, HL_EPARSE, "depots.yaml:8:",
-         "on_hnad: unknown key"},
+        {"      - {material: sandbag, on_hnad: 10}", NULL, HL_EPARSE,
+         "depots.yaml:8:", "on_hnad: unknown key"},
         /* unknown material id in a depot */
-        {"      - {material: sand-bag, on_hand: 10}", NULL, HL_EPARSE, "depots.yaml:8:",
-         "unknown material id 'sand-bag'"},
+        {"      - {material: sand-bag, on_hand: 10}", NULL, HL_EPARSE,
+         "depots.yaml:8:", "unknown material id 'sand-bag'"},
         /* negative quantity */
-        {"      - {material: sandbag, on_hand: -5}", NULL, HL_EINVAL, "depots.yaml:8:",
-         "on_hand: -5 is outside"},
+        {"      - {material: sandbag, on_hand: -5}", NULL, HL_EINVAL,
+         "depots.yaml:8:", "on_hand: -5 is outside"},
         {"      - {material: sandbag, on_hand: 10}", "      - {material: sandbag, on_hand: 3}",
          HL_EPARSE, "depots.yaml:9:", "'sandbag' is listed twice in depot dp-a"},
         {"      - {material: sandbag}", NULL, HL_EPARSE, "depots.yaml:8:", "on_hand: missing"},
-        {"    colour: red", NULL, HL_EPARSE, "depots.yaml:8:",
-         "colour: unknown key"},
+        {"    colour: red", NULL, HL_EPARSE, "depots.yaml:8:", "colour: unknown key"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         err[0] = '\0';
@@ -188,8 +185,7 @@ static void stock_data_depot_errors(void **state)
     }
 }
 
-static int parse_text(const char *name, const char *text, int materials, char *err,
-                      size_t errlen)
+static int parse_text(const char *name, const char *text, int materials, char *err, size_t errlen)
 {
     hl_yaml_doc *doc = NULL;
     assert_int_equal(hl_yaml_load_mem(name, text, strlen(text), &doc, err, errlen), 0);

@@ -18,8 +18,8 @@ static int setup(void **state)
 {
     (void)state;
     char err[512];
-    return stock_materials_load(HL_TEST_SOURCE_DIR "/playbooks/kuitun/materials.yaml", &cat,
-                                err, sizeof err);
+    return stock_materials_load(HL_TEST_SOURCE_DIR "/playbooks/kuitun/materials.yaml", &cat, err,
+                                sizeof err);
 }
 
 /* A valid request with two needs; tests break one thing at a time. */

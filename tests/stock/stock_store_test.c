@@ -42,8 +42,8 @@ static int setup(void **state)
     assert_int_equal(stock_materials_load(HL_TEST_SOURCE_DIR "/playbooks/kuitun/materials.yaml",
                                           &f->cat, err, sizeof err),
                      0);
-    assert_int_equal(stock_depots_load(HL_TEST_SOURCE_DIR "/playbooks/kuitun/depots.yaml",
-                                       &f->cat, &f->info, err, sizeof err),
+    assert_int_equal(stock_depots_load(HL_TEST_SOURCE_DIR "/playbooks/kuitun/depots.yaml", &f->cat,
+                                       &f->info, err, sizeof err),
                      0);
     assert_int_equal(hl_store_open(f->dir, 0, &f->st, err, sizeof err), 0);
     *state = f;
@@ -75,8 +75,7 @@ static void count_diff(const char *d, const char *m, double file, double ledger,
 }
 
 /* The reserved/on-hand figures of one ledger row, read in a fresh transaction. */
-static void row(fx *f, const char *depot, const char *material, double *on_hand,
-                double *reserved)
+static void row(fx *f, const char *depot, const char *material, double *on_hand, double *reserved)
 {
     hl_txn *t = NULL;
     stock_depots *ds = NULL;
@@ -111,8 +110,7 @@ static Hl__Reservation *reserve(fx *f, const char *incident, const char *materia
     hl_txn *t = NULL;
     Hl__Reservation *res = NULL;
     assert_int_equal(hl_txn_begin(f->st, NULL, 0, &t), 0);
-    assert_int_equal(stock_store_reserve(t, f->info, &f->cat, &rq, 1000, &res, why, sizeof why),
-                     0);
+    assert_int_equal(stock_store_reserve(t, f->info, &f->cat, &rq, 1000, &res, why, sizeof why), 0);
     assert_int_equal(hl_txn_commit(&t), 0);
     return res;
 }
@@ -181,30 +179,30 @@ static void stock_store_ledger_lifecycle(void **state)
     /* Release the first, issue the second; final states refuse further actions. */
     Hl__Reservation *out = NULL;
     assert_int_equal(hl_txn_begin(f->st, NULL, 0, &t), 0);
-    assert_int_equal(stock_store_act(t, f->info, &f->cat, "rsv-000001", "release", 5000, &out,
-                                     why, sizeof why),
-                     0);
+    assert_int_equal(
+        stock_store_act(t, f->info, &f->cat, "rsv-000001", "release", 5000, &out, why, sizeof why),
+        0);
     assert_string_equal(out->state, "released");
     assert_int_equal(out->updated_ms, 5000);
     assert_int_equal(out->created_ms, 1000);
     free_res(out);
-    assert_int_equal(stock_store_act(t, f->info, &f->cat, "rsv-000001", "issue", 5001, &out, why,
-                                     sizeof why),
-                     HL_ESTATE);
+    assert_int_equal(
+        stock_store_act(t, f->info, &f->cat, "rsv-000001", "issue", 5001, &out, why, sizeof why),
+        HL_ESTATE);
     assert_null(out);
     assert_non_null(strstr(why, "rsv-000001 is released"));
-    assert_int_equal(stock_store_act(t, f->info, &f->cat, "rsv-000002", "issue", 5002, &out, why,
-                                     sizeof why),
-                     0);
+    assert_int_equal(
+        stock_store_act(t, f->info, &f->cat, "rsv-000002", "issue", 5002, &out, why, sizeof why),
+        0);
     assert_string_equal(out->state, "issued");
     free_res(out);
-    assert_int_equal(stock_store_act(t, f->info, &f->cat, "rsv-000009", "release", 1, &out, why,
-                                     sizeof why),
-                     HL_ENOTFOUND);
+    assert_int_equal(
+        stock_store_act(t, f->info, &f->cat, "rsv-000009", "release", 1, &out, why, sizeof why),
+        HL_ENOTFOUND);
     assert_non_null(strstr(why, "no reservation rsv-000009"));
-    assert_int_equal(stock_store_act(t, f->info, &f->cat, "rsv-000002", "burn", 1, &out, why,
-                                     sizeof why),
-                     HL_EINVAL);
+    assert_int_equal(
+        stock_store_act(t, f->info, &f->cat, "rsv-000002", "burn", 1, &out, why, sizeof why),
+        HL_EINVAL);
     assert_int_equal(hl_txn_commit(&t), 0);
     row(f, "dp-kuitun", "sandbag", &oh, &rs);
     assert_float_equal(rs, 0, 1e-9);

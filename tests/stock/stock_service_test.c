@@ -1,0 +1,315 @@
+/* stock_service_test — the stock service as a real process over ZeroMQ with its LMDB store:
+ * reservations, validation errors naming the field, kill -9 and restart, and a resent
+ * request applied once. */
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hazlink/hl_codec.h"
+#include "hazlink/hl_error.h"
+#include "stock.pb-c.h"
+#include "svc_fixture.h"
+
+static int setup(void **state)
+{
+    return svc_fx_setup(state, "stock");
+}
+
+/* A request near the G30 Kuitun River bridge (44.38, 84.85): hand-computed distances
+ * dp-kuitun 5.996 km, dp-dsz-petro 6.420, dp-wusu 14.928, dp-reg130 26.273, dp-xj7 34.805. */
+typedef struct rq {
+    Hl__ReserveRequest q;
+    Hl__GeoPoint near;
+    Hl__MaterialNeed n[2];
+    Hl__MaterialNeed *np[2];
+} rq;
+
+static void rq_init(rq *r, const char *incident, double sandbags, double carbon_t)
+{
+    hl__reserve_request__init(&r->q);
+    hl__geo_point__init(&r->near);
+    r->near.lat = 44.38;
+    r->near.lon = 84.85;
+    r->near.confidence = "low";
+    r->q.incident_id = (char *)incident;
+    r->q.plan_id = "plan-test";
+    r->q.near = &r->near;
+    r->q.purpose = "intercept at sp-g30-bridge";
+    hl__material_need__init(&r->n[0]);
+    hl__material_need__init(&r->n[1]);
+    r->n[0].material_id = "sandbag";
+    r->n[0].quantity = sandbags;
+    r->n[0].unit = "bag";
+    r->n[1].material_id = "activated-carbon";
+    r->n[1].quantity = carbon_t;
+    r->n[1].unit = "t";
+    r->np[0] = &r->n[0];
+    r->np[1] = &r->n[1];
+    r->q.needs = r->np;
+    r->q.n_needs = carbon_t > 0 ? 2 : 1;
+}
+
+static Hl__Reservation *reserve_ok(svc_fx *f, rq *r)
+{
+    ProtobufCMessage *out = NULL;
+    int rc =
+        svc_fx_call(f, "stock.reserve", &r->q.base, &hl__reservation__descriptor, &out, NULL, 0);
+    if (rc < 0)
+        fprintf(stderr, "stock.reserve: %s\n", f->err);
+    assert_int_equal(rc, 0);
+    return (Hl__Reservation *)out;
+}
+
+/* reserved and on_hand of one ledger row through stock.list. */
+static void ledger_row(svc_fx *f, const char *depot, const char *material, double *on_hand,
+                       double *reserved)
+{
+    Hl__ListQuery q = HL__LIST_QUERY__INIT;
+    ProtobufCMessage *out = NULL;
+    q.id = (char *)depot;
+    assert_int_equal(
+        svc_fx_call(f, "stock.list", &q.base, &hl__stock_list__descriptor, &out, NULL, 0), 0);
+    Hl__StockList *l = (Hl__StockList *)out;
+    int found = 0;
+    for (size_t i = 0; i < l->n_items; i++)
+        if (strcmp(l->items[i]->material_id, material) == 0) {
+            *on_hand = l->items[i]->on_hand;
+            *reserved = l->items[i]->reserved;
+            assert_true(l->items[i]->quantity_assumed);
+            found = 1;
+        }
+    assert_true(found);
+    protobuf_c_message_free_unpacked(out, NULL);
+}
+
+static size_t count_reservations(svc_fx *f, const char *incident)
+{
+    Hl__ListQuery q = HL__LIST_QUERY__INIT;
+    ProtobufCMessage *out = NULL;
+    q.incident_id = (char *)incident;
+    assert_int_equal(svc_fx_call(f, "stock.reservations", &q.base,
+                                 &hl__reservation_list__descriptor, &out, NULL, 0),
+                     0);
+    size_t n = ((Hl__ReservationList *)out)->n_reservations;
+    protobuf_c_message_free_unpacked(out, NULL);
+    return n;
+}
+
+static void expect_error(svc_fx *f, const rq *r, int code, const char *field)
+{
+    ProtobufCMessage *out = NULL;
+    char got[128];
+    int rc = svc_fx_call(f, "stock.reserve", &r->q.base, &hl__reservation__descriptor, &out, got,
+                         sizeof got);
+    if (rc != code || strcmp(got, field) != 0)
+        fprintf(stderr, "expected %d %s, got %d %s: %s\n", code, field, rc, got, f->err);
+    assert_int_equal(rc, code);
+    assert_string_equal(got, field);
+    assert_null(out);
+}
+
+static void stock_service_reserve_lines_and_shortfall(void **state)
+{
+    svc_fx *f = *state;
+    rq r;
+    rq_init(&r, "inc-benzene-1", 15000, 500);
+    Hl__Reservation *res = reserve_ok(f, &r);
+    assert_string_equal(res->id, "rsv-000001");
+    assert_string_equal(res->incident_id, "inc-benzene-1");
+    assert_string_equal(res->state, "partial");
+    /* Sandbags: dp-kuitun's 10000, then 5000 of dp-dsz-petro's 8000. Carbon: every depot in
+     * distance order (20 + 30 + 10 + 5 + 50 = 115 t), 385 t short. */
+    static const struct {
+        const char *material, *depot;
+        double q;
+    } want[] = {{"sandbag", "dp-kuitun", 10000},       {"sandbag", "dp-dsz-petro", 5000},
+                {"activated-carbon", "dp-kuitun", 20}, {"activated-carbon", "dp-dsz-petro", 30},
+                {"activated-carbon", "dp-wusu", 10},   {"activated-carbon", "dp-reg130", 5},
+                {"activated-carbon", "dp-xj7", 50}};
+    assert_int_equal(res->n_lines, 7);
+    for (size_t i = 0; i < 7; i++) {
+        assert_string_equal(res->lines[i]->material_id, want[i].material);
+        assert_string_equal(res->lines[i]->depot_id, want[i].depot);
+        assert_float_equal(res->lines[i]->quantity, want[i].q, 1e-9);
+    }
+    assert_float_equal(res->lines[0]->distance_km, 5.996, 1e-3);
+    assert_string_equal(res->lines[6]->depot_jurisdiction, "corps");
+    assert_int_equal(res->n_shortfall, 1);
+    assert_string_equal(res->shortfall[0]->material_id, "activated-carbon");
+    assert_float_equal(res->shortfall[0]->quantity, 385, 1e-9);
+    assert_string_equal(res->shortfall[0]->unit, "t");
+    protobuf_c_message_free_unpacked(&res->base, NULL);
+
+    double oh, rs;
+    ledger_row(f, "dp-kuitun", "sandbag", &oh, &rs);
+    assert_float_equal(oh, 10000, 0);
+    assert_float_equal(rs, 10000, 1e-9);
+
+    /* Bad requests: each refused with the field named, nothing reserved. */
+    rq_init(&r, "inc-benzene-1", 10, 0);
+    r.n[0].material_id = "uranium";
+    expect_error(f, &r, HL_ENOTFOUND, "reserve.needs[0].material_id");
+    rq_init(&r, "inc-benzene-1", -10, 0);
+    expect_error(f, &r, HL_EINVAL, "reserve.needs[0].quantity");
+    rq_init(&r, "inc-benzene-1", 10, NAN);
+    r.q.n_needs = 2;
+    expect_error(f, &r, HL_EINVAL, "reserve.needs[1].quantity");
+    rq_init(&r, "", 10, 0);
+    expect_error(f, &r, HL_EINVAL, "reserve.incident_id");
+    rq_init(&r, "inc-benzene-1", 10, 0);
+    r.n[0].unit = "kg";
+    expect_error(f, &r, HL_EUNIT, "reserve.needs[0].unit");
+    rq_init(&r, "inc-benzene-1", 10, 0);
+    Hl__MaterialNeed **many = calloc(HL_LIST_MAX + 1, sizeof *many);
+    assert_non_null(many);
+    for (size_t i = 0; i <= HL_LIST_MAX; i++)
+        many[i] = &r.n[0];
+    r.q.needs = many;
+    r.q.n_needs = HL_LIST_MAX + 1;
+    expect_error(f, &r, HL_ETOOBIG, "reserve.needs");
+    free(many);
+
+    /* An undecodable payload: error reply, the service keeps running. */
+    Hl__Envelope *env = NULL, *reply = NULL;
+    assert_int_equal(hl_env_build("test", "stock.reserve", NULL, NULL, NULL, &env), 0);
+    static uint8_t junk[] = {0xff, 0xff, 0xff, 0x0f};
+    free(env->payload.data);
+    env->payload.data = malloc(sizeof junk);
+    assert_non_null(env->payload.data);
+    memcpy(env->payload.data, junk, sizeof junk);
+    env->payload.len = sizeof junk;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(hl_env_pack(env, &buf, &len), 0);
+    assert_int_equal(svc_fx_send_raw(f, buf, len, env->msg_id, &reply), 0);
+    assert_non_null(reply->error);
+    assert_int_equal(reply->error->code, HL_EDECODE);
+    assert_string_equal(reply->error->field, "payload");
+    hl_env_free(&reply);
+    hl_env_free(&env);
+    free(buf);
+
+    assert_int_equal(count_reservations(f, ""), 1);
+    ledger_row(f, "dp-kuitun", "sandbag", &oh, &rs);
+    assert_float_equal(rs, 10000, 1e-9);
+
+    /* Release returns the quantities; a released reservation cannot be released again. */
+    Hl__ReservationAction a = HL__RESERVATION_ACTION__INIT;
+    ProtobufCMessage *out = NULL;
+    char field[128];
+    a.reservation_id = "rsv-000001";
+    a.action = "release";
+    assert_int_equal(svc_fx_call(f, "stock.release", &a.base, &hl__reservation__descriptor, &out,
+                                 field, sizeof field),
+                     0);
+    assert_string_equal(((Hl__Reservation *)out)->state, "released");
+    protobuf_c_message_free_unpacked(out, NULL);
+    ledger_row(f, "dp-kuitun", "sandbag", &oh, &rs);
+    assert_float_equal(rs, 0, 1e-9);
+    assert_int_equal(svc_fx_call(f, "stock.release", &a.base, &hl__reservation__descriptor, &out,
+                                 field, sizeof field),
+                     HL_ESTATE);
+    assert_string_equal(field, "release.reservation_id");
+    a.reservation_id = "rsv-000404";
+    assert_int_equal(svc_fx_call(f, "stock.release", &a.base, &hl__reservation__descriptor, &out,
+                                 field, sizeof field),
+                     HL_ENOTFOUND);
+}
+
+static void stock_service_survives_kill9(void **state)
+{
+    svc_fx *f = *state;
+    rq r;
+    rq_init(&r, "inc-benzene-2", 12000, 0);
+    Hl__Reservation *res = reserve_ok(f, &r);
+    assert_string_equal(res->id, "rsv-000001");
+    assert_string_equal(res->state, "reserved");
+    protobuf_c_message_free_unpacked(&res->base, NULL);
+
+    /* The reply came after the commit: kill -9 now loses nothing. */
+    assert_int_equal(hl_stack_kill(f->stack, "stock", SIGKILL), 0);
+    assert_int_equal(hl_stack_restart(f->stack, "stock", 15000, f->err, sizeof f->err), 0);
+
+    assert_int_equal(count_reservations(f, "inc-benzene-2"), 1);
+    double oh, rs;
+    ledger_row(f, "dp-kuitun", "sandbag", &oh, &rs);
+    assert_float_equal(rs, 10000, 1e-9);
+    ledger_row(f, "dp-dsz-petro", "sandbag", &oh, &rs);
+    assert_float_equal(rs, 2000, 1e-9);
+    /* The restarted service kept its ledger (depots.yaml is not re-read for quantities) and
+     * the next reservation sees the first's reserved quantities and the next id. */
+    rq_init(&r, "inc-benzene-3", 6000, 0);
+    res = reserve_ok(f, &r);
+    assert_string_equal(res->id, "rsv-000002");
+    /* dp-kuitun has nothing left to promise; dp-dsz-petro has 8000 − 2000. */
+    assert_int_equal(res->n_lines, 1);
+    assert_string_equal(res->lines[0]->depot_id, "dp-dsz-petro");
+    assert_float_equal(res->lines[0]->quantity, 6000, 1e-9);
+    assert_int_equal(res->n_shortfall, 0);
+    protobuf_c_message_free_unpacked(&res->base, NULL);
+}
+
+static void stock_service_resend_applied_once(void **state)
+{
+    svc_fx *f = *state;
+    rq r;
+    rq_init(&r, "inc-benzene-4", 300, 0);
+    Hl__Envelope *env = NULL, *a = NULL, *b = NULL, *c = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(hl_env_build("playbook", "stock.reserve", &r.q.base, NULL, NULL, &env), 0);
+    assert_int_equal(hl_env_pack(env, &buf, &len), 0);
+
+    assert_int_equal(svc_fx_send_raw(f, buf, len, env->msg_id, &a), 0);
+    assert_int_equal(svc_fx_send_raw(f, buf, len, env->msg_id, &b), 0);
+    assert_null(a->error);
+    assert_null(b->error);
+    Hl__Reservation *ra = hl__reservation__unpack(NULL, a->payload.len, a->payload.data);
+    Hl__Reservation *rb = hl__reservation__unpack(NULL, b->payload.len, b->payload.data);
+    assert_non_null(ra);
+    assert_non_null(rb);
+    assert_string_equal(ra->id, "rsv-000001");
+    assert_string_equal(rb->id, ra->id);
+    assert_int_equal(rb->created_ms, ra->created_ms);
+    double oh, rs;
+    ledger_row(f, "dp-kuitun", "sandbag", &oh, &rs);
+    assert_float_equal(rs, 300, 1e-9);
+    assert_int_equal(count_reservations(f, ""), 1);
+
+    /* Applied once across a crash too: the inbox is in the same LMDB environment. */
+    assert_int_equal(hl_stack_kill(f->stack, "stock", SIGKILL), 0);
+    assert_int_equal(hl_stack_restart(f->stack, "stock", 15000, f->err, sizeof f->err), 0);
+    assert_int_equal(svc_fx_send_raw(f, buf, len, env->msg_id, &c), 0);
+    Hl__Reservation *rc_ = hl__reservation__unpack(NULL, c->payload.len, c->payload.data);
+    assert_non_null(rc_);
+    assert_string_equal(rc_->id, "rsv-000001");
+    ledger_row(f, "dp-kuitun", "sandbag", &oh, &rs);
+    assert_float_equal(rs, 300, 1e-9);
+    assert_int_equal(count_reservations(f, ""), 1);
+
+    hl__reservation__free_unpacked(ra, NULL);
+    hl__reservation__free_unpacked(rb, NULL);
+    hl__reservation__free_unpacked(rc_, NULL);
+    hl_env_free(&a);
+    hl_env_free(&b);
+    hl_env_free(&c);
+    hl_env_free(&env);
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(stock_service_reserve_lines_and_shortfall, setup,
+                                        svc_fx_teardown),
+        cmocka_unit_test_setup_teardown(stock_service_survives_kill9, setup, svc_fx_teardown),
+        cmocka_unit_test_setup_teardown(stock_service_resend_applied_once, setup, svc_fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
