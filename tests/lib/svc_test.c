@@ -128,6 +128,39 @@ static int h_gw(hl_req *r, void *ud)
     return rc;
 }
 
+static int g_seen_calls[2]; /* event handler calls for ids "e0", "e1" */
+
+/* Event handler: seen[id] = event type. */
+static int h_seen(hl_req *r, void *ud)
+{
+    (void)ud;
+    assert_string_equal(r->peer, "");
+    Hl__ListQuery *q = payload_of(r->env);
+    if (!q) return HL_EDECODE;
+    if (q->id[0] == 'e' && (q->id[1] == '0' || q->id[1] == '1') && !q->id[2])
+        __atomic_add_fetch(&g_seen_calls[q->id[1] - '0'], 1, __ATOMIC_SEQ_CST);
+    int rc = hl_kv_put(r->txn, "seen", q->id, r->env->type, strlen(r->env->type));
+    protobuf_c_message_free_unpacked(&q->base, NULL);
+    return rc;
+}
+
+/* Timer handler: ticks["n"] += 1, inside the batch transaction. */
+static int h_tick(hl_req *r, void *ud)
+{
+    (void)ud;
+    assert_null(r->env);
+    const void *v;
+    size_t len;
+    uint64_t n = 0;
+    if (hl_kv_get(r->txn, "ticks", "n", &v, &len) == 0 && len == sizeof n) memcpy(&n, v, len);
+    n++;
+    char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)n);
+    int rc = hl_kv_put(r->txn, "ticks", "n", &n, sizeof n);
+    if (rc == 0) rc = hl_kv_put(r->txn, "ticks", "text", text, strlen(text));
+    return rc;
+}
+
 static void register_all(hl_svc *s)
 {
     assert_int_equal(hl_svc_on(s, "t.put", h_put, NULL, 0), 0);
@@ -167,7 +200,8 @@ static hl_config test_config(size_t map_size)
     return c;
 }
 
-static void svc_th_start(svc_th *t, const char *name, const hl_config *cfg, int gateway)
+static void svc_th_start_x(svc_th *t, const char *name, const hl_config *cfg, int gateway,
+                           void (*extra)(hl_svc *, void *), void *extra_ud)
 {
     memset(t, 0, sizeof *t);
     uv_loop_init(&t->loop);
@@ -180,7 +214,13 @@ static void svc_th_start(svc_th *t, const char *name, const hl_config *cfg, int 
         assert_int_equal(hl_config_endpoint(cfg, "dispatch", "gw", ep, sizeof ep), 0);
         assert_int_equal(hl_svc_gateway(t->svc, ep, NULL, 0), 0);
     }
+    if (extra) extra(t->svc, extra_ud);
     assert_int_equal(pthread_create(&t->th, NULL, svc_th_main, t), 0);
+}
+
+static void svc_th_start(svc_th *t, const char *name, const hl_config *cfg, int gateway)
+{
+    svc_th_start_x(t, name, cfg, gateway, NULL, NULL);
 }
 
 static void svc_th_stop(svc_th *t)
@@ -236,6 +276,14 @@ static void get_from(const char *svc, const char *table, const char *id, char *o
 static void get_record(const char *svc, const char *id, char *out, size_t n)
 {
     get_from(svc, NULL, id, out, n);
+}
+
+/* v is a decimal number >= min. */
+static int atoi_checked_ge(const char *v, long min)
+{
+    char *end = NULL;
+    long n = strtol(v, &end, 10);
+    return end != v && *end == '\0' && n >= min;
 }
 
 static Hl__ServiceStatus *status_of(const char *svc)
@@ -652,6 +700,145 @@ static void test_outbox(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static void add_sub_and_timer(hl_svc *s, void *ud)
+{
+    assert_int_equal(hl_svc_subscribe(s, ud, "t.", h_seen, NULL), 0);
+    assert_int_equal(hl_svc_every(s, 50, h_tick, NULL), 0);
+    assert_int_equal(hl_svc_every(s, 0, h_tick, NULL), HL_EINVAL);
+}
+
+static void pub_env(void *pub, const char *topic, const uint8_t *buf, size_t len)
+{
+    assert_int_equal(zmq_send(pub, topic, strlen(topic), ZMQ_SNDMORE), (int)strlen(topic));
+    assert_int_equal(zmq_send(pub, buf, len, 0), (int)len);
+}
+
+static void test_events_and_timers(void **state)
+{
+    (void)state;
+    hl_config cfg = test_config(0);
+    void *ctx = zmq_ctx_new();
+
+    /* Subscriber side: stock subscribes to a publisher of ours. */
+    void *pub = zmq_socket(ctx, ZMQ_PUB);
+    int zero = 0;
+    zmq_setsockopt(pub, ZMQ_LINGER, &zero, sizeof zero);
+    assert_int_equal(zmq_bind(pub, "tcp://127.0.0.1:*"), 0);
+    char pub_ep[128];
+    size_t epl = sizeof pub_ep;
+    zmq_getsockopt(pub, ZMQ_LAST_ENDPOINT, pub_ep, &epl);
+    svc_th stock;
+    svc_th_start_x(&stock, "stock", &cfg, 0, add_sub_and_timer, pub_ep);
+
+    Hl__ListQuery q = HL__LIST_QUERY__INIT;
+    q.id = "e0";
+    Hl__Envelope *e0 = NULL, *e1 = NULL;
+    assert_int_equal(hl_env_build("tester", "t.changed", &q.base, NULL, NULL, &e0), 0);
+    q.id = "e1";
+    assert_int_equal(hl_env_build("tester", "t.changed", &q.base, NULL, NULL, &e1), 0);
+    uint8_t *b0, *b1;
+    size_t l0, l1;
+    assert_int_equal(hl_env_pack(e0, &b0, &l0), 0);
+    assert_int_equal(hl_env_pack(e1, &b1, &l1), 0);
+    /* A subscription takes a moment to reach the publisher: publish until seen. */
+    char v[64] = "";
+    for (int i = 0; i < 200 && strcmp(v, "t.changed") != 0; i++) {
+        pub_env(pub, "t.changed", b0, l0);
+        pub_env(pub, "x.other", b1, l1); /* not subscribed */
+        uv_sleep(20);
+        get_from("stock", "seen", "e0", v, sizeof v);
+    }
+    assert_string_equal(v, "t.changed");
+    /* The same event again and again: applied once (inbox by msg_id). */
+    for (int i = 0; i < 5; i++) pub_env(pub, "t.changed", b0, l0);
+    pub_env(pub, "t.changed", b1, l1);
+    for (int i = 0; i < 100; i++) {
+        get_from("stock", "seen", "e1", v, sizeof v);
+        if (v[0]) break;
+        uv_sleep(20);
+    }
+    assert_string_equal(v, "t.changed");
+    assert_int_equal(__atomic_load_n(&g_seen_calls[0], __ATOMIC_SEQ_CST), 1);
+    assert_int_equal(__atomic_load_n(&g_seen_calls[1], __ATOMIC_SEQ_CST), 1);
+    /* Bad bytes on the event socket are counted, not applied. */
+    Hl__ServiceStatus *st0 = status_of("stock");
+    pub_env(pub, "t.junk", (const uint8_t *)"\xff\xff", 2);
+    Hl__ServiceStatus *st1 = NULL;
+    for (int i = 0; i < 100; i++) {
+        if (st1) protobuf_c_message_free_unpacked(&st1->base, NULL);
+        st1 = status_of("stock");
+        if (st1->bad_messages > st0->bad_messages) break;
+        uv_sleep(20);
+    }
+    assert_int_equal(st1->bad_messages, st0->bad_messages + 1);
+    protobuf_c_message_free_unpacked(&st0->base, NULL);
+    protobuf_c_message_free_unpacked(&st1->base, NULL);
+
+    /* The timer ran several times, each inside a committed transaction. */
+    uv_sleep(300);
+    get_from("stock", "ticks", "text", v, sizeof v);
+    assert_true(atoi_checked_ge(v, 3));
+    svc_th_stop(&stock);
+    free(b0), free(b1);
+    hl_env_free(&e0), hl_env_free(&e1);
+    zmq_close(pub);
+
+    /* Publisher side: alert publishes t.changed after commit, nothing for a failed put. */
+    svc_th alert;
+    svc_th_start(&alert, "alert", &cfg, 0);
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    int ms = 50;
+    zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &ms, sizeof ms);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "t.", 2);
+    assert_int_equal(zmq_connect(sub, ep_of("alert", "pub")), 0);
+    Hl__Envelope *r = NULL;
+    char err[256], topic[32] = "";
+    int got = 0;
+    for (int i = 0; i < 100 && !got; i++) {
+        assert_int_equal(call("alert", "t.put", "p0", "u", &r, err, sizeof err), 0);
+        hl_env_free(&r);
+        int n = zmq_recv(sub, topic, sizeof topic - 1, 0);
+        if (n > 0) {
+            topic[n] = '\0';
+            got = 1;
+        }
+    }
+    assert_int_equal(got, 1);
+    assert_string_equal(topic, "t.changed");
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    assert_true(zmq_msg_recv(&m, sub, 0) > 0);
+    Hl__Envelope *ev = NULL;
+    assert_int_equal(hl_env_unpack(zmq_msg_data(&m), zmq_msg_size(&m), 0, &ev, NULL, 0), 0);
+    assert_string_equal(ev->type, "t.changed");
+    assert_string_equal(ev->sender_unit, "alert");
+    hl_env_free(&ev);
+    zmq_msg_close(&m);
+    /* Drain what the repeated puts published, then: a failed put publishes nothing, the
+     * next good one does. */
+    uv_sleep(100);
+    while (zmq_recv(sub, topic, sizeof topic, ZMQ_DONTWAIT) >= 0) {}
+    assert_int_equal(call("alert", "t.put", "fail", "u", &r, err, sizeof err), HL_EINVAL);
+    hl_env_free(&r);
+    assert_int_equal(call("alert", "t.put", "p1", "u", &r, err, sizeof err), 0);
+    hl_env_free(&r);
+    ms = 2000;
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &ms, sizeof ms);
+    assert_int_equal(zmq_recv(sub, topic, sizeof topic, 0), 9);
+    zmq_msg_init(&m);
+    assert_true(zmq_msg_recv(&m, sub, 0) > 0);
+    assert_int_equal(hl_env_unpack(zmq_msg_data(&m), zmq_msg_size(&m), 0, &ev, NULL, 0), 0);
+    Hl__ListQuery *pq = payload_of(ev);
+    assert_string_equal(pq->id, "p1");
+    protobuf_c_message_free_unpacked(&pq->base, NULL);
+    hl_env_free(&ev);
+    zmq_msg_close(&m);
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+    svc_th_stop(&alert);
+}
+
 static void test_main_args(void **state)
 {
     (void)state;
@@ -727,6 +914,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_gateway),
         cmocka_unit_test(test_map_full),
         cmocka_unit_test(test_outbox),
+        cmocka_unit_test(test_events_and_timers),
         cmocka_unit_test(test_main_args),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
