@@ -109,3 +109,30 @@ uint64_t hl_dom_fnv1a(const char *s)
     }
     return h;
 }
+
+int hl_dom_ystr(hl_dom_yctx *c, const hl_yaml_node *m, const char *key, int req, char *out,
+                size_t n)
+{
+    return hl_yaml_str(c->d, m, key, req, out, n, c->err, c->errlen);
+}
+
+int hl_dom_yid(hl_dom_yctx *c, const hl_yaml_node *m, const char *key, int req, char *out,
+               size_t n)
+{
+    int rc = hl_dom_ystr(c, m, key, req, out, n);
+    if (rc < 0)
+        return rc;
+    if ((req || out[0]) && !hl_dom_id_ok(out)) {
+        const hl_yaml_node *v = hl_yaml_get(m, key);
+        return hl_yaml_errf(c->d, v ? v : m, c->err, c->errlen,
+                            "%s: '%s' is not an id (1..64 of A-Za-z0-9._:-)", key, out);
+    }
+    return 0;
+}
+
+int hl_dom_ymap(hl_dom_yctx *c, const hl_yaml_node *n, const char *what)
+{
+    if (!n || n->kind != HL_YAML_MAP)
+        return hl_yaml_errf(c->d, n, c->err, c->errlen, "%s: expected a mapping", what);
+    return 0;
+}

@@ -72,36 +72,11 @@ hl_season hl_season_of_ms(int64_t unix_ms)
 
 /* ---- loader helpers ---- */
 
-typedef struct loadctx {
-    const hl_yaml_doc *d;
-    char *err;
-    size_t errlen;
-} loadctx;
-
-/* A string field into a fixed buffer of size n (at most n-1 bytes; hl_yaml_str takes the buffer size). */
-static int get_str(loadctx *c, const hl_yaml_node *m, const char *key, int req, char *out,
-                   size_t n)
-{
-    return hl_yaml_str(c->d, m, key, req, out, n, c->err, c->errlen);
-}
-
-static int get_id(loadctx *c, const hl_yaml_node *m, const char *key, int req, char *out,
-                  size_t n)
-{
-    int rc = get_str(c, m, key, req, out, n);
-    if (rc < 0)
-        return rc;
-    if ((req || out[0]) && !hl_dom_id_ok(out)) {
-        const hl_yaml_node *v = hl_yaml_get(m, key);
-        return hl_yaml_errf(c->d, v ? v : m, c->err, c->errlen,
-                            "%s: '%s' is not an id (1..64 of A-Za-z0-9._:-)", key, out);
-    }
-    return 0;
-}
+typedef hl_dom_yctx loadctx;
 
 static int get_jurisdiction(loadctx *c, const hl_yaml_node *m, char *out, size_t n)
 {
-    int rc = get_str(c, m, "jurisdiction", 1, out, n);
+    int rc = hl_dom_ystr(c, m, "jurisdiction", 1, out, n);
     if (rc < 0)
         return rc;
     if (strcmp(out, "corps") != 0 && strcmp(out, "local") != 0)
@@ -157,9 +132,9 @@ static int get_location(loadctx *c, const hl_yaml_node *m, hl_location *loc)
             return rc;
         loc->has_coords = 1;
     }
-    if ((rc = get_str(c, l, "confidence", 1, loc->confidence, sizeof loc->confidence)) < 0 ||
-        (rc = get_id(c, l, "place", 0, loc->place, sizeof loc->place)) < 0 ||
-        (rc = get_str(c, l, "note", 0, loc->note, sizeof loc->note)) < 0)
+    if ((rc = hl_dom_ystr(c, l, "confidence", 1, loc->confidence, sizeof loc->confidence)) < 0 ||
+        (rc = hl_dom_yid(c, l, "place", 0, loc->place, sizeof loc->place)) < 0 ||
+        (rc = hl_dom_ystr(c, l, "note", 0, loc->note, sizeof loc->note)) < 0)
         return rc;
     /* Coordinates with confidence "none" can only be our own estimate: the reference gives
      * a confidence with every coordinate it has. The note must say how it was placed. */
@@ -183,7 +158,7 @@ static int get_water_class(loadctx *c, const hl_yaml_node *m, int *out)
 {
     static const char *const roman[] = {"I", "II", "III", "IV", "V"};
     char buf[8];
-    int rc = get_str(c, m, "water_class", 1, buf, sizeof buf);
+    int rc = hl_dom_ystr(c, m, "water_class", 1, buf, sizeof buf);
     if (rc < 0)
         return rc;
     for (int i = 0; i < 5; i++) {
@@ -231,12 +206,12 @@ static int load_place(loadctx *c, const hl_yaml_node *m, hl_place *p)
                                        "location", "source", NULL};
     int rc;
     if ((rc = item_map(c, m, "places")) < 0 || (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
-        (rc = get_id(c, m, "id", 1, p->id, sizeof p->id)) < 0 ||
-        (rc = get_str(c, m, "name", 1, p->name, sizeof p->name)) < 0 ||
-        (rc = get_str(c, m, "name_en", 0, p->name_en, sizeof p->name_en)) < 0 ||
-        (rc = get_str(c, m, "kind", 1, p->kind, sizeof p->kind)) < 0 ||
+        (rc = hl_dom_yid(c, m, "id", 1, p->id, sizeof p->id)) < 0 ||
+        (rc = hl_dom_ystr(c, m, "name", 1, p->name, sizeof p->name)) < 0 ||
+        (rc = hl_dom_ystr(c, m, "name_en", 0, p->name_en, sizeof p->name_en)) < 0 ||
+        (rc = hl_dom_ystr(c, m, "kind", 1, p->kind, sizeof p->kind)) < 0 ||
         (rc = get_location(c, m, &p->location)) < 0 ||
-        (rc = get_str(c, m, "source", 1, p->source, sizeof p->source)) < 0)
+        (rc = hl_dom_ystr(c, m, "source", 1, p->source, sizeof p->source)) < 0)
         return rc;
     p->has_chainage = hl_yaml_get(m, "chainage_km") != NULL;
     if (p->has_chainage && (rc = get_chainage(c, m, 1, &p->chainage_km)) < 0)
@@ -254,9 +229,9 @@ static int load_reach(loadctx *c, const hl_yaml_node *m, hl_reach *r)
     const hl_yaml_node *v;
     int rc;
     if ((rc = item_map(c, m, "reaches")) < 0 || (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
-        (rc = get_id(c, m, "id", 1, r->id, sizeof r->id)) < 0 ||
-        (rc = get_str(c, m, "name", 1, r->name, sizeof r->name)) < 0 ||
-        (rc = get_str(c, m, "kind", 1, r->kind, sizeof r->kind)) < 0 ||
+        (rc = hl_dom_yid(c, m, "id", 1, r->id, sizeof r->id)) < 0 ||
+        (rc = hl_dom_ystr(c, m, "name", 1, r->name, sizeof r->name)) < 0 ||
+        (rc = hl_dom_ystr(c, m, "kind", 1, r->kind, sizeof r->kind)) < 0 ||
         (rc = get_num(c, m, "from_km", 1, 0, HL_NET_MAX_KM, &r->from_km)) < 0 ||
         (rc = get_num(c, m, "to_km", 1, 0, HL_NET_MAX_KM, &r->to_km)) < 0 ||
         (rc = get_num(c, m, "width_m", 0, 0, 100000, &r->width_m)) < 0 ||
@@ -266,7 +241,7 @@ static int load_reach(loadctx *c, const hl_yaml_node *m, hl_reach *r)
         (rc = get_num(c, m, "dispersion_m2_s", 0, 0, 1e6, &r->dispersion_m2_s)) < 0 ||
         (rc = get_num(c, m, "decay_per_h", 0, 0, 100, &r->decay_per_h)) < 0 ||
         (rc = get_bool(c, m, "velocity_unverified", 1, &r->velocity_unverified)) < 0 ||
-        (rc = get_str(c, m, "note", 0, r->note, sizeof r->note)) < 0)
+        (rc = hl_dom_ystr(c, m, "note", 0, r->note, sizeof r->note)) < 0)
         return rc;
     if (strcmp(r->kind, "channel") != 0 && strcmp(r->kind, "reservoir") != 0)
         return hl_yaml_errf(c->d, hl_yaml_get(m, "kind"), c->err, c->errlen,
@@ -307,15 +282,15 @@ static int load_station(loadctx *c, const hl_yaml_node *m, hl_station *s)
     const hl_yaml_node *x;
     int rc;
     if ((rc = item_map(c, m, "stations")) < 0 || (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
-        (rc = get_id(c, m, "id", 1, s->id, sizeof s->id)) < 0 ||
-        (rc = get_str(c, m, "name", 1, s->name, sizeof s->name)) < 0 ||
+        (rc = hl_dom_yid(c, m, "id", 1, s->id, sizeof s->id)) < 0 ||
+        (rc = hl_dom_ystr(c, m, "name", 1, s->name, sizeof s->name)) < 0 ||
         (rc = get_chainage(c, m, 1, &s->chainage_km)) < 0 ||
         (rc = get_water_class(c, m, &s->water_class)) < 0 ||
         (rc = get_bool(c, m, "drinking_source", 1, &s->drinking_source)) < 0 ||
         (rc = get_jurisdiction(c, m, s->jurisdiction, sizeof s->jurisdiction)) < 0 ||
-        (rc = get_id(c, m, "unit", 1, s->unit_id, sizeof s->unit_id)) < 0 ||
+        (rc = hl_dom_yid(c, m, "unit", 1, s->unit_id, sizeof s->unit_id)) < 0 ||
         (rc = get_location(c, m, &s->location)) < 0 ||
-        (rc = get_str(c, m, "assumption", 1, s->assumption, sizeof s->assumption)) < 0 ||
+        (rc = hl_dom_ystr(c, m, "assumption", 1, s->assumption, sizeof s->assumption)) < 0 ||
         (rc = hl_yaml_seq(c->d, m, "extra_items", 0, &x, c->err, c->errlen)) < 0)
         return rc;
     if (x) {
@@ -349,16 +324,16 @@ static int load_space(loadctx *c, const hl_yaml_node *m, hl_space *s)
                                        "assumption", NULL};
     int rc;
     if ((rc = item_map(c, m, "spaces")) < 0 || (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
-        (rc = get_id(c, m, "id", 1, s->id, sizeof s->id)) < 0 ||
-        (rc = get_str(c, m, "name", 1, s->name, sizeof s->name)) < 0 ||
-        (rc = get_str(c, m, "kind", 1, s->kind, sizeof s->kind)) < 0 ||
+        (rc = hl_dom_yid(c, m, "id", 1, s->id, sizeof s->id)) < 0 ||
+        (rc = hl_dom_ystr(c, m, "name", 1, s->name, sizeof s->name)) < 0 ||
+        (rc = hl_dom_ystr(c, m, "kind", 1, s->kind, sizeof s->kind)) < 0 ||
         (rc = get_chainage(c, m, 1, &s->chainage_km)) < 0 ||
         (rc = get_num(c, m, "capacity_m3", 1, 0, 1e11, &s->capacity_m3)) < 0 ||
         (rc = get_num(c, m, "setup_h", 1, 0, 720, &s->setup_h)) < 0 ||
-        (rc = get_id(c, m, "unit", 1, s->unit_id, sizeof s->unit_id)) < 0 ||
+        (rc = hl_dom_yid(c, m, "unit", 1, s->unit_id, sizeof s->unit_id)) < 0 ||
         (rc = get_jurisdiction(c, m, s->jurisdiction, sizeof s->jurisdiction)) < 0 ||
         (rc = get_location(c, m, &s->location)) < 0 ||
-        (rc = get_str(c, m, "assumption", 1, s->assumption, sizeof s->assumption)) < 0)
+        (rc = hl_dom_ystr(c, m, "assumption", 1, s->assumption, sizeof s->assumption)) < 0)
         return rc;
     static const char *const kinds[] = {"headworks", "reservoir", "bridge", "dam", NULL};
     if (!hl_dom_in(s->kind, kinds))
@@ -375,16 +350,16 @@ static int load_receptor(loadctx *c, const hl_yaml_node *m, hl_receptor *r)
                                        "location", "assumption", NULL};
     int rc;
     if ((rc = item_map(c, m, "receptors")) < 0 || (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
-        (rc = get_id(c, m, "id", 1, r->id, sizeof r->id)) < 0 ||
-        (rc = get_str(c, m, "name", 1, r->name, sizeof r->name)) < 0 ||
-        (rc = get_str(c, m, "kind", 1, r->kind, sizeof r->kind)) < 0 ||
+        (rc = hl_dom_yid(c, m, "id", 1, r->id, sizeof r->id)) < 0 ||
+        (rc = hl_dom_ystr(c, m, "name", 1, r->name, sizeof r->name)) < 0 ||
+        (rc = hl_dom_ystr(c, m, "kind", 1, r->kind, sizeof r->kind)) < 0 ||
         (rc = get_chainage(c, m, 1, &r->chainage_km)) < 0 ||
-        (rc = get_id(c, m, "unit", 1, r->unit_id, sizeof r->unit_id)) < 0 ||
+        (rc = hl_dom_yid(c, m, "unit", 1, r->unit_id, sizeof r->unit_id)) < 0 ||
         (rc = get_bool(c, m, "drinking_source", 1, &r->drinking_source)) < 0 ||
         (rc = get_bool(c, m, "intake_closable", 1, &r->intake_closable)) < 0 ||
         (rc = get_jurisdiction(c, m, r->jurisdiction, sizeof r->jurisdiction)) < 0 ||
         (rc = get_location(c, m, &r->location)) < 0 ||
-        (rc = get_str(c, m, "assumption", 1, r->assumption, sizeof r->assumption)) < 0)
+        (rc = hl_dom_ystr(c, m, "assumption", 1, r->assumption, sizeof r->assumption)) < 0)
         return rc;
     static const char *const kinds[] = {"groundwater_source", "surface_intake",
                                         "nature_reserve", NULL};
@@ -592,8 +567,8 @@ static int file_river(loadctx *c, hl_network *n)
 {
     void *p = NULL;
     int rc;
-    if ((rc = get_str(c, c->d->root, "river", 1, n->river, sizeof n->river)) < 0 ||
-        (rc = get_str(c, c->d->root, "km0", 1, n->km0, sizeof n->km0)) < 0)
+    if ((rc = hl_dom_ystr(c, c->d->root, "river", 1, n->river, sizeof n->river)) < 0 ||
+        (rc = hl_dom_ystr(c, c->d->root, "km0", 1, n->km0, sizeof n->km0)) < 0)
         return rc;
     if ((rc = load_list(c, "places", HL_NET_MAX_PLACES, sizeof(hl_place), fn_place, &p,
                         &n->n_places)) < 0)

@@ -41,36 +41,7 @@ void hl_plan_task_id(const char *plan_id, const char *kind, const char *target,
 
 /* ---- plan.yaml ---- */
 
-typedef struct ctx {
-    const hl_yaml_doc *d;
-    char *err;
-    size_t errlen;
-} ctx;
-
-static int str_field(ctx *c, const hl_yaml_node *m, const char *key, int req, char *out,
-                     size_t n)
-{
-    return hl_yaml_str(c->d, m, key, req, out, n, c->err, c->errlen);
-}
-
-static int id_field(ctx *c, const hl_yaml_node *m, const char *key, int req, char *out,
-                    size_t n)
-{
-    int rc = str_field(c, m, key, req, out, n);
-    if (rc < 0)
-        return rc;
-    if ((req || out[0]) && !hl_dom_id_ok(out))
-        return hl_yaml_errf(c->d, hl_yaml_get(m, key), c->err, c->errlen,
-                            "%s: '%s' is not an id (1..64 of A-Za-z0-9._:-)", key, out);
-    return 0;
-}
-
-static int must_map(ctx *c, const hl_yaml_node *n, const char *what)
-{
-    if (!n || n->kind != HL_YAML_MAP)
-        return hl_yaml_errf(c->d, n, c->err, c->errlen, "%s: expected a mapping", what);
-    return 0;
-}
+typedef hl_dom_yctx ctx;
 
 static int load_needs(ctx *c, const hl_yaml_node *seq, const char *what, hl_need *needs,
                       size_t *n)
@@ -85,12 +56,12 @@ static int load_needs(ctx *c, const hl_yaml_node *seq, const char *what, hl_need
     for (size_t i = 0; i < seq->n; i++) {
         const hl_yaml_node *m = seq->items[i];
         hl_need *x = &needs[i];
-        if ((rc = must_map(c, m, what)) < 0 ||
+        if ((rc = hl_dom_ymap(c, m, what)) < 0 ||
             (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
-            (rc = id_field(c, m, "material", 1, x->material_id, sizeof x->material_id)) < 0 ||
+            (rc = hl_dom_yid(c, m, "material", 1, x->material_id, sizeof x->material_id)) < 0 ||
             (rc = hl_yaml_num(c->d, m, "quantity", 1, 1e-9, 1e9, &x->quantity, c->err,
                               c->errlen)) < 0 ||
-            (rc = str_field(c, m, "unit", 1, x->unit, sizeof x->unit)) < 0)
+            (rc = hl_dom_ystr(c, m, "unit", 1, x->unit, sizeof x->unit)) < 0)
             return rc;
     }
     *n = seq->n;
@@ -105,15 +76,15 @@ static int load_counterparts(ctx *c, const hl_yaml_node *root, const hl_network 
     int rc;
     if (!m)
         return hl_yaml_errf(c->d, root, c->err, c->errlen, "counterparts: missing");
-    if ((rc = must_map(c, m, "counterparts")) < 0 ||
+    if ((rc = hl_dom_ymap(c, m, "counterparts")) < 0 ||
         (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
-        (rc = id_field(c, m, "corps", 1, r->corps_counterpart, sizeof r->corps_counterpart)) < 0 ||
-        (rc = id_field(c, m, "local", 1, r->local_counterpart, sizeof r->local_counterpart)) < 0)
+        (rc = hl_dom_yid(c, m, "corps", 1, r->corps_counterpart, sizeof r->corps_counterpart)) < 0 ||
+        (rc = hl_dom_yid(c, m, "local", 1, r->local_counterpart, sizeof r->local_counterpart)) < 0)
         return rc;
     by = hl_yaml_get(m, "local_by_point");
     if (!by)
         return 0;
-    if ((rc = must_map(c, by, "counterparts.local_by_point")) < 0)
+    if ((rc = hl_dom_ymap(c, by, "counterparts.local_by_point")) < 0)
         return rc;
     if (by->n > HL_PLAN_MAX_COUNTERPARTS) {
         hl_yaml_errf(c->d, by, c->err, c->errlen, "local_by_point: %zu entries, at most %d",
@@ -157,9 +128,9 @@ static int load_groups(ctx *c, const hl_yaml_node *root, hl_plan_rules *r)
     for (size_t i = 0; i < seq->n; i++) {
         const hl_yaml_node *m = seq->items[i];
         hl_substance_group *g = &r->groups[i];
-        if ((rc = must_map(c, m, "substance_groups")) < 0 ||
+        if ((rc = hl_dom_ymap(c, m, "substance_groups")) < 0 ||
             (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
-            (rc = id_field(c, m, "id", 1, g->id, sizeof g->id)) < 0 ||
+            (rc = hl_dom_yid(c, m, "id", 1, g->id, sizeof g->id)) < 0 ||
             (rc = hl_yaml_seq(c->d, m, "items", 1, &items, c->err, c->errlen)) < 0)
             return rc;
         if (items->n == 0 || items->n > HL_PLAN_MAX_GROUP_ITEMS) {
@@ -202,11 +173,11 @@ static int load_rules(ctx *c, const hl_yaml_node *root, hl_plan_rules *r)
     for (size_t i = 0; i < seq->n; i++) {
         const hl_yaml_node *m = seq->items[i];
         hl_material_rule *x = &r->rules[i];
-        if ((rc = must_map(c, m, "materials")) < 0 ||
+        if ((rc = hl_dom_ymap(c, m, "materials")) < 0 ||
             (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
-            (rc = str_field(c, m, "group", 1, x->group, sizeof x->group)) < 0 ||
-            (rc = str_field(c, m, "space_kind", 1, x->space_kind, sizeof x->space_kind)) < 0 ||
-            (rc = str_field(c, m, "assumption", 1, x->assumption, sizeof x->assumption)) < 0 ||
+            (rc = hl_dom_ystr(c, m, "group", 1, x->group, sizeof x->group)) < 0 ||
+            (rc = hl_dom_ystr(c, m, "space_kind", 1, x->space_kind, sizeof x->space_kind)) < 0 ||
+            (rc = hl_dom_ystr(c, m, "assumption", 1, x->assumption, sizeof x->assumption)) < 0 ||
             (rc = hl_yaml_seq(c->d, m, "needs", 1, &needs, c->err, c->errlen)) < 0 ||
             (rc = load_needs(c, needs, "needs", x->needs, &x->n_needs)) < 0)
             return rc;
@@ -232,9 +203,9 @@ static int load_rules_doc(ctx *c, const hl_network *net, hl_plan_rules *r)
                                        "materials", "per_sample", "per_receptor", NULL};
     const hl_yaml_node *root = c->d->root, *seq;
     int rc;
-    if ((rc = must_map(c, root, "plan.yaml")) < 0 ||
+    if ((rc = hl_dom_ymap(c, root, "plan.yaml")) < 0 ||
         (rc = hl_yaml_only(c->d, root, keys, c->err, c->errlen)) < 0 ||
-        (rc = id_field(c, root, "plan", 1, r->plan, sizeof r->plan)) < 0 ||
+        (rc = hl_dom_yid(c, root, "plan", 1, r->plan, sizeof r->plan)) < 0 ||
         (rc = hl_yaml_num(c->d, root, "horizon_h", 1, 1, HL_FORECAST_MAX_HORIZON_H, &r->horizon_h,
                           c->err, c->errlen)) < 0 ||
         (rc = load_counterparts(c, root, net, r)) < 0 || (rc = load_groups(c, root, r)) < 0 ||

@@ -39,7 +39,6 @@ int main(int argc, char **argv)
     if (hl_network_load(dir, &net, err, sizeof err) < 0 ||
         hl_plan_rules_load(dir, net, &rules, err, sizeof err) < 0) {
         hl_error("%s", err);
-        fprintf(stderr, "playbook: %s\n", err);
         hl_network_destroy(&net);
         return 2;
     }

@@ -113,6 +113,25 @@ int pb_msg_input(const Hl__PlanTrigger *t, const hl_network *net, const hl_plan_
 
 /* ---- Plan ---- */
 
+/* MaterialNeed messages pointing at the plan's needs (arrays owned by the caller). */
+static int needs_init(const hl_plan *p, Hl__MaterialNeed **needs, Hl__MaterialNeed ***pneeds)
+{
+    size_t n = p->n_needs ? p->n_needs : 1;
+    *needs = calloc(n, sizeof **needs);
+    *pneeds = calloc(n, sizeof **pneeds);
+    if (!*needs || !*pneeds)
+        return HL_ENOMEM;
+    for (size_t i = 0; i < p->n_needs; i++) {
+        Hl__MaterialNeed *x = &(*needs)[i];
+        hl__material_need__init(x);
+        x->material_id = (char *)p->needs[i].material_id;
+        x->quantity = p->needs[i].quantity;
+        x->unit = (char *)p->needs[i].unit;
+        (*pneeds)[i] = x;
+    }
+    return 0;
+}
+
 static void geo(Hl__GeoPoint *g, const hl_location *loc)
 {
     hl__geo_point__init(g);
@@ -151,15 +170,13 @@ int pb_plan_msg_init(pb_plan_msg *m, const hl_plan *p, const hl_network *net,
     const hl_forecast *f = p->forecast;
     memset(m, 0, sizeof *m);
     hl__plan__init(&m->plan);
-    size_t np = f->n_points ? f->n_points : 1, nn = p->n_needs ? p->n_needs : 1,
-           nt = p->n_tasks ? p->n_tasks : 1;
+    size_t np = f->n_points ? f->n_points : 1, nt = p->n_tasks ? p->n_tasks : 1;
     m->pts = calloc(np, sizeof *m->pts);
     m->ppts = calloc(np, sizeof *m->ppts);
     m->locs = calloc(np, sizeof *m->locs);
-    m->needs = calloc(nn, sizeof *m->needs);
-    m->pneeds = calloc(nn, sizeof *m->pneeds);
     m->task_ids = calloc(nt, sizeof *m->task_ids);
-    if (!m->pts || !m->ppts || !m->locs || !m->needs || !m->pneeds || !m->task_ids) {
+    if (!m->pts || !m->ppts || !m->locs || !m->task_ids ||
+        needs_init(p, &m->needs, &m->pneeds) < 0) {
         pb_plan_msg_free(m);
         return HL_ENOMEM;
     }
@@ -223,13 +240,6 @@ int pb_plan_msg_init(pb_plan_msg *m, const hl_plan *p, const hl_network *net,
     pl->plug_mg_l = f->plug_mg_l;
     pl->substance_group = (char *)p->group;
     pl->needed_volume_m3 = p->needed_volume_m3;
-    for (size_t i = 0; i < p->n_needs; i++) {
-        hl__material_need__init(&m->needs[i]);
-        m->needs[i].material_id = (char *)p->needs[i].material_id;
-        m->needs[i].quantity = p->needs[i].quantity;
-        m->needs[i].unit = (char *)p->needs[i].unit;
-        m->pneeds[i] = &m->needs[i];
-    }
     pl->n_needs = p->n_needs;
     pl->needs = m->pneeds;
     if (p->near) {
@@ -327,18 +337,9 @@ int pb_reserve_msg_init(pb_reserve_msg *m, const hl_plan *p, const hl_plan_input
         return HL_ENOTFOUND;
     }
     hl__reserve_request__init(&m->req);
-    m->needs = calloc(p->n_needs, sizeof *m->needs);
-    m->pneeds = calloc(p->n_needs, sizeof *m->pneeds);
-    if (!m->needs || !m->pneeds) {
+    if (needs_init(p, &m->needs, &m->pneeds) < 0) {
         pb_reserve_msg_free(m);
         return HL_ENOMEM;
-    }
-    for (size_t i = 0; i < p->n_needs; i++) {
-        hl__material_need__init(&m->needs[i]);
-        m->needs[i].material_id = (char *)p->needs[i].material_id;
-        m->needs[i].quantity = p->needs[i].quantity;
-        m->needs[i].unit = (char *)p->needs[i].unit;
-        m->pneeds[i] = &m->needs[i];
     }
     geo(&m->near, p->near);
     m->req.incident_id = (char *)in->incident_id;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hazlink/plan.h"
+
 /* Read a whole file; NULL on error. Caller frees. */
 static inline char *pb_read(const char *path)
 {
@@ -133,6 +135,34 @@ static inline void pb_rm_dir(char *dir)
     }
     rmdir(dir);
     free(dir);
+}
+
+/* A loaded network and plan rules, as a cmocka group state. */
+typedef struct pb_fx {
+    hl_network *net;
+    hl_plan_rules *rules;
+} pb_fx;
+
+static inline int pb_fx_load(void **state, const char *dir)
+{
+    pb_fx *f = calloc(1, sizeof *f);
+    char err[512];
+    if (!f || hl_network_load(dir, &f->net, err, sizeof err) ||
+        hl_plan_rules_load(dir, f->net, &f->rules, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static inline int pb_fx_free(void **state)
+{
+    pb_fx *f = *state;
+    hl_network_destroy(&f->net);
+    hl_plan_rules_destroy(&f->rules);
+    free(f);
+    return 0;
 }
 
 #define PB_SMALL HL_TEST_DATA_DIR "/small"

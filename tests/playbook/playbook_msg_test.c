@@ -16,32 +16,10 @@
 
 #define T0 1782864000000LL /* 2026-07-01T08:00:00+08:00: summer */
 
-typedef struct fx {
-    hl_network *net;
-    hl_plan_rules *rules;
-} fx;
+typedef pb_fx fx;
 
-static int setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    char err[512];
-    if (!f || hl_network_load(PB_KUITUN, &f->net, err, sizeof err) ||
-        hl_plan_rules_load(PB_KUITUN, f->net, &f->rules, err, sizeof err)) {
-        print_error("%s\n", err);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx *f = *state;
-    hl_network_destroy(&f->net);
-    hl_plan_rules_destroy(&f->rules);
-    free(f);
-    return 0;
-}
+static int setup(void **state) { return pb_fx_load(state, PB_KUITUN); }
+static int teardown(void **state) { return pb_fx_free(state); }
 
 /* The benzene alert the alert service raises from readings at st-dsz-down. */
 static void benzene_alert(Hl__Alert *a)

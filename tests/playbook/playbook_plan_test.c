@@ -17,33 +17,11 @@
 #define T0 1782864000000LL /* 2026-07-01T08:00:00+08:00 */
 #define H (3600LL * 1000LL)
 
-typedef struct fx {
-    hl_network *net;
-    hl_plan_rules *rules;
-} fx;
+typedef pb_fx fx;
 
-static int fx_load(void **state, const char *dir)
-{
-    fx *f = calloc(1, sizeof *f);
-    char err[512];
-    if (!f || hl_network_load(dir, &f->net, err, sizeof err) ||
-        hl_plan_rules_load(dir, f->net, &f->rules, err, sizeof err)) {
-        print_error("%s\n", err);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-static int setup_small(void **state) { return fx_load(state, PB_SMALL); }
-static int setup_kuitun(void **state) { return fx_load(state, PB_KUITUN); }
-static int teardown(void **state)
-{
-    fx *f = *state;
-    hl_network_destroy(&f->net);
-    hl_plan_rules_destroy(&f->rules);
-    free(f);
-    return 0;
-}
+static int setup_small(void **state) { return pb_fx_load(state, PB_SMALL); }
+static int setup_kuitun(void **state) { return pb_fx_load(state, PB_KUITUN); }
+static int teardown(void **state) { return pb_fx_free(state); }
 
 /* Benzene released at km 5 of the small network in summer, plan made at the release. */
 static hl_plan_input small_input(const fx *f)

@@ -149,12 +149,20 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    stop(F.pid);
-    stop(F.stock);
-    stop(F.dispatch);
+    int bad = stop(F.pid) != 0;
+    bad |= stop(F.stock) != 0;
+    bad |= stop(F.dispatch) != 0;
     zmq_ctx_term(F.zctx);
+    /* The children run with the sanitizers too: their reports land in the log. */
+    char *log = pb_read(F.log);
+    if (log && (strstr(log, "AddressSanitizer") || strstr(log, "runtime error:") ||
+                strstr(log, "LeakSanitizer")))
+        bad = 1;
+    if (bad)
+        fprintf(stderr, "services did not stop cleanly; their log:\n%s\n", log ? log : "");
+    free(log);
     nftw(F.dir, rm_fn, 16, FTW_DEPTH | FTW_PHYS);
-    return 0;
+    return bad ? -1 : 0;
 }
 
 static void benzene_alert(Hl__Alert *a, const char *incident, const char *alert_id,
