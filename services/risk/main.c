@@ -35,13 +35,16 @@ static ProtobufCMessage *payload(hl_req *r, const ProtobufCMessageDescriptor *de
     return m;
 }
 
+/* substance: of an upstream query (its note), or NULL. */
 static int reply_list(hl_req *r, risk_app *app, const size_t *idx, size_t n, double from_km,
-                      int truncated)
+                      int truncated, const char *substance)
 {
     risk_msg_list m;
     int rc = risk_msg_list_build(app->reg, idx, n, from_km, truncated, app->max_reply, &m);
     if (rc < 0)
         return hl_req_fail(r, rc, "", "the answer cannot be built: %s", hl_strerror(rc));
+    /* The note is a few hundred bytes at most: max_reply leaves 8 KiB for the envelope. */
+    risk_msg_upstream_note(app->reg, substance, m.note, sizeof m.note);
     rc = hl_req_reply(r, r->env->type, &m.list.base);
     risk_msg_list_free(&m);
     return rc;
@@ -64,7 +67,7 @@ static int on_upstream(hl_req *r, void *ud)
                                 RISK_SOURCES_MAX, &n);
         rc = rc < 0 && rc != HL_ETOOBIG
                  ? hl_req_fail(r, rc, "upstream", "query refused: %s", hl_strerror(rc))
-                 : reply_list(r, app, idx, n, q->chainage_km, rc == HL_ETOOBIG);
+                 : reply_list(r, app, idx, n, q->chainage_km, rc == HL_ETOOBIG, q->substance);
     }
     protobuf_c_message_free_unpacked(&q->base, NULL);
     return rc;
@@ -97,7 +100,7 @@ static int on_list(hl_req *r, void *ud)
         idx[n++] = i;
     }
     if (rc == 0)
-        rc = reply_list(r, app, idx, n, -1, truncated);
+        rc = reply_list(r, app, idx, n, -1, truncated, NULL);
     protobuf_c_message_free_unpacked(&q->base, NULL);
     return rc;
 }

@@ -34,6 +34,16 @@ int risk_msg_check_upstream(const Hl__UpstreamQuery *q, char field[RISK_FIELD_MA
     return 0;
 }
 
+void risk_msg_upstream_note(const risk_register *reg, const char *substance, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (substance && substance[0] && risk_substance_find(reg, substance) < 0)
+        snprintf(buf, n,
+                 "substance '%s' is not in the register's substance table: every upstream "
+                 "source is listed",
+                 substance);
+}
+
 static char *rm__s(const char *s)
 {
     return (char *)(s ? s : "");
@@ -97,6 +107,7 @@ int risk_msg_list_build(const risk_register *reg, const size_t *idx, size_t n, d
     hl__risk_source_list__init(l);
     l->sources = out->srcs;
     l->truncated = truncated_in ? 1 : 0;
+    l->note = out->note;
     /* Tag + length prefix of the list field and of each source: a few bytes each. */
     size_t bytes = 8, k = 0;
     for (size_t i = 0; i < n; i++) {

@@ -30,7 +30,12 @@ typedef struct risk_msg_list {
     Hl__RiskSubstance *sub_store;
     Hl__RiskSubstance **subs;
     char (*refs)[2][64]; /* per substance row: GB 18218 and HJ 941 source texts */
+    char note[HL_NAME_MAX + 128];
 } risk_msg_list;
+
+/* The note of an upstream answer for substance: empty when the substance filtered (or none
+ * was asked), else a sentence saying it was not used. */
+void risk_msg_upstream_note(const risk_register *reg, const char *substance, char *buf, size_t n);
 
 /* Sources idx[0..n) of reg, in that order, with distance_km = from_km − outfall when
  * from_km >= 0 (upstream answers), else 0. Sources are kept while the packed list stays

@@ -49,7 +49,7 @@ int risk_upstream_find(const risk_register *reg, double chainage_km, double with
         return HL_EINVAL;
     if (!isfinite(within_km) || within_km < 0 || within_km > RISK_CHAINAGE_MAX)
         return HL_EINVAL;
-    int want_subst = substance && substance[0];
+    int want_subst = substance && substance[0] && risk_substance_find(reg, substance) >= 0;
 
     size_t n = 0, matched = 0;
     for (size_t i = 0; i < reg->nsources; i++) {

@@ -7,7 +7,8 @@
  *
  *     outfall_km <= c                       (a source at the station itself counts)
  *     c − outfall_km <= within_km           (only when within_km > 0)
- *     holds the substance                   (only when a substance is asked for)
+ *     holds the substance                   (only when a substance is asked for and
+ *                                            the register knows it, see below)
  *
  * sorted nearest first (smallest c − outfall_km; equal distances by id), because the nearest
  * upstream outfall is the first place a duty officer sends someone to look.
@@ -91,6 +92,10 @@ int risk_source_holds(const risk_register *reg, const risk_source *s, const char
 /* Sources upstream of chainage_km (rules above), nearest first, as indices into
  * reg->sources written to idx (room for cap); *nout gets how many matched.
  * within_km 0 = any distance. substance NULL or "" = any.
+ * A substance the register does not know (no name, CAS or alias of the table matches, e.g.
+ * 化学需氧量 from a COD exceedance) does not filter: every upstream source could have caused
+ * it, and hiding them would mislead. Callers tell the user so (risk_substance_find < 0).
+ * A substance the register knows but no upstream source holds gives no sources.
  *  HL_EINVAL  chainage_km outside [0, RISK_CHAINAGE_MAX] or not finite; within_km negative,
  *             above RISK_CHAINAGE_MAX or not finite
  *  HL_ETOOBIG more matches than cap (idx holds the nearest cap of them, *nout = cap) */

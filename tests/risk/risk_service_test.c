@@ -78,6 +78,15 @@ static void risk_service_upstream(void **state)
     assert_string_equal(l->sources[0]->id, "rs-hyh-etdz");
     assert_string_equal(l->sources[2]->id, "rs-dsz-petro");
     protobuf_c_message_free_unpacked(&l->base, NULL);
+    /* COD (化学需氧量) is no registered substance: not used to filter, and the note says so. */
+    l = upstream(f, 52, 0, "化学需氧量");
+    assert_int_equal(l->n_sources, 2);
+    assert_non_null(strstr(l->note, "'化学需氧量' is not in the register's substance table"));
+    protobuf_c_message_free_unpacked(&l->base, NULL);
+    l = upstream(f, 52, 0, "甲醇"); /* known: only the park at km 28 holds it upstream */
+    assert_int_equal(l->n_sources, 1);
+    assert_string_equal(l->note, "");
+    protobuf_c_message_free_unpacked(&l->base, NULL);
     /* At 老龙口 (km 14), above every outfall: none. */
     l = upstream(f, 14, 0, NULL);
     assert_int_equal(l->n_sources, 0);

@@ -111,10 +111,17 @@ static void risk_upstream_substance_filter(void **state)
     assert_int_equal(risk_upstream_find(r, 80, 10, "甲醇", idx, RISK_SOURCES_MAX, &n), 0);
     static const char *const meoh[] = {"rs-far"};
     expect_ids(r, idx, n, meoh, 1);
-    /* A substance nobody holds (or nobody knows) matches nothing; it is not an error. */
-    assert_int_equal(risk_upstream_find(r, 80, 0, "硝基苯", idx, RISK_SOURCES_MAX, &n), 0);
+    /* A known substance no upstream source holds: none. */
+    assert_int_equal(risk_upstream_find(r, 30, 0, "甲醇", idx, RISK_SOURCES_MAX, &n), 0);
+    static const char *const meoh30[] = {"rs-park", "rs-twin"};
+    expect_ids(r, idx, n, meoh30, 2);
+    assert_int_equal(risk_upstream_find(r, 25, 0, "甲醇", idx, RISK_SOURCES_MAX, &n), 0);
     assert_int_equal(n, 0);
+    /* A substance the register does not know does not filter: every upstream source. */
     assert_int_equal(risk_substance_find(r, "硝基苯"), HL_ENOTFOUND);
+    assert_int_equal(risk_upstream_find(r, 80, 0, "硝基苯", idx, RISK_SOURCES_MAX, &n), 0);
+    static const char *const all[] = {"rs-far", "rs-park", "rs-twin", "rs-petro"};
+    expect_ids(r, idx, n, all, 4);
     assert_int_equal(risk_substance_find(r, ""), HL_ENOTFOUND);
     assert_int_equal(risk_substance_find(r, "67-56-1"), 1);
     free(r);
