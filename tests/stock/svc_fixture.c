@@ -55,17 +55,25 @@ void svc_fx_stop(svc_fx *f)
 {
     if (f->stack) {
         char log[HL_PATH_MAX + 64];
-        if (hl_stack_log_path(f->stack, f->service, log, sizeof log) == 0 &&
-            getenv("SVC_FX_SHOW_LOG")) {
-            FILE *fp = fopen(log, "r");
-            char line[512];
-            while (fp && fgets(line, sizeof line, fp))
-                fputs(line, stderr);
-            if (fp)
-                fclose(fp);
-        }
         /* Stopped cleanly by SIGTERM within the grace period: 0 needed SIGKILL. */
         assert_int_equal(hl_stack_stop(f->stack, 5000), 0);
+        /* The child's own sanitizer reports (leaks at exit, UB) land in its log: any is a
+         * failure of this test. */
+        assert_int_equal(hl_stack_log_path(f->stack, f->service, log, sizeof log), 0);
+        FILE *fp = fopen(log, "r");
+        char line[1024];
+        int bad = 0;
+        while (fp && fgets(line, sizeof line, fp)) {
+            if (getenv("SVC_FX_SHOW_LOG"))
+                fputs(line, stderr);
+            if (strstr(line, "Sanitizer") || strstr(line, "runtime error:")) {
+                fprintf(stderr, "%s: %s", log, line);
+                bad = 1;
+            }
+        }
+        if (fp)
+            fclose(fp);
+        assert_int_equal(bad, 0);
         hl_stack_destroy(&f->stack);
     }
     if (f->zctx)
