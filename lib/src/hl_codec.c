@@ -2,23 +2,13 @@
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_clock.h"
 #include "hazlink/hl_error.h"
+#include "hl_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-
-static void set_why(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_why(char *why, size_t whylen, const char *fmt, ...)
-{
-    if (!why || whylen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-}
 
 static int id_char(unsigned char c)
 {
@@ -118,36 +108,36 @@ static int opt_id_check(const char *s)
 static int env_validate(const Hl__Envelope *e, char *why, size_t whylen)
 {
     if (hl_id_check(e->msg_id) < 0) {
-        set_why(why, whylen, "envelope.msg_id: must be 1..%d characters of [A-Za-z0-9._:-]",
+        hl__errf(why, whylen, "envelope.msg_id: must be 1..%d characters of [A-Za-z0-9._:-]",
                 HL_ID_MAX);
         return HL_EINVAL;
     }
     if (type_check(e->type) < 0) {
-        set_why(why, whylen, "envelope.type: must be 1..%d characters of [a-z0-9._-] "
+        hl__errf(why, whylen, "envelope.type: must be 1..%d characters of [a-z0-9._-] "
                 "(message %s)", HL_TYPE_MAX, e->msg_id);
         return HL_EINVAL;
     }
     if (opt_id_check(e->correlation_id) < 0) {
-        set_why(why, whylen, "envelope.correlation_id: not a valid id (message %s)", e->msg_id);
+        hl__errf(why, whylen, "envelope.correlation_id: not a valid id (message %s)", e->msg_id);
         return HL_EINVAL;
     }
     if (opt_id_check(e->idempotency_key) < 0) {
-        set_why(why, whylen, "envelope.idempotency_key: not a valid id (message %s)",
+        hl__errf(why, whylen, "envelope.idempotency_key: not a valid id (message %s)",
                 e->msg_id);
         return HL_EINVAL;
     }
     if (opt_id_check(e->sender_unit) < 0) {
-        set_why(why, whylen, "envelope.sender_unit: not a valid id (message %s)", e->msg_id);
+        hl__errf(why, whylen, "envelope.sender_unit: not a valid id (message %s)", e->msg_id);
         return HL_EINVAL;
     }
     if (e->error) {
         if (hl_str_check(e->error->message, HL_TEXT_MAX, 0) < 0) {
-            set_why(why, whylen, "envelope.error.message: over %d bytes or not UTF-8 "
+            hl__errf(why, whylen, "envelope.error.message: over %d bytes or not UTF-8 "
                     "(message %s)", HL_TEXT_MAX, e->msg_id);
             return HL_EINVAL;
         }
         if (hl_str_check(e->error->field, HL_NAME_MAX, 0) < 0) {
-            set_why(why, whylen, "envelope.error.field: over %d bytes or not UTF-8 "
+            hl__errf(why, whylen, "envelope.error.field: over %d bytes or not UTF-8 "
                     "(message %s)", HL_NAME_MAX, e->msg_id);
             return HL_EINVAL;
         }
@@ -162,14 +152,14 @@ int hl_env_unpack(const void *buf, size_t len, size_t max_bytes, Hl__Envelope **
     *out = NULL;
     if (max_bytes == 0) max_bytes = HL_MAX_MSG_BYTES;
     if (len > max_bytes) {
-        set_why(why, whylen, "message of %zu bytes is over the limit of %zu bytes", len,
+        hl__errf(why, whylen, "message of %zu bytes is over the limit of %zu bytes", len,
                 max_bytes);
         return HL_ETOOBIG;
     }
     if (!buf && len) return HL_EINVAL;
     Hl__Envelope *e = hl__envelope__unpack(NULL, len, (const uint8_t *)buf);
     if (!e) {
-        set_why(why, whylen, "message of %zu bytes is not a protobuf Envelope", len);
+        hl__errf(why, whylen, "message of %zu bytes is not a protobuf Envelope", len);
         return HL_EDECODE;
     }
     int rc = env_validate(e, why, whylen);

@@ -5,6 +5,7 @@
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_log.h"
 #include "hazlink/hl_yaml.h"
+#include "hl_internal.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -17,17 +18,6 @@
 #endif
 
 const char *const hl_service_names[5] = {"alert", "playbook", "stock", "risk", "dispatch"};
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static void defaults(hl_config *c)
 {
@@ -127,7 +117,7 @@ static int env_str(const char *var, char *dst, size_t n, char *err, size_t errle
     const char *v = getenv(var);
     if (!v) return 0;
     if (strlen(v) >= n) {
-        set_err(err, errlen, "%s: value longer than %zu bytes", var, n - 1);
+        hl__errf(err, errlen, "%s: value longer than %zu bytes", var, n - 1);
         return HL_ETOOBIG;
     }
     memcpy(dst, v, strlen(v) + 1);
@@ -159,24 +149,24 @@ int hl_config_load(const char *path, hl_config *out, char *err, size_t errlen)
         errno = 0;
         long v = strtol(bp, &end, 10);
         if (end == bp || *end || errno || v < 1024 || v > 65000) {
-            set_err(err, errlen, "HAZLINK_BASE_PORT: '%s' is not a port in [1024, 65000]", bp);
+            hl__errf(err, errlen, "HAZLINK_BASE_PORT: '%s' is not a port in [1024, 65000]", bp);
             return HL_EINVAL;
         }
         c.base_port = (int)v;
     }
     if (!season_ok(c.season)) {
-        set_err(err, errlen, "HAZLINK_SEASON: '%s' is not spring, summer, autumn or winter",
+        hl__errf(err, errlen, "HAZLINK_SEASON: '%s' is not spring, summer, autumn or winter",
                 c.season);
         return HL_EINVAL;
     }
     hl_clock ck;
     if (hl_clock_parse(c.clock, &ck) < 0) {
-        set_err(err, errlen, "HAZLINK_CLOCK: '%s' is not \"scale=S,origin=MS,real=MS\"",
+        hl__errf(err, errlen, "HAZLINK_CLOCK: '%s' is not \"scale=S,origin=MS,real=MS\"",
                 c.clock);
         return HL_EINVAL;
     }
     if (c.data_dir[0] == '\0' || c.host[0] == '\0') {
-        set_err(err, errlen, "%s: must not be empty", c.host[0] ? "data_dir" : "host");
+        hl__errf(err, errlen, "%s: must not be empty", c.host[0] ? "data_dir" : "host");
         return HL_EINVAL;
     }
     *out = c;

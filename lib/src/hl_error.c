@@ -1,5 +1,9 @@
 /* hl_error.c — phrases for the project error codes. */
 #include "hazlink/hl_error.h"
+#include "hl_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
 
 const char *hl_strerror(int rc)
 {
@@ -25,4 +29,13 @@ const char *hl_strerror(int rc)
     case HL_ECLOSED: return "shutting down";
     default: return "unknown error";
     }
+}
+
+void hl__errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
 }

@@ -8,6 +8,7 @@
 #include "hazlink/hl_store.h"
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_log.h"
+#include "hl_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -42,17 +43,6 @@ struct hl_txn {
     char ob_dest[256], ob_id[256]; /* strings of the last hl_outbox_get */
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Map an LMDB return code to ours, logging what is not ordinary. */
 static int map_rc(int rc, const char *what)
 {
@@ -74,30 +64,30 @@ static int mkdir_p(const char *dir, char *err, size_t errlen)
 {
     char path[512];
     if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
-        set_err(err, errlen, "data folder path too long: %s", dir);
+        hl__errf(err, errlen, "data folder path too long: %s", dir);
         return HL_EIO;
     }
     for (char *p = path + 1; *p; p++) {
         if (*p != '/') continue;
         *p = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-            set_err(err, errlen, "cannot create data folder %s (at %s): %s", dir, path,
+            hl__errf(err, errlen, "cannot create data folder %s (at %s): %s", dir, path,
                     strerror(errno));
             return HL_EIO;
         }
         *p = '/';
     }
     if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-        set_err(err, errlen, "cannot create data folder %s: %s", dir, strerror(errno));
+        hl__errf(err, errlen, "cannot create data folder %s: %s", dir, strerror(errno));
         return HL_EIO;
     }
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        set_err(err, errlen, "data folder %s: not a folder", dir);
+        hl__errf(err, errlen, "data folder %s: not a folder", dir);
         return HL_EIO;
     }
     if (access(path, W_OK | X_OK) != 0) {
-        set_err(err, errlen, "data folder %s is not writable: %s", dir, strerror(errno));
+        hl__errf(err, errlen, "data folder %s is not writable: %s", dir, strerror(errno));
         return HL_EIO;
     }
     return 0;
@@ -136,7 +126,7 @@ int hl_store_open(const char *dir, size_t map_size, hl_store **out, char *err, s
      * may be opened while the loop thread holds another (PITFALLS.md). */
     if ((m = mdb_env_open(st->env, dir, MDB_NOTLS, 0600)) != 0) {
         if (m == EACCES || m == EROFS || m == ENOENT || m == ENOTDIR) {
-            set_err(err, errlen, "cannot open store in %s: %s", dir, mdb_strerror(m));
+            hl__errf(err, errlen, "cannot open store in %s: %s", dir, mdb_strerror(m));
             mdb_env_close(st->env);
             free(st);
             return HL_EIO;
@@ -152,7 +142,7 @@ int hl_store_open(const char *dir, size_t map_size, hl_store **out, char *err, s
     *out = st;
     return 0;
 lmdb_fail:
-    set_err(err, errlen, "cannot open store in %s: %s", dir, mdb_strerror(m));
+    hl__errf(err, errlen, "cannot open store in %s: %s", dir, mdb_strerror(m));
     if (st->env) mdb_env_close(st->env);
     free(st);
     return HL_ESTORE;
@@ -481,6 +471,14 @@ static int ob_write(hl_txn *t, const char *key, uint32_t attempts, int64_t next,
     return rc;
 }
 
+/* The stored bytes of entry seq, and its key. */
+static int ob_get(hl_txn *t, uint64_t seq, char key[21], const void **v, size_t *len)
+{
+    if (!t) return HL_EINVAL;
+    seq_key(seq, key);
+    return hl_kv_get(t, OUTBOX, key, v, len);
+}
+
 int hl_outbox_put(hl_txn *t, const char *dest, const char *msg_id, const void *env_bytes,
                   size_t env_len, uint64_t *seq_out)
 {
@@ -499,6 +497,24 @@ int hl_outbox_put(hl_txn *t, const char *dest, const char *msg_id, const void *e
     return 0;
 }
 
+/* Fill an item from a decoded record; dest and id (256 bytes each) receive the strings. */
+static void ob_item(const ob_rec *r, uint64_t seq, char *dest, char *id, hl_outbox_item *out)
+{
+    memcpy(dest, r->dest, r->dest_len);
+    dest[r->dest_len] = '\0';
+    memcpy(id, r->id, r->id_len);
+    id[r->id_len] = '\0';
+    *out = (hl_outbox_item){
+        .seq = seq,
+        .dest = dest,
+        .msg_id = id,
+        .env_bytes = r->env,
+        .env_len = r->env_len,
+        .next_attempt_real_ms = r->next,
+        .attempts = r->attempts,
+    };
+}
+
 typedef struct ob_scan {
     hl_outbox_fn fn;
     void *ud;
@@ -513,19 +529,8 @@ static int ob_scan_one(const char *key, const void *val, size_t len, void *ud)
         return 0;
     }
     char dest[256], id[256];
-    memcpy(dest, r.dest, r.dest_len);
-    dest[r.dest_len] = '\0';
-    memcpy(id, r.id, r.id_len);
-    id[r.id_len] = '\0';
-    hl_outbox_item it = {
-        .seq = strtoull(key, NULL, 10),
-        .dest = dest,
-        .msg_id = id,
-        .env_bytes = r.env,
-        .env_len = r.env_len,
-        .next_attempt_real_ms = r.next,
-        .attempts = r.attempts,
-    };
+    hl_outbox_item it;
+    ob_item(&r, strtoull(key, NULL, 10), dest, id, &it);
     return s->fn(&it, s->ud);
 }
 
@@ -538,12 +543,10 @@ int hl_outbox_scan(hl_txn *t, hl_outbox_fn fn, void *ud)
 
 int hl_outbox_touch(hl_txn *t, uint64_t seq, int64_t next_attempt_real_ms)
 {
-    if (!t) return HL_EINVAL;
     char key[21];
-    seq_key(seq, key);
     const void *v;
     size_t len;
-    int rc = hl_kv_get(t, OUTBOX, key, &v, &len);
+    int rc = ob_get(t, seq, key, &v, &len);
     if (rc < 0) return rc;
     uint8_t *copy = malloc(len);
     if (!copy) return HL_ENOMEM;
@@ -558,12 +561,10 @@ int hl_outbox_touch(hl_txn *t, uint64_t seq, int64_t next_attempt_real_ms)
 
 int hl_outbox_del(hl_txn *t, uint64_t seq)
 {
-    if (!t) return HL_EINVAL;
     char key[21];
-    seq_key(seq, key);
     const void *v;
     size_t len;
-    int rc = hl_kv_get(t, OUTBOX, key, &v, &len);
+    int rc = ob_get(t, seq, key, &v, &len);
     if (rc < 0) return rc;
     ob_rec r;
     char id[256] = "";
@@ -607,25 +608,14 @@ int hl_inbox_put(hl_txn *t, const char *key, const void *reply, size_t len)
 
 int hl_outbox_get(hl_txn *t, uint64_t seq, hl_outbox_item *out)
 {
-    if (!t || !out) return HL_EINVAL;
+    if (!out) return HL_EINVAL;
     char key[21];
-    seq_key(seq, key);
     const void *v;
     size_t len;
-    int rc = hl_kv_get(t, OUTBOX, key, &v, &len);
+    int rc = ob_get(t, seq, key, &v, &len);
     if (rc < 0) return rc;
     ob_rec r;
     if ((rc = ob_decode(v, len, &r)) < 0) return rc;
-    memcpy(t->ob_dest, r.dest, r.dest_len);
-    t->ob_dest[r.dest_len] = '\0';
-    memcpy(t->ob_id, r.id, r.id_len);
-    t->ob_id[r.id_len] = '\0';
-    out->seq = seq;
-    out->dest = t->ob_dest;
-    out->msg_id = t->ob_id;
-    out->env_bytes = r.env;
-    out->env_len = r.env_len;
-    out->next_attempt_real_ms = r.next;
-    out->attempts = r.attempts;
+    ob_item(&r, seq, t->ob_dest, t->ob_id, out);
     return 0;
 }

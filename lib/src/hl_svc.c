@@ -17,6 +17,7 @@
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_log.h"
+#include "hl_internal.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -151,17 +152,6 @@ struct hl_svc {
     hl_svc_stats st;
     int stop_rc;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- small helpers ---- */
 
@@ -482,16 +472,24 @@ int hl_svc_send(hl_req *r, const char *dest, const char *type, const ProtobufCMe
     return rc;
 }
 
+/* Pack a new unsolicited envelope (event or push) from this service. */
+static int pack_new(hl_svc *s, const char *type, const ProtobufCMessage *m, uint8_t **buf,
+                    size_t *len)
+{
+    Hl__Envelope *e = NULL;
+    int rc = hl_env_build(s->name, type, m, NULL, NULL, &e);
+    if (rc < 0) return rc;
+    rc = hl_env_pack(e, buf, len);
+    hl_env_free(&e);
+    return rc;
+}
+
 int hl_svc_publish(hl_req *r, const char *topic, const ProtobufCMessage *m)
 {
     if (!r || !r->reply_ || !topic) return HL_EINVAL;
-    Hl__Envelope *e = NULL;
-    int rc = hl_env_build(r->svc->name, topic, m, NULL, NULL, &e);
-    if (rc < 0) return rc;
     uint8_t *buf;
     size_t len;
-    rc = hl_env_pack(e, &buf, &len);
-    hl_env_free(&e);
+    int rc = pack_new(r->svc, topic, m, &buf, &len);
     if (rc < 0) return rc;
     return outlist_add(&r->reply_->outs, OUT_PUB, topic, strlen(topic), buf, len);
 }
@@ -503,13 +501,9 @@ int hl_svc_push(hl_req *r, const char *peer, const char *type, const ProtobufCMe
     uint8_t id[256];
     int n = peer_parse(peer, id, sizeof id);
     if (n <= 0) return HL_EINVAL;
-    Hl__Envelope *e = NULL;
-    int rc = hl_env_build(r->svc->name, type, m, NULL, NULL, &e);
-    if (rc < 0) return rc;
     uint8_t *buf;
     size_t len;
-    rc = hl_env_pack(e, &buf, &len);
-    hl_env_free(&e);
+    int rc = pack_new(r->svc, type, m, &buf, &len);
     if (rc < 0) return rc;
     return outlist_add(&r->reply_->outs, OUT_GW, id, (size_t)n, buf, len);
 }
@@ -1309,7 +1303,7 @@ int hl_svc_new(uv_loop_t *loop, const char *name, const hl_config *cfg, hl_svc *
     *out = NULL;
     char ep[128], dir[HL_PATH_MAX + 40];
     if (!known_service(name)) {
-        set_err(err, errlen, "unknown service name '%s'", name);
+        hl__errf(err, errlen, "unknown service name '%s'", name);
         return HL_EINVAL;
     }
     hl_svc *s = calloc(1, sizeof *s);
@@ -1323,7 +1317,7 @@ int hl_svc_new(uv_loop_t *loop, const char *name, const hl_config *cfg, hl_svc *
     s->started_ms = hl_now_ms();
     int rc = hl_config_path(cfg, name, dir, sizeof dir);
     if (rc < 0) {
-        set_err(err, errlen, "data folder path for %s is too long", name);
+        hl__errf(err, errlen, "data folder path for %s is too long", name);
         free(s);
         return rc;
     }
@@ -1334,19 +1328,19 @@ int hl_svc_new(uv_loop_t *loop, const char *name, const hl_config *cfg, hl_svc *
     /* The bus lets through twice the envelope limit so that an oversize envelope reaches
      * the service and gets an HL_ETOOBIG reply; beyond that the bus drops and counts. */
     if ((rc = hl_bus_new(loop, NULL, s->cfg.max_msg_bytes * 2, &s->bus)) < 0) {
-        set_err(err, errlen, "cannot start ZeroMQ: %s", hl_strerror(rc));
+        hl__errf(err, errlen, "cannot start ZeroMQ: %s", hl_strerror(rc));
         hl_store_destroy(&s->store);
         free(s);
         return rc;
     }
     hl_config_endpoint(cfg, name, "req", ep, sizeof ep);
     if ((rc = hl_sock_open(s->bus, ZMQ_ROUTER, ep, 1, recv_req, s, &s->req)) < 0) {
-        set_err(err, errlen, "cannot bind %s requests at %s: %s", name, ep, zmq_strerror(errno));
+        hl__errf(err, errlen, "cannot bind %s requests at %s: %s", name, ep, zmq_strerror(errno));
         goto fail;
     }
     hl_config_endpoint(cfg, name, "pub", ep, sizeof ep);
     if ((rc = hl_sock_open(s->bus, ZMQ_PUB, ep, 1, NULL, NULL, &s->pub)) < 0) {
-        set_err(err, errlen, "cannot bind %s events at %s: %s", name, ep, zmq_strerror(errno));
+        hl__errf(err, errlen, "cannot bind %s events at %s: %s", name, ep, zmq_strerror(errno));
         goto fail;
     }
     uv_idle_init(loop, &s->work);
@@ -1561,121 +1555,4 @@ void hl_svc_stats_get(const hl_svc *s, hl_svc_stats *out)
     hl_bus_stats bs;
     hl_bus_stats_get(s->bus, &bs);
     out->bad_messages += bs.dropped_oversize + bs.dropped_frames;
-}
-
-/* ---- command line ---- */
-
-static void usage(FILE *f, const char *program)
-{
-    fprintf(f,
-            "usage: %s [options] ...\n"
-            "  --config FILE    configuration file (YAML; default $HAZLINK_CONFIG)\n"
-            "  --data DIR       data folder (default ./hazlink-data, $HAZLINK_DATA)\n"
-            "  --base-port N    first port of the services (default 7100, $HAZLINK_BASE_PORT)\n"
-            "  --playbooks DIR  playbooks folder ($HAZLINK_PLAYBOOKS)\n"
-            "  --clock SPEC     drill clock \"scale=S,origin=MS,real=MS\" ($HAZLINK_CLOCK)\n"
-            "  --log LEVEL      debug, info, warn or error ($HAZLINK_LOG)\n"
-            "  --help           this text\n",
-            program);
-}
-
-int hl_main_args(int argc, char **argv, const char *program, hl_config *cfg, int *argi)
-{
-    if (!cfg || !argv) return HL_EINVAL;
-    if (!program) program = argc > 0 ? argv[0] : "hazlink";
-    const char *config = NULL, *data = NULL, *port = NULL, *playbooks = NULL, *clock = NULL,
-               *log = NULL;
-    static const char *const names[] = {"--config", "--data", "--base-port", "--playbooks",
-                                        "--clock", "--log"};
-    const char **slots[] = {&config, &data, &port, &playbooks, &clock, &log};
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout, program);
-            exit(0);
-        }
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        }
-        int matched = 0;
-        for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
-            size_t nl = strlen(names[k]);
-            if (strncmp(a, names[k], nl) != 0) continue;
-            if (a[nl] == '=') {
-                *slots[k] = a + nl + 1;
-            } else if (a[nl] == '\0') {
-                if (i + 1 >= argc) {
-                    fprintf(stderr, "%s: option %s needs a value\n", program, names[k]);
-                    return HL_EINVAL;
-                }
-                *slots[k] = argv[++i];
-            } else {
-                continue;
-            }
-            matched = 1;
-            break;
-        }
-        if (!matched) break;
-    }
-    if (argi) *argi = i;
-    char err[512] = "";
-    int rc = hl_config_load(config, cfg, err, sizeof err);
-    if (rc < 0) {
-        fprintf(stderr, "%s: configuration: %s\n", program, err);
-        return rc;
-    }
-    if (data) {
-        if (!data[0] || strlen(data) >= sizeof cfg->data_dir) {
-            fprintf(stderr, "%s: --data: empty or longer than %zu bytes\n", program,
-                    sizeof cfg->data_dir - 1);
-            return HL_EINVAL;
-        }
-        snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", data);
-    }
-    if (playbooks) {
-        if (!playbooks[0] || strlen(playbooks) >= sizeof cfg->playbook_dir) {
-            fprintf(stderr, "%s: --playbooks: empty or longer than %zu bytes\n", program,
-                    sizeof cfg->playbook_dir - 1);
-            return HL_EINVAL;
-        }
-        snprintf(cfg->playbook_dir, sizeof cfg->playbook_dir, "%s", playbooks);
-    }
-    if (port) {
-        char *end = NULL;
-        errno = 0;
-        long v = strtol(port, &end, 10);
-        if (end == port || *end || errno || v < 1024 || v > 65000) {
-            fprintf(stderr, "%s: --base-port: '%s' is not a port in [1024, 65000]\n", program,
-                    port);
-            return HL_EINVAL;
-        }
-        cfg->base_port = (int)v;
-    }
-    if (clock) {
-        if (strlen(clock) >= sizeof cfg->clock) {
-            fprintf(stderr, "%s: --clock: longer than %zu bytes\n", program,
-                    sizeof cfg->clock - 1);
-            return HL_EINVAL;
-        }
-        snprintf(cfg->clock, sizeof cfg->clock, "%s", clock);
-    }
-    if (log) {
-        int lv = hl_log_level_parse(log);
-        if (lv < 0) {
-            fprintf(stderr, "%s: --log: '%s' is not debug, info, warn or error\n", program, log);
-            return HL_EINVAL;
-        }
-        cfg->log_level = lv;
-    }
-    hl_clock ck;
-    if (hl_clock_parse(cfg->clock, &ck) < 0) {
-        fprintf(stderr, "%s: --clock: '%s' is not \"scale=S,origin=MS,real=MS\" with S in (0, %g]\n",
-                program, cfg->clock, HL_CLOCK_MAX_SCALE);
-        return HL_EINVAL;
-    }
-    hl_clock_set(&ck);
-    hl_log_init(program, cfg->log_level);
-    return 0;
 }

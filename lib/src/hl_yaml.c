@@ -6,6 +6,7 @@
  */
 #include "hazlink/hl_yaml.h"
 #include "hazlink/hl_error.h"
+#include "hl_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -42,17 +43,6 @@ void hl_yaml_free(hl_yaml_doc **doc)
     node_free((*doc)->root);
     free(*doc);
     *doc = NULL;
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /* Parser state: a stack of open collections and, for maps, the key waiting for a value. */
@@ -100,12 +90,12 @@ static int attach(builder *b, hl_yaml_node *n, int line)
     }
     if (!f->pending_key) {
         /* A collection used as a mapping key. */
-        set_err(b->err, b->errlen, "%s:%d: mapping keys must be plain scalars", b->name, line);
+        hl__errf(b->err, b->errlen, "%s:%d: mapping keys must be plain scalars", b->name, line);
         return HL_EPARSE;
     }
     for (size_t i = 0; i < p->n; i++) {
         if (strcmp(p->keys[i], f->pending_key) == 0) {
-            set_err(b->err, b->errlen, "%s:%d: %s: duplicate key", b->name, f->key_line,
+            hl__errf(b->err, b->errlen, "%s:%d: %s: duplicate key", b->name, f->key_line,
                     f->pending_key);
             return HL_EPARSE;
         }
@@ -150,7 +140,7 @@ static int handle_event(builder *b, const yaml_event_t *ev)
     const yaml_char_t *anchor = NULL;
     switch (ev->type) {
     case YAML_ALIAS_EVENT:
-        set_err(b->err, b->errlen, "%s:%d: aliases are not allowed", b->name, line);
+        hl__errf(b->err, b->errlen, "%s:%d: aliases are not allowed", b->name, line);
         return HL_EPARSE;
     case YAML_SCALAR_EVENT:
         anchor = ev->data.scalar.anchor;
@@ -165,14 +155,14 @@ static int handle_event(builder *b, const yaml_event_t *ev)
         break;
     }
     if (anchor) {
-        set_err(b->err, b->errlen, "%s:%d: anchors are not allowed (aliases are not allowed)",
+        hl__errf(b->err, b->errlen, "%s:%d: anchors are not allowed (aliases are not allowed)",
                 b->name, line);
         return HL_EPARSE;
     }
     switch (ev->type) {
     case YAML_DOCUMENT_START_EVENT:
         if (b->root) {
-            set_err(b->err, b->errlen, "%s:%d: only one document per file", b->name, line);
+            hl__errf(b->err, b->errlen, "%s:%d: only one document per file", b->name, line);
             return HL_EPARSE;
         }
         return 0;
@@ -180,7 +170,7 @@ static int handle_event(builder *b, const yaml_event_t *ev)
         const char *v = (const char *)ev->data.scalar.value;
         size_t len = ev->data.scalar.length;
         if (memchr(v, '\0', len)) {
-            set_err(b->err, b->errlen, "%s:%d: NUL character in a value", b->name, line);
+            hl__errf(b->err, b->errlen, "%s:%d: NUL character in a value", b->name, line);
             return HL_EPARSE;
         }
         if (b->depth > 0) {
@@ -210,14 +200,14 @@ static int handle_event(builder *b, const yaml_event_t *ev)
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT: {
         if (b->depth >= HL_YAML_MAX_DEPTH) {
-            set_err(b->err, b->errlen, "%s:%d: nesting deeper than %d levels", b->name, line,
+            hl__errf(b->err, b->errlen, "%s:%d: nesting deeper than %d levels", b->name, line,
                     HL_YAML_MAX_DEPTH);
             return HL_ETOOBIG;
         }
         if (b->depth > 0) {
             frame *f = &b->stack[b->depth - 1];
             if (f->node->kind == HL_YAML_MAP && !f->pending_key) {
-                set_err(b->err, b->errlen, "%s:%d: mapping keys must be plain scalars",
+                hl__errf(b->err, b->errlen, "%s:%d: mapping keys must be plain scalars",
                         b->name, line);
                 return HL_EPARSE;
             }
@@ -248,7 +238,7 @@ static int handle_event(builder *b, const yaml_event_t *ev)
         return 0;
     }
 too_many:
-    set_err(b->err, b->errlen, "%s:%d: more than %d nodes", b->name, line, HL_YAML_MAX_NODES);
+    hl__errf(b->err, b->errlen, "%s:%d: more than %d nodes", b->name, line, HL_YAML_MAX_NODES);
     return HL_ETOOBIG;
 }
 
@@ -259,7 +249,7 @@ int hl_yaml_load_mem(const char *name, const void *buf, size_t len, hl_yaml_doc 
     *out = NULL;
     if (!name) name = "(memory)";
     if (len > HL_YAML_MAX_BYTES) {
-        set_err(err, errlen, "%s: %zu bytes is over the limit of %u bytes", name, len,
+        hl__errf(err, errlen, "%s: %zu bytes is over the limit of %u bytes", name, len,
                 HL_YAML_MAX_BYTES);
         return HL_ETOOBIG;
     }
@@ -282,7 +272,7 @@ int hl_yaml_load_mem(const char *name, const void *buf, size_t len, hl_yaml_doc 
     while (!done) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
-            set_err(err, errlen, "%s:%d: %s%s%s", d->file, (int)parser.problem_mark.line + 1,
+            hl__errf(err, errlen, "%s:%d: %s%s%s", d->file, (int)parser.problem_mark.line + 1,
                     parser.problem ? parser.problem : "syntax error",
                     parser.context ? " " : "", parser.context ? parser.context : "");
             rc = parser.error == YAML_MEMORY_ERROR ? HL_ENOMEM : HL_EPARSE;
@@ -320,17 +310,17 @@ int hl_yaml_load(const char *path, hl_yaml_doc **out, char *err, size_t errlen)
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        hl__errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return HL_EIO;
     }
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "%s: not a regular file", path);
+        hl__errf(err, errlen, "%s: not a regular file", path);
         fclose(f);
         return HL_EIO;
     }
     if ((uintmax_t)st.st_size > HL_YAML_MAX_BYTES) {
-        set_err(err, errlen, "%s: %lld bytes is over the limit of %u bytes", path,
+        hl__errf(err, errlen, "%s: %lld bytes is over the limit of %u bytes", path,
                 (long long)st.st_size, HL_YAML_MAX_BYTES);
         fclose(f);
         return HL_ETOOBIG;
@@ -345,7 +335,7 @@ int hl_yaml_load(const char *path, hl_yaml_doc **out, char *err, size_t errlen)
     int rd_err = ferror(f);
     fclose(f);
     if (got != size || rd_err) {
-        set_err(err, errlen, "%s: read error", path);
+        hl__errf(err, errlen, "%s: read error", path);
         free(buf);
         return HL_EIO;
     }

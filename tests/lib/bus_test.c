@@ -13,6 +13,7 @@
 
 #include "hazlink/hl_bus.h"
 #include "hazlink/hl_error.h"
+#include "lib_test.h"
 
 /* Bind on an ephemeral port and return the endpoint actually bound. */
 static hl_sock *bind_any(hl_bus *b, int type, hl_sock_recv_fn fn, void *ud, char *ep, size_t n)
@@ -28,16 +29,6 @@ static void close_loop(uv_loop_t *loop)
 {
     /* Everything the bus opened must be closed: the loop closes with nothing left. */
     assert_int_equal(uv_loop_close(loop), 0);
-}
-
-/* Run until *flag or timeout_ms of real time; fail on timeout. */
-static void run_until(uv_loop_t *loop, const int *flag, int timeout_ms)
-{
-    uint64_t end = uv_hrtime() + (uint64_t)timeout_ms * 1000000u;
-    while (!*flag) {
-        uv_run(loop, UV_RUN_ONCE);
-        if (uv_hrtime() > end) fail_msg("timed out after %d ms", timeout_ms);
-    }
 }
 
 /* ---- ping-pong ---- */
@@ -84,7 +75,7 @@ static void test_ping_pong(void **state)
     uint32_t v = 0;
     hl_frame f = {&v, sizeof v};
     assert_int_equal(hl_sock_sendv(p.dealer, &f, 1), 0);
-    run_until(&loop, &p.done, 20000);
+    lt_run_until(&loop, &p.done, 20000);
     assert_int_equal(p.rounds, 10000);
     hl_bus_stats st;
     hl_bus_stats_get(b, &st);
@@ -134,7 +125,7 @@ static void test_burst(void **state)
         hl_frame f = {&i, sizeof i};
         assert_int_equal(hl_sock_sendv(d, &f, 1), 0);
     }
-    run_until(&loop, &bu.done, 20000);
+    lt_run_until(&loop, &bu.done, 20000);
     hl_bus_stats st;
     hl_bus_stats_get(b, &st);
     assert_int_equal(st.received, 5000);
@@ -237,7 +228,7 @@ static void test_send_from_timer(void **state)
     uv_timer_init(&loop, &t.timer);
     t.timer.data = &t;
     uv_timer_start(&t.timer, tick_cb, 3, 3);
-    run_until(&loop, &t.done, 15000);
+    lt_run_until(&loop, &t.done, 15000);
     assert_int_equal(t.got, 200);
     fprintf(stderr, "max latency %.3f ms\n", t.max_latency_ns / 1e6);
     /* Without the re-check after each send, a stalled reply waits for the safety timer
@@ -295,7 +286,7 @@ static void test_limits(void **state)
     assert_int_equal(hl_sock_sendv(d, three, 3), 0);
     hl_frame fin = {"final", 5};
     assert_int_equal(hl_sock_sendv(d, &fin, 1), 0);
-    run_until(&loop, &l.done, 10000);
+    lt_run_until(&loop, &l.done, 10000);
     assert_int_equal(l.got, 3); /* 968-byte, three-frame, final */
     hl_bus_stats st;
     hl_bus_stats_get(b, &st);
@@ -362,7 +353,7 @@ static void test_pubsub_and_errors(void **state)
     uv_timer_init(&loop, &t);
     t.data = &p;
     uv_timer_start(&t, ps_send, 10, 10);
-    run_until(&loop, &p.done, 10000);
+    lt_run_until(&loop, &p.done, 10000);
     assert_string_equal(p.topic, "alert.raised");
     assert_int_equal(p.got, 1);
     uv_close((uv_handle_t *)&t, NULL);

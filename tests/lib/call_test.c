@@ -14,6 +14,7 @@
 #include "hazlink/hl_call.h"
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
+#include "lib_test.h"
 
 /* A test server on a ROUTER in a bus: answers by request type.
  *   "echo"  reply at once (type "echo.ok")
@@ -95,13 +96,22 @@ static void server_start(uv_loop_t *loop, hl_bus *b, server *sv)
     sv->slow.data = sv;
 }
 
-static void run_until(uv_loop_t *loop, const int *flag, int timeout_ms)
+/* A loop with a bus and the test server on it. */
+static hl_bus *loop_with_server(uv_loop_t *loop, server *sv)
 {
-    uint64_t end = uv_hrtime() + (uint64_t)timeout_ms * 1000000u;
-    while (!*flag) {
-        uv_run(loop, UV_RUN_ONCE);
-        if (uv_hrtime() > end) fail_msg("timed out after %d ms", timeout_ms);
-    }
+    uv_loop_init(loop);
+    hl_bus *b = NULL;
+    assert_int_equal(hl_bus_new(loop, NULL, 0, &b), 0);
+    server_start(loop, b, sv);
+    return b;
+}
+
+/* Close all of it; the loop must close with nothing left open. */
+static void loop_close(uv_loop_t *loop, server *sv, hl_bus **b)
+{
+    uv_close((uv_handle_t *)&sv->slow, NULL);
+    hl_bus_destroy(b);
+    assert_int_equal(uv_loop_close(loop), 0);
 }
 
 static void run_for(uv_loop_t *loop, int ms)
@@ -150,11 +160,8 @@ static void test_client(void **state)
 {
     (void)state;
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    hl_bus *b = NULL;
-    assert_int_equal(hl_bus_new(&loop, NULL, 0, &b), 0);
     server sv;
-    server_start(&loop, b, &sv);
+    hl_bus *b = loop_with_server(&loop, &sv);
     hl_client *c = NULL;
     assert_int_equal(hl_client_new(b, sv.ep, NULL, 0, &c), 0);
     pushes ps = {0};
@@ -166,7 +173,7 @@ static void test_client(void **state)
     assert_int_equal(hl_client_send(c, e, 2000, on_reply, &o1), 0);
     assert_int_equal(hl_client_send(c, e, 2000, on_reply, &o1), HL_EEXIST);
     assert_int_equal(hl_client_pending(c), 1);
-    run_until(&loop, &o1.done, 5000);
+    lt_run_until(&loop, &o1.done, 5000);
     assert_int_equal(o1.calls, 1);
     assert_int_equal(o1.status, 0);
     assert_string_equal(o1.type, "echo.ok");
@@ -177,7 +184,7 @@ static void test_client(void **state)
     outcome o2 = {0};
     e = req("fail");
     assert_int_equal(hl_client_send(c, e, 2000, on_reply, &o2), 0);
-    run_until(&loop, &o2.done, 5000);
+    lt_run_until(&loop, &o2.done, 5000);
     assert_int_equal(o2.status, 0);
     assert_int_equal(o2.has_error, 1);
     hl_env_free(&e);
@@ -186,7 +193,7 @@ static void test_client(void **state)
     outcome o3 = {0};
     e = req("slow");
     assert_int_equal(hl_client_send(c, e, 100, on_reply, &o3), 0);
-    run_until(&loop, &o3.done, 5000);
+    lt_run_until(&loop, &o3.done, 5000);
     assert_int_equal(o3.status, HL_ETIMEOUT);
     run_for(&loop, 500); /* the server answers at 300 ms */
     assert_int_equal(o3.calls, 1);
@@ -198,7 +205,7 @@ static void test_client(void **state)
     outcome o4 = {0};
     e = req("push");
     assert_int_equal(hl_client_send(c, e, 2000, on_reply, &o4), 0);
-    run_until(&loop, &o4.done, 5000);
+    lt_run_until(&loop, &o4.done, 5000);
     while (ps.n == 0) uv_run(&loop, UV_RUN_ONCE);
     assert_int_equal(ps.n, 1);
     assert_string_equal(ps.type, "note");
@@ -221,9 +228,7 @@ static void test_client(void **state)
     hl_env_free(&e);
     hl_client_destroy(&c);
 
-    uv_close((uv_handle_t *)&sv.slow, NULL);
-    hl_bus_destroy(&b);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    loop_close(&loop, &sv, &b);
 }
 
 /* Destroying the client from its own reply callback is allowed. */
@@ -245,21 +250,16 @@ static void test_destroy_in_callback(void **state)
 {
     (void)state;
     uv_loop_t loop;
-    uv_loop_init(&loop);
-    hl_bus *b = NULL;
-    assert_int_equal(hl_bus_new(&loop, NULL, 0, &b), 0);
     server sv;
-    server_start(&loop, b, &sv);
+    hl_bus *b = loop_with_server(&loop, &sv);
     selfkill k = {0};
     assert_int_equal(hl_client_new(b, sv.ep, NULL, 0, &k.c), 0);
     Hl__Envelope *e = req("echo");
     assert_int_equal(hl_client_send(k.c, e, 2000, kill_in_cb, &k), 0);
-    run_until(&loop, &k.done, 5000);
+    lt_run_until(&loop, &k.done, 5000);
     assert_null(k.c);
     hl_env_free(&e);
-    uv_close((uv_handle_t *)&sv.slow, NULL);
-    hl_bus_destroy(&b);
-    assert_int_equal(uv_loop_close(&loop), 0);
+    loop_close(&loop, &sv, &b);
 }
 
 /* ---- blocking hl_call against the server running in another thread ---- */
