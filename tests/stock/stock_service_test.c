@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zmq.h>
 #include <cmocka.h>
 
+#include "hazlink/hl_clock.h"
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
 #include "stock.pb-c.h"
@@ -114,12 +117,65 @@ static void expect_error(svc_fx *f, const rq *r, int code, const char *field)
     assert_null(out);
 }
 
+/* A SUB socket on the service's event endpoint, subscribed to topic; given time to join
+ * (a PUB drops what is sent before a subscriber is connected). */
+static void *subscribe(svc_fx *f, const char *topic)
+{
+    char ep[128];
+    assert_int_equal(hl_config_endpoint(&f->cfg, "stock", "pub", ep, sizeof ep), 0);
+    void *z = zmq_socket(f->zctx, ZMQ_SUB);
+    assert_non_null(z);
+    int zero = 0;
+    zmq_setsockopt(z, ZMQ_LINGER, &zero, sizeof zero);
+    assert_int_equal(zmq_setsockopt(z, ZMQ_SUBSCRIBE, topic, strlen(topic)), 0);
+    assert_int_equal(zmq_connect(z, ep), 0);
+    usleep(300 * 1000);
+    return z;
+}
+
+/* The next event on z within 5 s: topic frame, then the envelope; its payload as a
+ * Reservation. */
+static Hl__Reservation *next_reservation_event(void *z)
+{
+    int64_t deadline = hl_real_now_ms() + 5000;
+    while (hl_real_now_ms() < deadline) {
+        zmq_pollitem_t it = {z, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, 100) <= 0)
+            continue;
+        char topic[64] = "";
+        int n = zmq_recv(z, topic, sizeof topic - 1, 0);
+        assert_true(n > 0);
+        topic[n < (int)sizeof topic ? n : (int)sizeof topic - 1] = '\0';
+        assert_string_equal(topic, "reservation.made");
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        assert_true(zmq_msg_recv(&m, z, 0) >= 0);
+        Hl__Envelope *env = NULL;
+        assert_int_equal(
+            hl_env_unpack(zmq_msg_data(&m), zmq_msg_size(&m), HL_MAX_MSG_BYTES, &env, NULL, 0), 0);
+        zmq_msg_close(&m);
+        assert_string_equal(env->type, "reservation.made");
+        Hl__Reservation *r = hl__reservation__unpack(NULL, env->payload.len, env->payload.data);
+        hl_env_free(&env);
+        return r;
+    }
+    return NULL;
+}
+
 static void stock_service_reserve_lines_and_shortfall(void **state)
 {
     svc_fx *f = *state;
     rq r;
+    void *sub = subscribe(f, "reservation.made");
     rq_init(&r, "inc-benzene-1", 15000, 500);
     Hl__Reservation *res = reserve_ok(f, &r);
+    /* Published after the commit, carrying the same reservation. */
+    Hl__Reservation *ev = next_reservation_event(sub);
+    assert_non_null(ev);
+    assert_string_equal(ev->id, "rsv-000001");
+    assert_int_equal(ev->n_lines, 7);
+    hl__reservation__free_unpacked(ev, NULL);
+    zmq_close(sub);
     assert_string_equal(res->id, "rsv-000001");
     assert_string_equal(res->incident_id, "inc-benzene-1");
     assert_string_equal(res->state, "partial");
