@@ -50,10 +50,12 @@ static int check_extra_items(const hl_network *net, const gb3838_table *gb, cons
         for (size_t k = 0; k < st->n_extra; k++) {
             const gb3838_item *it = gb3838_find(gb, st->extra_items[k]);
             if (!it || it->table != 3) {
+                const char *base = strrchr(gb->file, '/');
                 snprintf(err, errlen,
-                         "%s/stations.yaml:%d: extra_items: '%s' (station %s) is not a "
-                         "GB 3838-2002 表3 item of %s",
-                         plan_dir, st->line, st->extra_items[k], st->id, gb->file);
+                         "%.400s/stations.yaml:%d: extra_items: '%.64s' (station %.64s) is "
+                         "not a GB 3838-2002 表3 item of %.200s",
+                         plan_dir, st->line, st->extra_items[k], st->id,
+                         base ? base + 1 : gb->file);
                 return HL_EPARSE;
             }
         }
