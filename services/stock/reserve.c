@@ -63,18 +63,6 @@ void stock_plan_destroy(stock_plan **p)
     *p = NULL;
 }
 
-/* Quantity of material already taken from depot by earlier lines of the plan being built:
- * a material needed twice must not be promised twice from the same stock. */
-static double plan__taken(const stock_plan *p, const char *depot_id, const char *material_id)
-{
-    double t = 0;
-    for (size_t i = 0; i < p->nlines; i++)
-        if (strcmp(p->lines[i].depot_id, depot_id) == 0 &&
-            strcmp(p->lines[i].material_id, material_id) == 0)
-            t += p->lines[i].quantity;
-    return t;
-}
-
 static int qty__ok(double q)
 {
     return isfinite(q) && q >= 0 && q <= STOCK_QTY_MAX;
@@ -108,6 +96,13 @@ int stock_reserve_plan(const stock_depots *ds, double lat, double lon, const sto
         order[j] = i;
     }
 
+    /* What earlier lines of this plan took from each level: a material needed twice must not
+     * be promised twice from the same stock (32 KiB, indexed like ds->items[].levels[]). */
+    static const size_t nt = STOCK_DEPOTS_MAX * STOCK_MATERIALS_MAX;
+    double *taken = calloc(nt, sizeof *taken);
+    if (!taken)
+        return HL_ENOMEM;
+
     for (size_t i = 0; i < nneeds; i++) {
         const stock_need *nd_i = &needs[i];
         double rem = nd_i->quantity;
@@ -116,11 +111,13 @@ int stock_reserve_plan(const stock_depots *ds, double lat, double lon, const sto
             const stock_level *l = stock_depot_level_c(d, nd_i->material_id);
             if (!l)
                 continue;
-            double avail = stock_level_available(l) - plan__taken(out, d->id, l->material_id);
+            double *t = &taken[order[k] * STOCK_MATERIALS_MAX + (size_t)(l - d->levels)];
+            double avail = stock_level_available(l) - *t;
             if (avail <= STOCK_EPS)
                 continue;
             if (out->nlines >= STOCK_LINES_MAX) {
                 out->nlines = out->nshort = 0;
+                free(taken);
                 return HL_ETOOBIG;
             }
             double take = rem < avail ? rem : avail;
@@ -129,6 +126,7 @@ int stock_reserve_plan(const stock_depots *ds, double lat, double lon, const sto
             memcpy(ln->depot_id, d->id, sizeof ln->depot_id);
             ln->quantity = take;
             ln->distance_km = dist[order[k]];
+            *t += take;
             rem -= take;
         }
         if (rem > STOCK_EPS) {
@@ -138,6 +136,7 @@ int stock_reserve_plan(const stock_depots *ds, double lat, double lon, const sto
             s->quantity = rem;
         }
     }
+    free(taken);
     return 0;
 }
 

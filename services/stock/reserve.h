@@ -131,6 +131,7 @@ void stock_plan_destroy(stock_plan **p);
  *             STOCK_QTY_MAX or not finite, an empty material id
  *  HL_ETOOBIG nneeds > STOCK_LINES_MAX, or the plan would need more than STOCK_LINES_MAX
  *             lines
+ *  HL_ENOMEM
  * On error *out is left empty (nlines = nshort = 0). */
 int stock_reserve_plan(const stock_depots *ds, double lat, double lon, const stock_need *needs,
                        size_t nneeds, stock_plan *out);
