@@ -97,7 +97,8 @@ static void agent__describe(const Hl__Error *e, char *buf, size_t n)
 /* A refusal that concerns the connection, not the task: reconnect and try again. */
 static int agent__is_conn_error(const Hl__Error *e)
 {
-    return e->code == HL_EDENIED && strcmp(e->field, "unit") == 0;
+    return e->code == HL_EDENIED &&
+           (strcmp(e->field, "unit") == 0 || strcmp(e->field, "sender_unit") == 0);
 }
 
 /* ---- replies ---- */
