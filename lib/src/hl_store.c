@@ -135,9 +135,7 @@ int hl_store_open(const char *dir, size_t map_size, hl_store **out, char *err, s
     }
     /* A process killed with a read transaction open leaves its reader slot taken, which
      * keeps free pages from being reused until someone clears it. */
-    int dead = 0;
-    if (mdb_reader_check(st->env, &dead) == 0 && dead > 0)
-        hl_info("store %s: cleared %d stale reader slot(s)", dir, dead);
+    hl_store_reader_check(st, NULL);
     refresh_map_size(st);
     *out = st;
     return 0;
@@ -157,6 +155,17 @@ void hl_store_destroy(hl_store **stp)
     mdb_env_close(st->env);
     free(st);
     *stp = NULL;
+}
+
+int hl_store_reader_check(hl_store *st, int *dead)
+{
+    if (!st) return HL_EINVAL;
+    int n = 0;
+    int rc = mdb_reader_check(st->env, &n);
+    if (rc != 0) return map_rc(rc, "reader check");
+    if (n > 0) hl_info("store %s: cleared %d stale reader slot(s)", st->dir, n);
+    if (dead) *dead = n;
+    return 0;
 }
 
 int hl_store_grow(hl_store *st)

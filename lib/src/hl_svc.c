@@ -30,6 +30,7 @@
 #define PUMP_MAX 1000         /* outbox entries sent in one pump */
 #define BUSY_RETRY_MS 100     /* retry of a send refused with EAGAIN (peer not connected) */
 #define DEAD_TABLE "_dead"
+#define READER_CHECK_MS 60000 /* PITFALLS.md: mdb_reader_check at start and now and then */
 
 /* ---- queued work ---- */
 
@@ -138,6 +139,7 @@ struct hl_svc {
     uv_idle_t work;
     int work_on;
     uv_timer_t pump_timer;
+    uv_timer_t reader_timer;
     uv_async_t stop_async;
     uv_signal_t sigint, sigterm;
     int signals_on;
@@ -1290,6 +1292,12 @@ static void on_every_closed(uv_handle_t *h)
     free(e);
 }
 
+static void on_reader_check(uv_timer_t *h)
+{
+    hl_svc *s = h->data;
+    hl_store_reader_check(s->store, NULL);
+}
+
 static void on_stop(uv_async_t *a)
 {
     hl_svc *s = a->data;
@@ -1349,7 +1357,11 @@ int hl_svc_new(uv_loop_t *loop, const char *name, const hl_config *cfg, hl_svc *
     s->pump_timer.data = s;
     uv_async_init(loop, &s->stop_async, on_stop);
     s->stop_async.data = s;
-    s->handles_open = 3;
+    uv_timer_init(loop, &s->reader_timer);
+    s->reader_timer.data = s;
+    uv_timer_start(&s->reader_timer, on_reader_check, READER_CHECK_MS, READER_CHECK_MS);
+    uv_unref((uv_handle_t *)&s->reader_timer);
+    s->handles_open = 4;
     hl_svc_on(s, "status", status_handler, NULL, HL_H_QUERY);
     /* Whatever a previous run left in the outbox goes out now. */
     s->pump_wanted = 1;
@@ -1375,6 +1387,7 @@ void hl_svc_destroy(hl_svc **sp)
     }
     uv_close((uv_handle_t *)&s->work, on_handle_closed);
     uv_close((uv_handle_t *)&s->pump_timer, on_handle_closed);
+    uv_close((uv_handle_t *)&s->reader_timer, on_handle_closed);
     uv_close((uv_handle_t *)&s->stop_async, on_handle_closed);
     for (every *e = s->everys; e;) {
         every *nx = e->next;

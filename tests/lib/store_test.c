@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -125,6 +127,9 @@ static void test_kv(void **state)
     assert_int_equal(hl_kv_del(t, "stations", "zz"), 0);
     assert_int_equal(hl_kv_del(t, "stations", "zz"), HL_ENOTFOUND);
     assert_int_equal(hl_txn_commit(&t), 0);
+    int dead = -1;
+    assert_int_equal(hl_store_reader_check(st, &dead), 0);
+    assert_int_equal(dead, 0);
     hl_store_destroy(&st);
     assert_null(st);
     hl_store_destroy(&st);
@@ -320,6 +325,40 @@ static void test_map_full(void **state)
     hl_store_destroy(&st);
 }
 
+static void test_stale_reader(void **state)
+{
+    (void)state;
+    /* A process killed inside a read transaction leaves its reader slot taken until
+     * someone runs mdb_reader_check. */
+    hl_store *st = open_store("readers", 0);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* The child opens its own environment; it never touches the parent's. */
+        hl_store *mine = open_store("readers", 0);
+        hl_txn *t = NULL;
+        if (hl_txn_begin(mine, NULL, 1, &t) < 0) _exit(1);
+        if (write(fds[1], "r", 1) != 1) _exit(1);
+        pause();
+        _exit(0);
+    }
+    char c;
+    assert_int_equal(read(fds[0], &c, 1), 1);
+    kill(pid, SIGKILL);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    int dead = -1;
+    assert_int_equal(hl_store_reader_check(st, &dead), 0);
+    assert_int_equal(dead, 1);
+    assert_int_equal(hl_store_reader_check(st, &dead), 0);
+    assert_int_equal(dead, 0);
+    close(fds[0]);
+    close(fds[1]);
+    hl_store_destroy(&st);
+}
+
 static void test_unwritable(void **state)
 {
     (void)state;
@@ -348,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_nested),
         cmocka_unit_test(test_outbox_inbox_seq),
         cmocka_unit_test(test_map_full),
+        cmocka_unit_test(test_stale_reader),
         cmocka_unit_test(test_unwritable),
     };
     return cmocka_run_group_tests(tests, make_tmp, rm_tmp);

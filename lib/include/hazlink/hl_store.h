@@ -30,6 +30,11 @@ typedef struct hl_txn hl_txn;
 int hl_store_open(const char *dir, size_t map_size, hl_store **out, char *err, size_t errlen);
 void hl_store_destroy(hl_store **st);
 
+/* Added: clear reader slots left by processes that died (mdb_reader_check); *dead (may be
+ * NULL) gets how many. hl_store_open does this once; hl_svc repeats it every minute,
+ * because a partner tool that reads the store and is killed leaves a slot behind. */
+int hl_store_reader_check(hl_store *st, int *dead);
+
 /* Double the map size. HL_EBUSY if a transaction is open. */
 int hl_store_grow(hl_store *st);
 size_t hl_store_map_size(const hl_store *st);
