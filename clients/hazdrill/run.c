@@ -305,6 +305,9 @@ static void run__schedule_inject(drill_rt *rt)
 {
     if (rt->done || rt->next_inject >= rt->sc->n_injects)
         return;
+    /* The loop's cached time is stale after a blocking call (a request, a restart): timers
+     * are relative to it, so refresh it first or they fire early. */
+    uv_update_time(&rt->loop);
     int64_t delta = rt->results[rt->next_inject].due_ms - hl_now_ms();
     uv_timer_start(&rt->inject_timer, run__on_inject_timer,
                    (uint64_t)(delta > 0 ? hl_clock_real_delay_ms(delta) : 0), 0);
@@ -312,11 +315,20 @@ static void run__schedule_inject(drill_rt *rt)
 
 /* ------------------------------------------------------------------ kill */
 
+static void run__schedule_kill(drill_rt *rt, int64_t due_ms);
+
 static void run__on_kill_timer(uv_timer_t *t)
 {
     drill_rt *rt = t->data;
     if (rt->done)
         return;
+    int64_t due = rt->kill_state == 0
+                      ? rt->ri.start_ms + (int64_t)llround(rt->o->kill_at_s * 1000.0)
+                      : rt->ri.killed_ms + (int64_t)llround(rt->o->kill_down_s * 1000.0);
+    if (hl_now_ms() < due) { /* a timer may fire a little early: the drill clock decides */
+        run__schedule_kill(rt, due);
+        return;
+    }
     if (rt->kill_state == 0) {
         int rc = hl_stack_kill(rt->stack, rt->o->kill_name, SIGKILL);
         rt->ri.killed_ms = hl_now_ms();
@@ -330,8 +342,7 @@ static void run__on_kill_timer(uv_timer_t *t)
         run__say(rt, rt->ri.killed_ms, "kill", "SIGKILL %s; restart in %.0f drill s",
                  rt->o->kill_name, rt->o->kill_down_s);
         rt->kill_state = 1;
-        uv_timer_start(&rt->kill_timer, run__on_kill_timer,
-                       (uint64_t)hl_clock_real_delay_ms((int64_t)(rt->o->kill_down_s * 1000.0)), 0);
+        run__schedule_kill(rt, rt->ri.killed_ms + (int64_t)llround(rt->o->kill_down_s * 1000.0));
         return;
     }
     char err[512] = "";
@@ -346,6 +357,14 @@ static void run__on_kill_timer(uv_timer_t *t)
     rt->ri.kill_ok = 1;
     run__say(rt, rt->ri.restarted_ms, "restart", "%s restarted (pid %d) and answering",
              rt->o->kill_name, (int)hl_stack_pid(rt->stack, rt->o->kill_name));
+}
+
+static void run__schedule_kill(drill_rt *rt, int64_t due_ms)
+{
+    uv_update_time(&rt->loop);
+    int64_t delta = due_ms - hl_now_ms();
+    uv_timer_start(&rt->kill_timer, run__on_kill_timer,
+                   (uint64_t)(delta > 0 ? hl_clock_real_delay_ms(delta) : 0), 0);
 }
 
 /* ------------------------------------------------------------------ end of drill */
@@ -804,11 +823,8 @@ int drill_run(const drill_opts *o, hl_config *cfg, const drill_scenario *sc,
              rt->ri.mode, o->no_partners ? (size_t)0 : sc->n_units, sc->n_injects,
              sc->n_expects);
     run__schedule_inject(rt);
-    if (o->has_kill) {
-        int64_t at = rt->ri.start_ms + (int64_t)(o->kill_at_s * 1000.0) - hl_now_ms();
-        uv_timer_start(&rt->kill_timer, run__on_kill_timer,
-                       (uint64_t)(at > 0 ? hl_clock_real_delay_ms(at) : 0), 0);
-    }
+    if (o->has_kill)
+        run__schedule_kill(rt, rt->ri.start_ms + (int64_t)llround(o->kill_at_s * 1000.0));
     uv_timer_start(&rt->tick_timer, run__on_tick, DRILL_TICK_MS, DRILL_TICK_MS);
     uv_signal_start(&rt->sigint, run__on_signal, SIGINT);
     uv_signal_start(&rt->sigterm, run__on_signal, SIGTERM);
