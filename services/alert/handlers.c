@@ -409,7 +409,7 @@ static int reading_apply(alert_ctx *a, hl_req *r, const Hl__Reading *rd)
     if (!st)
         return hl_req_fail(r, HL_ENOTFOUND, "reading.station_id",
                            "station '%s' is not a monitoring station of plan %s "
-                           "(%s/stations.yaml)",
+                           "(playbooks/%s/stations.yaml)",
                            rd->station_id, a->plan, a->plan);
     if (hl_str_check(rd->parameter, HL_NAME_MAX, 1) < 0)
         return hl_req_fail(r, HL_EINVAL, "reading.parameter",
