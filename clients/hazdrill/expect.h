@@ -46,6 +46,8 @@ typedef struct drill_shown {
     char unit_id[HL_ID_MAX + 1];
     char task_id[HL_ID_MAX + 1];
     unsigned shown_count;
+    unsigned deliveries;                /* times dispatch delivered it (redeliveries after a
+                                           restart are expected; showing twice is not) */
 } drill_shown;
 
 typedef struct drill_facts {

@@ -255,6 +255,7 @@ static json_t *rep__partners(const drill_run_info *ri, const drill_facts *f)
             json_t *s = json_object();
             rep__set(s, "task_id", json_string(f->shown[k].task_id));
             rep__set(s, "shown_count", json_integer(f->shown[k].shown_count));
+            rep__set(s, "deliveries", json_integer(f->shown[k].deliveries));
             json_array_append_new(shown, s);
         }
         rep__set(j, "tasks_shown", shown);
@@ -637,24 +638,25 @@ int drill_report_markdown(const json_t *doc, FILE *out)
     }
 
     fprintf(out, "## Partner agents\n\n| unit | side | ack delay (drill s) | tasks shown | "
-                 "shown more than once |\n|---|---|---|---|---|\n");
+                 "shown more than once | deliveries received |\n|---|---|---|---|---|---|\n");
     json_array_foreach(json_object_get(doc, "partners"), i, v)
     {
-        size_t k, shown = 0, dup = 0;
+        size_t k, shown = 0, dup = 0, deliveries = 0;
         const json_t *t;
         json_array_foreach(json_object_get(v, "tasks_shown"), k, t)
         {
             shown++;
             dup += md__num(t, "shown_count") > 1;
+            deliveries += (size_t)md__num(t, "deliveries");
         }
         fprintf(out, "| %s | %s | %g | ", md__str(v, "unit_id"), md__str(v, "side"),
                 md__num(v, "ack_delay_s"));
         if (md__bool(v, "exported"))
-            fprintf(out, "%zu | %zu |\n", shown, dup);
+            fprintf(out, "%zu | %zu | %zu |\n", shown, dup, deliveries);
         else {
             fprintf(out, "export unavailable: ");
             md__cell(out, md__str(v, "error"));
-            fprintf(out, " | — |\n");
+            fprintf(out, " | — | — |\n");
         }
     }
     const json_t *kill = json_object_get(doc, "kill");

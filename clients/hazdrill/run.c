@@ -524,6 +524,10 @@ static int run__parse_export(drill_collected *c, const char *unit, const char *t
         snprintf(s->unit_id, sizeof s->unit_id, "%s", unit);
         snprintf(s->task_id, sizeof s->task_id, "%s", id);
         s->shown_count = (unsigned)json_integer_value(sc);
+        json_t *dl = json_object_get(v, "deliveries");
+        s->deliveries = json_is_integer(dl) && json_integer_value(dl) > 0
+                            ? (unsigned)json_integer_value(dl)
+                            : 0;
     }
     json_decref(doc);
     return 0;
