@@ -24,11 +24,11 @@
 #include "hazlink/hl_config.h"
 #include "policy.h"
 
-#define AGENT_TICK_MS 100          /* real ms between sweeps of owed answers */
-#define AGENT_HELLO_MS 2000        /* real ms between hellos */
-#define AGENT_HELLO_MISSES 2       /* unanswered hellos before reconnecting */
-#define AGENT_REQ_TIMEOUT_MS 3000  /* real ms to wait for a receipt's or answer's reply */
-#define AGENT_INFLIGHT_MAX 256     /* answers awaiting a reply at once */
+#define AGENT_TICK_MS 100         /* real ms between sweeps of owed answers */
+#define AGENT_HELLO_MS 2000       /* real ms between hellos */
+#define AGENT_HELLO_MISSES 2      /* unanswered hellos before reconnecting */
+#define AGENT_REQ_TIMEOUT_MS 3000 /* real ms to wait for a receipt's or answer's reply */
+#define AGENT_INFLIGHT_MAX 256    /* answers awaiting a reply at once */
 #define AGENT_VERSION "hazpartner 0.1"
 
 /* Run until SIGINT/SIGTERM. Returns 0 after a clean stop; HL_EBUSY if another agent of the
