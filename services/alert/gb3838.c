@@ -383,8 +383,8 @@ int gb3838_limit_for(const gb3838_table *t, const char *name, const gb3838_site 
     gb3838__source(out->item, site->water_class, out->source, sizeof out->source);
     if (!it) {
         snprintf(out->why, sizeof out->why,
-                 "GB 3838-2002 表1 item %d %s applies to lakes and reservoirs (湖、库) only; "
-                 "this section is a river",
+                 "not checked: GB 3838-2002 表1 item %d %s applies to lakes and reservoirs "
+                 "(湖、库) only; this section is a river",
                  first->seq, first->name);
         return 0;
     }
@@ -397,8 +397,8 @@ int gb3838_limit_for(const gb3838_table *t, const char *name, const gb3838_site 
     }
     if (it->table == 2 && !site->drinking_source) {
         snprintf(out->why, sizeof out->why,
-                 "GB 3838-2002 表2 item %d %s applies to drinking-water source sections only "
-                 "(§4.2); this section is not one",
+                 "not checked: GB 3838-2002 表2 item %d %s applies to drinking-water source "
+                 "sections only (§4.2); this section is not one",
                  it->seq, it->name);
         return 0;
     }
@@ -409,9 +409,9 @@ int gb3838_limit_for(const gb3838_table *t, const char *name, const gb3838_site 
                 selected = 1;
         if (!selected) {
             snprintf(out->why, sizeof out->why,
-                     "GB 3838-2002 表3 item %d %s applies to drinking-water source sections "
-                     "and to sections whose authority selected it (§4.2); this section is "
-                     "neither",
+                     "not checked: GB 3838-2002 表3 item %d %s applies to drinking-water source "
+                     "sections and to sections whose authority selected it (§4.2); this "
+                     "section is neither",
                      it->seq, it->name);
             return 0;
         }

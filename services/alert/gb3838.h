@@ -151,8 +151,8 @@ void gb3838_destroy(gb3838_table **t);
 const gb3838_item *gb3838_find(const gb3838_table *t, const char *name);
 
 /* Limit of item name at site. 0 with out->applies = 1 and the bounds, or 0 with
- * out->applies = 0 and why (表2/表3 item at a section that is not a drinking source and did
- * not select it; 总氮 in a river; 水温). HL_ENOTFOUND: no such item (why names it).
+ * out->applies = 0 and why, a sentence that starts "not checked: " (表2/表3 item at a
+ * section that is not a drinking source and did not select it; 总氮 in a river; 水温). HL_ENOTFOUND: no such item (why names it).
  * HL_EINVAL: water_class outside 1..5. */
 int gb3838_limit_for(const gb3838_table *t, const char *name, const gb3838_site *site,
                      gb3838_limit *out);

@@ -446,6 +446,7 @@ static int reading_apply(alert_ctx *a, hl_req *r, const Hl__Reading *rd)
     out.value_mg_l = res.value;
     out.limit_mg_l = res.bound;
     out.multiple = res.multiple;
+    out.checked = res.checked;
     out.limit_source = res.checked ? res.limit.source : res.limit.why;
     if (!res.checked)
         return hl_req_reply(r, r->env->type, &out.base);

@@ -282,10 +282,20 @@ static void test_episode_over_the_wire(void **state)
     /* Clean: 0.005 mg/L 苯 is within GB 3838-2002 表3 item 19 (0.01 mg/L): no incident. */
     reading_reply r = reading("st-dsz-down", "苯", 0.005, "mg/L", T0);
     assert_int_equal(r.rc, 0);
+    assert_true(r.res->checked);
     assert_false(r.res->exceeded);
     assert_string_equal(r.res->incident_id, "");
     assert_float_equal(r.res->limit_mg_l, 0.01, 1e-12);
     assert_non_null(strstr(r.res->limit_source, "GB 3838-2002 表3 item 19 苯"));
+    reading_free(&r);
+    /* 老龙口 (class II, no 表3 items selected): no limit for 苯 there (GB 3838-2002 §4.2),
+     * whatever the value; the reply says it was not checked and why. */
+    r = reading("st-laolongkou", "苯", 5, "mg/L", T0);
+    assert_int_equal(r.rc, 0);
+    assert_false(r.res->checked);
+    assert_false(r.res->exceeded);
+    assert_string_equal(r.res->incident_id, "");
+    assert_non_null(strstr(r.res->limit_source, "not checked: GB 3838-2002 表3 item 19"));
     reading_free(&r);
     Hl__IncidentList *l = incidents(NULL);
     assert_int_equal(l->n_incidents, 0);
