@@ -1,8 +1,10 @@
 /* stack.c — the hazlink stack as child processes (see stack.h). */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "hazlink/stack.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -741,6 +743,20 @@ int hl_stack_stop(hl_stack *s, int grace_ms)
         }
     }
     return killed;
+}
+
+static int stack__rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int hl_stack_remove_tree(const char *dir)
+{
+    struct stat st;
+    if (lstat(dir, &st) < 0)
+        return errno == ENOENT ? 0 : HL_EIO;
+    return nftw(dir, stack__rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? HL_EIO : 0;
 }
 
 void hl_stack_destroy(hl_stack **sp)

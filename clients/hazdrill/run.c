@@ -1,9 +1,7 @@
 /* run.c — play a drill against the stack (see run.h). */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include "run.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -572,18 +570,10 @@ static void run__collected_free(drill_collected *c)
 
 /* ------------------------------------------------------------------ set-up */
 
-static int run__rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 /* A drill starts from empty stores: an old run's incidents would be judged with the new. */
 static int run__fresh_data_dir(const char *dir, char *err, size_t errlen)
 {
-    struct stat st;
-    if (stat(dir, &st) == 0 &&
-        nftw(dir, run__rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0) {
+    if (hl_stack_remove_tree(dir) < 0) {
         snprintf(err, errlen, "cannot clear the old drill data in %s: %s", dir, strerror(errno));
         return HL_EIO;
     }

@@ -13,10 +13,8 @@
  *
  *   hazbench [--rt N] [--commits N] [--dir DIR] [--scale S] [--no-drill] [--keep]
  */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -152,12 +150,6 @@ static int bench_zmq(int n, double *median_us, double *p99_us)
 }
 
 /* ------------------------------------------------------------------ (b) LMDB */
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
 
 static const char *fs_name(const char *dir)
 {
@@ -372,7 +364,7 @@ int main(int argc, char **argv)
         }
     }
     if (!keep)
-        nftw(work, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        hl_stack_remove_tree(work);
     else
         printf("kept %s\n", work);
     return status;

@@ -1,6 +1,6 @@
 /* drill_harness.c — see drill_harness.h. */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include "drill_harness.h"
+#include "hazlink/stack.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,12 +133,6 @@ json_t *drill_harness_get(json_t *obj, const char *key)
     return v;
 }
 
-static int harness__rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 void drill_harness_done(drill_harness *h)
 {
     json_decref(h->report);
@@ -147,5 +140,5 @@ void drill_harness_done(drill_harness *h)
     if (getenv("HL_KEEP_TEST_DIRS"))
         fprintf(stderr, "kept %s\n", h->dir);
     else
-        nftw(h->dir, harness__rm, 16, FTW_DEPTH | FTW_PHYS);
+        hl_stack_remove_tree(h->dir);
 }

@@ -117,6 +117,10 @@ size_t hl_stack_running(const hl_stack *s);
 /* Path of child name's log file into buf. HL_ETOOBIG. */
 int hl_stack_log_path(const hl_stack *s, const char *name, char *buf, size_t n);
 
+/* Remove dir and everything below it, following no symbolic link (a drill's old data dir,
+ * a test's temp dir). A missing dir is not an error. 0 or HL_EIO (errno tells why). */
+int hl_stack_remove_tree(const char *dir);
+
 /* SIGTERM every running child (partners first, then services in reverse port order, so
  * nothing is cut off mid-delivery by its server going first), wait up to grace_ms real ms
  * (< 0 = HL_STACK_GRACE_MS), then SIGKILL the rest; reap all. Returns how many needed
