@@ -183,53 +183,24 @@ static int gb3838__row(const refcsv *c, const refcsv_row *r, const gb3838__cols 
                            "note longer than %d bytes", GB3838_NOTE_MAX);
     snprintf(it->note, sizeof it->note, "%s", r->f[k->note]);
 
-    const char *cmp = r->f[k->cmp];
-    if (strcmp(cmp, "<=") == 0)
-        it->kind = GB3838_MAX;
-    else if (strcmp(cmp, ">=") == 0)
-        it->kind = GB3838_MIN;
-    else if (strcmp(cmp, "range") == 0)
-        it->kind = GB3838_RANGE;
-    else if (strcmp(cmp, "text") == 0)
-        it->kind = GB3838_TEXT;
-    else
-        return refcsv_fail(c, r->line, "comparison", HL_EPARSE, err, errlen,
-                           "'%s' is not <=, >=, range or text", cmp);
-
-    if (strcmp(it->unit, "mg/L") == 0)
-        it->quantity = GB3838_Q_CONC;
-    else if (strcmp(it->unit, "无量纲") == 0)
-        it->quantity = GB3838_Q_PH;
-    else if (strcmp(it->unit, "个/L") == 0)
-        it->quantity = GB3838_Q_COUNT;
-    else if (strcmp(it->unit, "℃") == 0)
-        it->quantity = GB3838_Q_TEMP;
-    else
-        return refcsv_fail(c, r->line, "unit", HL_EPARSE, err, errlen,
-                           "'%s' is not mg/L, 无量纲, 个/L or ℃", it->unit);
+    /* The orders below are those of gb3838_kind, gb3838_quantity and gb3838_body. */
+    static const char *const kinds[] = {"<=", ">=", "range", "text", NULL};
+    static const char *const units[] = {"mg/L", "无量纲", "个/L", "℃", NULL};
+    static const char *const bodies[] = {"any", "river", "lake_reservoir", NULL};
+    static const char *const yes_no[] = {"no", "yes", NULL};
+    int kind, quantity, body, verified;
+    if ((rc = refcsv_enum(c, r, k->cmp, kinds, &kind, err, errlen)) < 0 ||
+        (rc = refcsv_enum(c, r, k->unit, units, &quantity, err, errlen)) < 0 ||
+        (rc = refcsv_enum(c, r, k->body, bodies, &body, err, errlen)) < 0 ||
+        (rc = refcsv_enum(c, r, k->verified, yes_no, &verified, err, errlen)) < 0)
+        return rc;
+    it->kind = (gb3838_kind)kind;
+    it->quantity = (gb3838_quantity)quantity;
+    it->body = (gb3838_body)body;
+    it->verified = verified;
     if ((it->quantity == GB3838_Q_TEMP) != (it->kind == GB3838_TEXT))
         return refcsv_fail(c, r->line, "comparison", HL_EPARSE, err, errlen,
                            "only the ℃ item (水温) is a text rule");
-
-    const char *body = r->f[k->body];
-    if (strcmp(body, "any") == 0)
-        it->body = GB3838_BODY_ANY;
-    else if (strcmp(body, "river") == 0)
-        it->body = GB3838_BODY_RIVER;
-    else if (strcmp(body, "lake_reservoir") == 0)
-        it->body = GB3838_BODY_LAKE;
-    else
-        return refcsv_fail(c, r->line, "water_body", HL_EPARSE, err, errlen,
-                           "'%s' is not any, river or lake_reservoir", body);
-
-    const char *ver = r->f[k->verified];
-    if (strcmp(ver, "yes") == 0)
-        it->verified = 1;
-    else if (strcmp(ver, "no") == 0)
-        it->verified = 0;
-    else
-        return refcsv_fail(c, r->line, "verified", HL_EPARSE, err, errlen,
-                           "'%s' is not yes or no", ver);
 
     /* Aliases: ";"-separated, blanks around each ignored, none empty. */
     const char *a = r->f[k->alias];

@@ -750,45 +750,6 @@ static void list_free(list_ctx *c)
     c->n = 0;
 }
 
-static int h_incidents(hl_req *r, void *ud)
-{
-    (void)ud;
-    Hl__ListQuery *q = (Hl__ListQuery *)payload(r, &hl__list_query__descriptor);
-    if (!q)
-        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a ListQuery",
-                           r->env->msg_id);
-    list_ctx c = {.d = &hl__incident__descriptor, .limit = list_limit(q)};
-    const char *one = q->id[0] ? q->id : q->incident_id;
-    int e = 0;
-    if (one[0]) {
-        /* One incident by id: an empty list when there is none. */
-        c.items = calloc(1, sizeof *c.items);
-        if (!c.items) {
-            e = HL_ENOMEM;
-        } else if (hl_id_check(one) == 0) {
-            ProtobufCMessage *m = NULL;
-            e = store_get(r->txn, T_INCIDENTS, one, c.d, &m);
-            if (e == 0)
-                c.items[c.n++] = m;
-            else if (e == HL_ENOTFOUND)
-                e = 0;
-        }
-    } else {
-        e = list_table(r->txn, T_INCIDENTS, "", &c);
-    }
-    if (e == 0) {
-        Hl__IncidentList out = HL__INCIDENT_LIST__INIT;
-        out.n_incidents = c.n;
-        out.incidents = (Hl__Incident **)c.items;
-        e = hl_req_reply(r, r->env->type, &out.base);
-    } else {
-        e = hl_req_fail(r, e, "query", "incidents cannot be listed: %s", hl_strerror(e));
-    }
-    list_free(&c);
-    msg_free(q);
-    return e;
-}
-
 typedef struct key_list {
     char (*keys)[HL_ID_MAX + 1];
     size_t n, cap;
@@ -825,45 +786,76 @@ static int alert_ids_of(hl_txn *t, const char *incident_id, key_list *out)
     return hl_kv_scan(t, T_INC_ALERTS, prefix, alert_ids_fn, out);
 }
 
-static int h_alerts(hl_req *r, void *ud)
+/* Records a list query selects (c->items): one incident by id (an empty list when there is
+ * none), the alerts of one incident, or the newest of a whole table. */
+static int list_select(hl_txn *t, int alerts, const Hl__ListQuery *q, list_ctx *c)
 {
-    (void)ud;
+    const char *one = alerts ? q->incident_id : (q->id[0] ? q->id : q->incident_id);
+    if (!one[0])
+        return list_table(t, alerts ? T_ALERTS : T_INCIDENTS, "", c);
+    c->items = calloc(c->limit, sizeof *c->items);
+    if (!c->items)
+        return HL_ENOMEM;
+    if (hl_id_check(one) < 0)
+        return 0;
+    if (!alerts) {
+        ProtobufCMessage *m = NULL;
+        int e = store_get(t, T_INCIDENTS, one, c->d, &m);
+        if (e == 0)
+            c->items[c->n++] = m;
+        return e == HL_ENOTFOUND ? 0 : e;
+    }
+    key_list k = {0};
+    int e = alert_ids_of(t, one, &k);
+    /* Alert ids begin with their creation time: the newest `limit`, oldest first. */
+    size_t from = k.n > c->limit ? k.n - c->limit : 0;
+    for (size_t i = from; e == 0 && i < k.n; i++) {
+        ProtobufCMessage *m = NULL;
+        if (store_get(t, T_ALERTS, k.keys[i], c->d, &m) == 0)
+            c->items[c->n++] = m;
+    }
+    free(k.keys);
+    return e;
+}
+
+static int list_handle(hl_req *r, int alerts)
+{
     Hl__ListQuery *q = (Hl__ListQuery *)payload(r, &hl__list_query__descriptor);
     if (!q)
         return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a ListQuery",
                            r->env->msg_id);
-    list_ctx c = {.d = &hl__alert__descriptor, .limit = list_limit(q)};
-    int e = 0;
-    if (q->incident_id[0]) {
-        key_list k = {0};
-        if (hl_id_check(q->incident_id) == 0)
-            e = alert_ids_of(r->txn, q->incident_id, &k);
-        c.items = calloc(c.limit, sizeof *c.items);
-        if (!c.items)
-            e = HL_ENOMEM;
-        /* Alert ids begin with their creation time: the newest `limit`, oldest first. */
-        size_t from = k.n > c.limit ? k.n - c.limit : 0;
-        for (size_t i = from; e == 0 && i < k.n; i++) {
-            ProtobufCMessage *m = NULL;
-            int g = store_get(r->txn, T_ALERTS, k.keys[i], c.d, &m);
-            if (g == 0)
-                c.items[c.n++] = m;
-        }
-        free(k.keys);
-    } else {
-        e = list_table(r->txn, T_ALERTS, "", &c);
-    }
-    if (e == 0) {
+    list_ctx c = {.d = alerts ? &hl__alert__descriptor : &hl__incident__descriptor,
+                  .limit = list_limit(q)};
+    int e = list_select(r->txn, alerts, q, &c);
+    if (e < 0) {
+        e = hl_req_fail(r, e, "query", "%s cannot be listed: %s",
+                        alerts ? "alerts" : "incidents", hl_strerror(e));
+    } else if (alerts) {
         Hl__AlertList out = HL__ALERT_LIST__INIT;
         out.n_alerts = c.n;
         out.alerts = (Hl__Alert **)c.items;
         e = hl_req_reply(r, r->env->type, &out.base);
     } else {
-        e = hl_req_fail(r, e, "query", "alerts cannot be listed: %s", hl_strerror(e));
+        Hl__IncidentList out = HL__INCIDENT_LIST__INIT;
+        out.n_incidents = c.n;
+        out.incidents = (Hl__Incident **)c.items;
+        e = hl_req_reply(r, r->env->type, &out.base);
     }
     list_free(&c);
     msg_free(q);
     return e;
+}
+
+static int h_incidents(hl_req *r, void *ud)
+{
+    (void)ud;
+    return list_handle(r, 0);
+}
+
+static int h_alerts(hl_req *r, void *ud)
+{
+    (void)ud;
+    return list_handle(r, 1);
 }
 
 /* ------------------------------------------------------------------- replies ---- */

@@ -327,3 +327,24 @@ int refcsv_double(const refcsv *t, const refcsv_row *r, size_t col, int required
     *out = v;
     return 0;
 }
+
+int refcsv_enum(const refcsv *t, const refcsv_row *r, size_t col, const char *const *names,
+                int *out, char *err, size_t errlen)
+{
+    const char *v = r->f[col];
+    char list[256] = "";
+    size_t used = 0;
+    for (int i = 0; names[i]; i++) {
+        if (strcmp(v, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+        /* "a, b or c" for the message. */
+        const char *sep = i == 0 ? "" : names[i + 1] ? ", " : " or ";
+        int w = snprintf(list + used, sizeof list - used, "%s%s", sep, names[i]);
+        if (w > 0 && (size_t)w < sizeof list - used)
+            used += (size_t)w;
+    }
+    return refcsv_fail(t, r->line, t->cols[col], HL_EPARSE, err, errlen, "'%s' is not %s", v,
+                       list);
+}

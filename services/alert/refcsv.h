@@ -62,6 +62,11 @@ int refcsv_col(const refcsv *t, const char *name, size_t *idx, char *err, size_t
 int refcsv_double(const refcsv *t, const refcsv_row *r, size_t col, int required, double *out,
                   char *err, size_t errlen);
 
+/* Field col of row r must be one of names (a NULL-terminated list): *out = its index.
+ * HL_EPARSE otherwise, err "file:line: column: 'x' is not a, b or c". */
+int refcsv_enum(const refcsv *t, const refcsv_row *r, size_t col, const char *const *names,
+                int *out, char *err, size_t errlen);
+
 /* Write "file:line: field: what" into err and return code (for loaders' own checks). */
 int refcsv_fail(const refcsv *t, int line, const char *field, int code, char *err,
                 size_t errlen, const char *fmt, ...) __attribute__((format(printf, 7, 8)));

@@ -112,6 +112,8 @@ static const bad_case cases[] = {
      "t.csv:2: origin: 'guess'"},
     {"warning: bad drinking_source", L_WARNING, WH "reading,maybe,0,,蓝,blue,r\n", HL_EPARSE,
      "t.csv:2: drinking_source: 'maybe'"},
+    {"warning: 'any' on a reading row", L_WARNING, WH "reading,any,0,,蓝,blue,r\n", HL_EPARSE,
+     "t.csv:2: drinking_source: 'any' is for the report row"},
     {"warning: negative multiple", L_WARNING, WH "reading,no,-1,,蓝,blue,r\n", HL_EPARSE,
      "t.csv:2: min_multiple: -1 is negative"},
 };

@@ -244,34 +244,33 @@ static void reading_free(reading_reply *r)
     r->res = NULL;
 }
 
-static Hl__IncidentList *incidents(const char *id)
+/* A list query (alert.incidents by id, alert.alerts by incident) and its unpacked reply. */
+static ProtobufCMessage *list_call(const char *type, const char *id, const char *incident_id,
+                                   const ProtobufCMessageDescriptor *d)
 {
     Hl__ListQuery q = HL__LIST_QUERY__INIT;
-    q.id = (char *)id;
+    q.id = (char *)(id ? id : "");
+    q.incident_id = (char *)(incident_id ? incident_id : "");
     Hl__Envelope *rep = NULL;
     char err[512];
-    int rc = call("alert.incidents", &q.base, &rep, err, sizeof err);
-    if (rc != 0)
-        fail_msg("alert.incidents: %s", err);
-    Hl__IncidentList *l = hl__incident_list__unpack(NULL, rep->payload.len, rep->payload.data);
+    if (call(type, &q.base, &rep, err, sizeof err) != 0)
+        fail_msg("%s: %s", type, err);
+    ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, rep->payload.len, rep->payload.data);
     hl_env_free(&rep);
-    assert_non_null(l);
-    return l;
+    assert_non_null(m);
+    return m;
+}
+
+static Hl__IncidentList *incidents(const char *id)
+{
+    return (Hl__IncidentList *)list_call("alert.incidents", id, NULL,
+                                         &hl__incident_list__descriptor);
 }
 
 static Hl__AlertList *alerts(const char *incident_id)
 {
-    Hl__ListQuery q = HL__LIST_QUERY__INIT;
-    q.incident_id = (char *)incident_id;
-    Hl__Envelope *rep = NULL;
-    char err[512];
-    int rc = call("alert.alerts", &q.base, &rep, err, sizeof err);
-    if (rc != 0)
-        fail_msg("alert.alerts: %s", err);
-    Hl__AlertList *l = hl__alert_list__unpack(NULL, rep->payload.len, rep->payload.data);
-    hl_env_free(&rep);
-    assert_non_null(l);
-    return l;
+    return (Hl__AlertList *)list_call("alert.alerts", NULL, incident_id,
+                                      &hl__alert_list__descriptor);
 }
 
 static char g_incident[HL_ID_MAX + 1];
