@@ -378,7 +378,8 @@ static void agent__send_hello(agent *a)
     Hl__PartnerHello m = HL__PARTNER_HELLO__INIT;
     m.unit_id = a->unit;
     m.agent_version = AGENT_VERSION;
-    if (agent__send(a, "partner.hello", &m.base, AGENT_HELLO_MS, agent__on_hello_reply, cb) == 0)
+    if (agent__send(a, "partner.hello", &m.base, AGENT_HELLO_TIMEOUT_MS, agent__on_hello_reply,
+                    cb) == 0)
         a->hello_inflight = 1;
 }
 
