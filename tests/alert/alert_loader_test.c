@@ -247,6 +247,72 @@ static void test_row_limit(void **state)
     free(buf);
 }
 
+/* Grow *buf by the printf result (test helper; aborts the test on overflow). */
+static void append(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *used, cap - *used, fmt, ap);
+    va_end(ap);
+    assert_true(w >= 0 && (size_t)w < cap - *used);
+    *used += (size_t)w;
+}
+
+static int load_text(loader which, const char *text, char *err, size_t errlen)
+{
+    bad_case c = {"", which, text, 0, ""};
+    return run_loader(&c, err, errlen);
+}
+
+/* GB3838_NAME_MAX bytes of name or alias are accepted, one more is not; GB3838_MAX_ITEMS
+ * rows are accepted, one more is not; WARNING_MAX_RULES reading rows likewise. */
+static void test_loader_limits(void **state)
+{
+    (void)state;
+    size_t cap = 200000, used = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    char err[512];
+    char name[GB3838_NAME_MAX + 2];
+    memset(name, 'n', sizeof name);
+    name[GB3838_NAME_MAX] = '\0';
+    used = 0;
+    append(buf, cap, &used, GBH "表3 x,1,%s,mg/L,<=,,,,,,0.1,,s,a%s,any,yes\n", name, name + 1);
+    assert_int_equal(load_text(L_GB3838, buf, err, sizeof err), 0);
+    name[GB3838_NAME_MAX] = 'n';
+    name[GB3838_NAME_MAX + 1] = '\0';
+    used = 0;
+    append(buf, cap, &used, GBH "表3 x,1,%s,mg/L,<=,,,,,,0.1,,s,,any,yes\n", name);
+    assert_int_equal(load_text(L_GB3838, buf, err, sizeof err), HL_ETOOBIG);
+    assert_non_null(strstr(err, "t.csv:2: item: name longer than"));
+    used = 0;
+    append(buf, cap, &used, GBH "表3 x,1,x,mg/L,<=,,,,,,0.1,,s,%s,any,yes\n", name);
+    assert_int_equal(load_text(L_GB3838, buf, err, sizeof err), HL_ETOOBIG);
+    assert_non_null(strstr(err, "t.csv:2: alias: alias longer than"));
+
+    used = 0;
+    append(buf, cap, &used, GBH);
+    for (int i = 1; i <= GB3838_MAX_ITEMS; i++)
+        append(buf, cap, &used, "表3 x,%d,item%d,mg/L,<=,,,,,,0.1,,s,,any,yes\n", i % 999 + 1, i);
+    assert_int_equal(load_text(L_GB3838, buf, err, sizeof err), 0);
+    append(buf, cap, &used, "表3 x,1,one-more,mg/L,<=,,,,,,0.1,,s,,any,yes\n");
+    assert_int_equal(load_text(L_GB3838, buf, err, sizeof err), HL_ETOOBIG);
+    assert_non_null(strstr(err, "more than 512 items"));
+
+    used = 0;
+    append(buf, cap, &used, WH W_OK_YES W_REPORT);
+    for (int i = 0; i < WARNING_MAX_RULES - 2; i++)
+        append(buf, cap, &used, "reading,no,%d,%d,蓝,blue,r\n", i, i + 1);
+    append(buf, cap, &used, "reading,no,%d,,红,red,r\n", WARNING_MAX_RULES - 2);
+    assert_int_equal(load_text(L_WARNING, buf, err, sizeof err), 0);
+    append(buf, cap, &used, "reading,yes,99,,红,red,r\n");
+    assert_int_equal(load_text(L_WARNING, buf, err, sizeof err), HL_ETOOBIG);
+    assert_non_null(strstr(err, "more than 64 reading rows"));
+    free(buf);
+}
+
 /* Files on disk: the path appears in the message. */
 static void test_files(void **state)
 {
@@ -279,7 +345,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_files),        cmocka_unit_test(test_good_small),
         cmocka_unit_test(test_limits_of_reader), cmocka_unit_test(test_row_limit),
-        cmocka_unit_test(test_files),
+        cmocka_unit_test(test_files),            cmocka_unit_test(test_loader_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

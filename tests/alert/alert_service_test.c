@@ -451,6 +451,48 @@ static void test_bad_readings(void **state)
     hl__service_status__free_unpacked(s, NULL);
 }
 
+/* Stated limits of a reading: unit at most 32 bytes, parameter at most HL_NAME_MAX; and of
+ * a list query: limit caps the answer to the newest records. */
+static void test_limits_over_the_wire(void **state)
+{
+    (void)state;
+    char unit[34], param[HL_NAME_MAX + 2];
+    memset(unit, 'u', sizeof unit - 1);
+    unit[sizeof unit - 1] = '\0'; /* 33 bytes */
+    reading_reply r = reading("st-dsz-down", "苯", 0.001, unit, T0);
+    assert_int_equal(r.rc, HL_EUNIT);
+    assert_non_null(strstr(r.err, "reading.unit"));
+    unit[32] = '\0'; /* 32 bytes: long enough to pass the bound, still not a unit */
+    r = reading("st-dsz-down", "苯", 0.001, unit, T0);
+    assert_int_equal(r.rc, HL_EUNIT);
+    assert_non_null(strstr(r.err, "cannot be converted"));
+    memset(param, 'p', sizeof param - 1);
+    param[sizeof param - 1] = '\0'; /* HL_NAME_MAX + 1 bytes */
+    r = reading("st-dsz-down", param, 0.001, "mg/L", T0);
+    assert_int_equal(r.rc, HL_EINVAL);
+    assert_non_null(strstr(r.err, "reading.parameter"));
+    param[HL_NAME_MAX] = '\0'; /* HL_NAME_MAX bytes: passes the bound, unknown item */
+    r = reading("st-dsz-down", param, 0.001, "mg/L", T0);
+    assert_int_equal(r.rc, HL_ENOTFOUND);
+
+    /* Two incidents exist by now (the reading episode and the report); limit 1 gives the
+     * newest only. */
+    Hl__ListQuery q = HL__LIST_QUERY__INIT;
+    q.limit = 1;
+    Hl__Envelope *rep = NULL;
+    char err[512];
+    assert_int_equal(call("alert.incidents", &q.base, &rep, err, sizeof err), 0);
+    Hl__IncidentList *l = hl__incident_list__unpack(NULL, rep->payload.len, rep->payload.data);
+    hl_env_free(&rep);
+    assert_non_null(l);
+    assert_int_equal(l->n_incidents, 1);
+    assert_string_equal(l->incidents[0]->origin, "report");
+    hl__incident_list__free_unpacked(l, NULL);
+    Hl__IncidentList *all = incidents(NULL);
+    assert_int_equal(all->n_incidents, 2);
+    hl__incident_list__free_unpacked(all, NULL);
+}
+
 static void test_undecodable_envelope(void **state)
 {
     (void)state;
@@ -632,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_bad_readings),
         cmocka_unit_test(test_undecodable_envelope),
         cmocka_unit_test(test_report_and_trigger),
+        cmocka_unit_test(test_limits_over_the_wire),
         cmocka_unit_test(test_restart_keeps_episode),
         cmocka_unit_test(test_bad_data_file_exits_2),
     };
