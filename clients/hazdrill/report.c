@@ -341,6 +341,10 @@ json_t *drill_report_json(const drill_run_info *ri, const drill_facts *f,
     rep__set(d, "ended_by", json_string(ri->ended_by));
     rep__set(d, "clock_scale", json_real(ri->scale));
     rep__set(d, "clock_spec", json_string(ri->clock_spec));
+    rep__set(d, "season", json_string(sc->season));
+    rep__set(d, "season_applied", json_string(strcmp(ri->mode, "connected") == 0
+                                                  ? "the running stack's"
+                                                  : sc->season[0] ? "the scenario's" : "by date"));
     double wall = (double)(ri->wall_end_real_ms - ri->wall_start_real_ms) / 1000.0;
     rep__set(d, "wall_time_s", json_real(wall));
     rep__set(d, "drill_time_s", json_real((double)(ri->end_ms - t0) / 1000.0));

@@ -774,6 +774,13 @@ int drill_run(const drill_opts *o, hl_config *cfg, const drill_scenario *sc,
         if ((rc = run__adopt_clock(rt, &clk, err, errlen)) < 0)
             goto out;
         scale = clk.scale;
+        /* The running services chose their clock and season when they started. */
+        if (o->scale > 0 && fabs(o->scale - scale) > 1e-9)
+            hl_warn("--connect: the running stack's clock scale ×%g applies, not ×%g", scale,
+                    o->scale);
+        if (sc->season[0])
+            hl_warn("--connect: the running stack's season applies, not the scenario's (%s)",
+                    sc->season);
     } else {
         clk.scale = scale;
         clk.origin_ms = sc->start_ms;
