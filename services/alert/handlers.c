@@ -35,8 +35,8 @@ void alert_site_of(const hl_network *net, const hl_station *st, gb3838_site *out
     out->water_class = st->water_class;
     out->drinking_source = st->drinking_source;
     const hl_reach *reach = hl_network_reach_at(net, st->chainage_km);
-    out->body = (reach && strcmp(reach->kind, "reservoir") == 0) ? GB3838_BODY_LAKE
-                                                                 : GB3838_BODY_RIVER;
+    out->body =
+        (reach && strcmp(reach->kind, "reservoir") == 0) ? GB3838_BODY_LAKE : GB3838_BODY_RIVER;
     for (size_t i = 0; i < st->n_extra && i < GB3838_SITE_MAX_EXTRA; i++)
         out->extra[out->n_extra++] = st->extra_items[i];
 }
@@ -288,8 +288,8 @@ static int incident_open_from_reading(hl_req *r, const reading_ctx *rc, const ep
     char alert_id[HL_ID_MAX + 1];
     hl_id_new("al", alert_id);
     char reason[256];
-    snprintf(reason, sizeof reason, "first exceedance at %s: %s %.4g × the limit",
-             rc->st->id, rc->res->limit.item->name, rc->res->multiple);
+    snprintf(reason, sizeof reason, "first exceedance at %s: %s %.4g × the limit", rc->st->id,
+             rc->res->limit.item->name, rc->res->multiple);
 
     Hl__Incident inc = HL__INCIDENT__INIT;
     inc.id = (char *)ep->incident_id;
@@ -325,9 +325,8 @@ static int incident_open_from_reading(hl_req *r, const reading_ctx *rc, const ep
                    inc.limit_source)) < 0)
         return e;
     snprintf(alert_id_out, HL_ID_MAX + 1, "%s", alert_id);
-    hl_info("incident %s opened: %s %s %.6g mg/L (limit %.6g, %s), warning %s", inc.id,
-            rc->st->id, inc.parameter, rc->res->value, rc->res->bound, inc.limit_source,
-            inc.warning_level);
+    hl_info("incident %s opened: %s %s %.6g mg/L (limit %.6g, %s), warning %s", inc.id, rc->st->id,
+            inc.parameter, rc->res->value, rc->res->bound, inc.limit_source, inc.warning_level);
     return 0;
 }
 
@@ -386,8 +385,8 @@ static int incident_mark_ended(hl_req *r, const episode_set *set, const char *in
     int e;
     Hl__Incident *inc = incident_get(r->txn, incident_id, &e);
     if (!inc) {
-        hl_warn("episode of incident %s ended but the incident cannot be read (%s)",
-                incident_id, hl_strerror(e));
+        hl_warn("episode of incident %s ended but the incident cannot be read (%s)", incident_id,
+                hl_strerror(e));
         return 0;
     }
     inc->episode_ended_ms = set->ep[idx].end_ms;
@@ -416,8 +415,7 @@ static int reading_apply(alert_ctx *a, hl_req *r, const Hl__Reading *rd)
                            "parameter must be 1..%d bytes of UTF-8 text", HL_NAME_MAX);
     if (!isfinite(rd->value) || rd->value < 0)
         return hl_req_fail(r, HL_EINVAL, "reading.value",
-                           "value %g is not a measurement (NaN, infinite or negative)",
-                           rd->value);
+                           "value %g is not a measurement (NaN, infinite or negative)", rd->value);
     if (hl_str_check(rd->unit, UNIT_MAX, 0) < 0)
         return hl_req_fail(r, HL_EUNIT, "reading.unit",
                            "unit must be at most %d bytes of UTF-8 text", UNIT_MAX);
@@ -452,8 +450,8 @@ static int reading_apply(alert_ctx *a, hl_req *r, const Hl__Reading *rd)
         return hl_req_reply(r, r->env->type, &out.base);
 
     reading_ctx rc = {.st = st, .res = &res, .level = WARNING_NONE, .measured_ms = t};
-    if (res.exceeded && warning_for_reading(a->warn, res.multiple, st->drinking_source,
-                                            &rc.level) < 0)
+    if (res.exceeded &&
+        warning_for_reading(a->warn, res.multiple, st->drinking_source, &rc.level) < 0)
         return hl_req_fail(r, HL_EINVAL, "reading.value",
                            "no warning level for exceedance multiple %g", res.multiple);
 
@@ -524,11 +522,9 @@ static int report_apply(alert_ctx *a, hl_req *r, const Hl__IncidentReport *rp)
                            "chainage %g km is not on the river of plan %s", rp->chainage_km,
                            a->plan);
     if (!isfinite(rp->mass_kg) || rp->mass_kg < 0 || rp->mass_kg > REPORT_MAX_MASS_KG)
-        return hl_req_fail(r, HL_EINVAL, "report.mass_kg",
-                           "mass %g kg is not 0 (unknown) .. %g", rp->mass_kg,
-                           REPORT_MAX_MASS_KG);
-    if (!isfinite(rp->duration_s) || rp->duration_s < 0 ||
-        rp->duration_s > REPORT_MAX_DURATION_S)
+        return hl_req_fail(r, HL_EINVAL, "report.mass_kg", "mass %g kg is not 0 (unknown) .. %g",
+                           rp->mass_kg, REPORT_MAX_MASS_KG);
+    if (!isfinite(rp->duration_s) || rp->duration_s < 0 || rp->duration_s > REPORT_MAX_DURATION_S)
         return hl_req_fail(r, HL_EINVAL, "report.duration_s",
                            "duration %g s is not 0 (instantaneous) .. %g", rp->duration_s,
                            REPORT_MAX_DURATION_S);
@@ -542,8 +538,7 @@ static int report_apply(alert_ctx *a, hl_req *r, const Hl__IncidentReport *rp)
     for (size_t i = 0; i < 3; i++)
         if (ids[i] && ids[i][0] && hl_id_check(ids[i]) < 0)
             return hl_req_fail(r, HL_EINVAL, idf[i],
-                               "must be empty or 1..%d characters of [A-Za-z0-9._:-]",
-                               HL_ID_MAX);
+                               "must be empty or 1..%d characters of [A-Za-z0-9._:-]", HL_ID_MAX);
     if (hl_str_check(rp->description, HL_TEXT_MAX, 0) < 0)
         return hl_req_fail(r, HL_EINVAL, "report.description",
                            "description must be at most %d bytes of UTF-8 text", HL_TEXT_MAX);
@@ -687,7 +682,7 @@ out:
 
 typedef struct list_ctx {
     const ProtobufCMessageDescriptor *d;
-    const char *incident_id;     /* alerts: filter */
+    const char *incident_id; /* alerts: filter */
     size_t skip, limit;
     ProtobufCMessage **items;
     size_t n;
@@ -828,8 +823,8 @@ static int list_handle(hl_req *r, int alerts)
                   .limit = list_limit(q)};
     int e = list_select(r->txn, alerts, q, &c);
     if (e < 0) {
-        e = hl_req_fail(r, e, "query", "%s cannot be listed: %s",
-                        alerts ? "alerts" : "incidents", hl_strerror(e));
+        e = hl_req_fail(r, e, "query", "%s cannot be listed: %s", alerts ? "alerts" : "incidents",
+                        hl_strerror(e));
     } else if (alerts) {
         Hl__AlertList out = HL__ALERT_LIST__INIT;
         out.n_alerts = c.n;
@@ -892,11 +887,10 @@ static int h_upstream_reply(hl_req *r, void *ud)
     if (e == 0) {
         inc = incident_get(r->txn, incident_id, &e);
         if (!inc)
-            hl_warn("risk.upstream: incident %s cannot be read (%s)", incident_id,
-                    hl_strerror(e));
+            hl_warn("risk.upstream: incident %s cannot be read (%s)", incident_id, hl_strerror(e));
     }
-    if (inc && (e = pb_set_strs(&inc->upstream_source_ids, &inc->n_upstream_source_ids, ids,
-                                k)) == 0 &&
+    if (inc &&
+        (e = pb_set_strs(&inc->upstream_source_ids, &inc->n_upstream_source_ids, ids, k)) == 0 &&
         (e = store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) == 0 &&
         (e = hl_svc_publish(r, "incident.updated", &inc->base)) == 0 &&
         (e = alert_ids_of(r->txn, inc->id, &al)) == 0) {
@@ -910,8 +904,7 @@ static int h_upstream_reply(hl_req *r, void *ud)
                 e = e == HL_ENOTFOUND || e == HL_EDECODE ? 0 : e;
                 continue;
             }
-            if ((e = pb_set_strs(&a->upstream_source_ids, &a->n_upstream_source_ids, ids, k)) ==
-                0)
+            if ((e = pb_set_strs(&a->upstream_source_ids, &a->n_upstream_source_ids, ids, k)) == 0)
                 e = store_put(r->txn, T_ALERTS, a->id, &a->base);
             msg_free(a);
         }

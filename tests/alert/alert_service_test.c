@@ -112,22 +112,27 @@ static Hl__ServiceStatus *status(void)
     return s;
 }
 
-static void wait_ready(void)
+/* 0 when the service answers status; HL_EIO when it exited first (e.g. its port was
+ * taken); fails the test when it neither answers nor exits within 10 s. */
+static int wait_ready(void)
 {
     for (int i = 0; i < 200; i++) {
         Hl__Envelope *rep = NULL;
         char err[256];
         if (hl_call(F.zctx, F.req, "test", "status", NULL, 200, &rep, err, sizeof err) == 0) {
             hl_env_free(&rep);
-            return;
+            return 0;
         }
         hl_env_free(&rep);
         int st;
-        if (waitpid(F.pid, &st, WNOHANG) == F.pid)
-            fail_msg("alert exited before it was ready (see %s)", F.log);
+        if (waitpid(F.pid, &st, WNOHANG) == F.pid) {
+            F.pid = -1;
+            return HL_EIO;
+        }
         sleep_ms(50);
     }
     fail_msg("alert did not answer status within 10 s (see %s)", F.log);
+    return HL_ETIMEOUT;
 }
 
 static int stop_program(pid_t pid)
@@ -159,14 +164,21 @@ static int setup(void **state)
     if (!mkdtemp(F.dir))
         return -1;
     snprintf(F.log, sizeof F.log, "%s/alert.log", F.dir);
-    F.port = 20000 + (int)(getpid() % 2000) * 20;
-    snprintf(F.req, sizeof F.req, "tcp://127.0.0.1:%d", F.port);
     F.zctx = zmq_ctx_new();
-    F.pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", NULL, NULL);
-    if (F.pid < 0)
-        return -1;
-    wait_ready();
-    return 0;
+    /* Ports below the ephemeral range (32768..) so no outgoing connection holds ours; a port
+     * another test took makes the service exit at bind, and the next base is tried. */
+    for (int attempt = 0; attempt < 8; attempt++) {
+        F.port = 20000 + (int)((getpid() + attempt * 97) % 600) * 20;
+        snprintf(F.req, sizeof F.req, "tcp://127.0.0.1:%d", F.port);
+        F.pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", NULL, NULL);
+        if (F.pid < 0)
+            return -1;
+        if (wait_ready() == 0)
+            return 0;
+        fprintf(stderr, "alert could not start on base port %d (see %s); trying another\n", F.port,
+                F.log);
+    }
+    return -1;
 }
 
 /* 1 when the service's log holds a sanitizer report (a leak or undefined behaviour in a
@@ -213,8 +225,8 @@ typedef struct reading_reply {
     Hl__ReadingResult *res;
 } reading_reply;
 
-static reading_reply reading(const char *station, const char *param, double value,
-                             const char *unit, int64_t at)
+static reading_reply reading(const char *station, const char *param, double value, const char *unit,
+                             int64_t at)
 {
     reading_reply out = {0};
     Hl__Reading rd = HL__READING__INIT;
@@ -411,8 +423,8 @@ typedef struct bad_case {
     double value;
     const char *unit;
     int rc;
-    const char *field;     /* the error names this field */
-    const char *mentions;  /* … and this text */
+    const char *field;    /* the error names this field */
+    const char *mentions; /* … and this text */
 } bad_case;
 
 static const bad_case bad[] = {
@@ -423,8 +435,8 @@ static const bad_case bad[] = {
      "parameter"},
     {"unknown parameter", "st-dsz-down", "kryptonite", 0.05, "mg/L", HL_ENOTFOUND,
      "reading.parameter", "kryptonite"},
-    {"unit that cannot be converted", "st-dsz-down", "苯", 0.05, "ppm?", HL_EUNIT,
-     "reading.unit", "ppm?"},
+    {"unit that cannot be converted", "st-dsz-down", "苯", 0.05, "ppm?", HL_EUNIT, "reading.unit",
+     "ppm?"},
     {"unit kg", "st-dsz-down", "苯", 0.05, "kg", HL_EUNIT, "reading.unit", "kg"},
     {"NaN", "st-dsz-down", "苯", NAN, "mg/L", HL_EINVAL, "reading.value", "nan"},
     {"negative value", "st-dsz-down", "苯", -1, "mg/L", HL_EINVAL, "reading.value", "-1"},
@@ -505,8 +517,8 @@ static void test_undecodable_envelope(void **state)
     int linger = 0;
     zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
     assert_int_equal(zmq_connect(d, F.req), 0);
-    static const unsigned char junk[] = {0xff, 0xff, 0xff, 0x07, 'n', 'o', 't', ' ',
-                                         'p',  'b',  0x00, 0x9a};
+    static const unsigned char junk[] = {0xff, 0xff, 0xff, 0x07, 'n',  'o',
+                                         't',  ' ',  'p',  'b',  0x00, 0x9a};
     assert_int_equal(zmq_send(d, junk, sizeof junk, 0), (int)sizeof junk);
     /* An error reply may come back; either way the message is counted. */
     for (int i = 0; i < 100; i++) {
@@ -593,7 +605,7 @@ static void test_restart_keeps_episode(void **state)
     (void)state;
     assert_int_equal(stop_program(F.pid), 0);
     F.pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", NULL, NULL);
-    wait_ready();
+    assert_int_equal(wait_ready(), 0);
     reading_reply r = reading("st-dsz-down", "苯", 0.02, "mg/L", T0 + 40 * MINUTE);
     assert_int_equal(r.rc, 0);
     assert_string_equal(r.res->incident_id, g_incident);
@@ -669,14 +681,10 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_episode_over_the_wire),
-        cmocka_unit_test(test_upstream_from_risk),
-        cmocka_unit_test(test_bad_readings),
-        cmocka_unit_test(test_undecodable_envelope),
-        cmocka_unit_test(test_report_and_trigger),
-        cmocka_unit_test(test_limits_over_the_wire),
-        cmocka_unit_test(test_restart_keeps_episode),
-        cmocka_unit_test(test_bad_data_file_exits_2),
+        cmocka_unit_test(test_episode_over_the_wire), cmocka_unit_test(test_upstream_from_risk),
+        cmocka_unit_test(test_bad_readings),          cmocka_unit_test(test_undecodable_envelope),
+        cmocka_unit_test(test_report_and_trigger),    cmocka_unit_test(test_limits_over_the_wire),
+        cmocka_unit_test(test_restart_keeps_episode), cmocka_unit_test(test_bad_data_file_exits_2),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
