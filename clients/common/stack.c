@@ -101,7 +101,7 @@ int hl_stack_self_dir(char *buf, size_t n)
         return HL_EIO;
     *slash = '\0';
     if (slash == path) /* binary in "/" */
-        strncpy(path, "/", sizeof path);
+        snprintf(path, sizeof path, "/");
     size_t pl = strlen(path);
     if (pl + 1 > n)
         return HL_ETOOBIG;

@@ -440,9 +440,11 @@ static int drill__load_expect(drill_ld *L, const hl_yaml_node *m, size_t i, dril
         return rc == HL_ETOOBIG ? HL_EPARSE : rc;
     if (drill_expect_kind_parse(kind, &e->kind) < 0) {
         char all[256] = "";
-        for (int k = 0; k < DRILL_EXPECT_KIND_COUNT; k++) {
-            strncat(all, k ? ", " : "", sizeof all - strlen(all) - 1);
-            strncat(all, drill__expect_names[k], sizeof all - strlen(all) - 1);
+        size_t used = 0;
+        for (int k = 0; k < DRILL_EXPECT_KIND_COUNT && used < sizeof all; k++) {
+            int w = snprintf(all + used, sizeof all - used, "%s%s", k ? ", " : "",
+                             drill__expect_names[k]);
+            used += w > 0 ? (size_t)w : 0;
         }
         return hl_yaml_errf(L->d, hl_yaml_get(m, "kind"), L->err, L->errlen,
                             "expectations[%zu].kind: unknown kind '%s' (one of %s)", i, kind,
