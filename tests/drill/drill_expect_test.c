@@ -19,7 +19,7 @@
 #include "hazlink/hl_error.h"
 
 #define T0 INT64_C(1784080800000) /* 2026-07-15T10:00:00+08:00 */
-#define MIN(m) ((int64_t)(m) * 60000)
+#define MIN(m) ((int64_t)(m)*60000)
 
 static drill_catalog *cat;
 
@@ -561,10 +561,10 @@ static int group_teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_incident_opened), cmocka_unit_test(test_intercept),
-        cmocka_unit_test(test_receptors),       cmocka_unit_test(test_counterpart),
+        cmocka_unit_test(test_incident_opened),  cmocka_unit_test(test_intercept),
+        cmocka_unit_test(test_receptors),        cmocka_unit_test(test_counterpart),
         cmocka_unit_test(test_all_acknowledged), cmocka_unit_test(test_materials),
-        cmocka_unit_test(test_delivered_once),  cmocka_unit_test(test_unknown_kind),
+        cmocka_unit_test(test_delivered_once),   cmocka_unit_test(test_unknown_kind),
     };
     return cmocka_run_group_tests_name("drill_expect", tests, group_setup, group_teardown);
 }

@@ -6,12 +6,12 @@
 #include <jansson.h>
 
 typedef struct drill_harness {
-    char dir[128];     /* mkdtemp: out dir and the drill's data live here */
-    char out[160];     /* <dir>/out */
-    int base_port;     /* unique per test process */
-    int exit_status;   /* hazdrill's exit status, 128+signal if killed */
+    char dir[128];   /* mkdtemp: out dir and the drill's data live here */
+    char out[160];   /* <dir>/out */
+    int base_port;   /* unique per test process */
+    int exit_status; /* hazdrill's exit status, 128+signal if killed */
     double wall_s;
-    json_t *report;    /* <out>/report.json, or NULL */
+    json_t *report; /* <out>/report.json, or NULL */
 } drill_harness;
 
 /* Make the temp dir and pick the base port: 20000 + (pid % 900) * 50, so the 43 ports a
