@@ -82,8 +82,6 @@ static void kv_begin(kv *k)
 {
     k->t = hctl_table_new(NULL, 2);
     k->err = k->t ? 0 : HL_ENOMEM;
-    /* A single record is read line by line: show values whole. */
-    if (k->t) hctl_table_max_width(k->t, 1, 0);
 }
 
 static void kv_add(kv *k, const char *label, const char *fmt, ...)
@@ -222,9 +220,12 @@ int hctl_render_reading(const Hl__ReadingResult *r, int tz_min, hctl_buf *out)
     (void)tz_min; /* ReadingResult carries no time */
     kv k;
     kv_begin(&k);
-    kv_add(&k, "exceeded", "%s", r->exceeded ? "YES" : "no");
+    /* checked false: no GB 3838 limit applies at this section; limit_source says why. */
+    kv_add(&k, "exceeded", "%s", r->exceeded ? "YES" : r->checked ? "no" : "not checked");
     kv_add(&k, "value", "%s mg/L", NUM(r->value_mg_l));
-    if (r->limit_mg_l > 0)
+    if (!r->checked && !r->exceeded)
+        kv_add(&k, "limit", "none applied (%s)", str_or(r->limit_source, "no reason given"));
+    else if (r->limit_mg_l > 0)
         kv_add(&k, "limit", "%s mg/L (%s)", NUM(r->limit_mg_l),
                str_or(r->limit_source, "source not given"));
     else
@@ -341,7 +342,6 @@ int hctl_render_incidents(const Hl__IncidentList *l, int tz_min, hctl_buf *out)
     static const int right[] = {5, 7, 8, 9, 11};
     hctl_table *t = table_new(h, 14, right, 5);
     if (!t) return HL_ENOMEM;
-    hctl_table_max_width(t, 13, 0); /* every upstream source, whole */
     char lim[64];
     int rc = 0;
     for (size_t n = 0; n < l->n_incidents; n++) {
@@ -377,7 +377,6 @@ int hctl_render_alerts(const Hl__AlertList *l, int tz_min, hctl_buf *out)
     static const int right[] = {6, 7, 8, 9, 10};
     hctl_table *t = table_new(h, 13, right, 5);
     if (!t) return HL_ENOMEM;
-    hctl_table_max_width(t, 12, 0); /* the reason, whole */
     int rc = 0;
     char lim[64];
     for (size_t n = 0; n < l->n_alerts; n++) {
@@ -406,6 +405,7 @@ static int render_points(const Hl__Plan *p, int tz_min, hctl_buf *out)
     static const int right[] = {3, 6};
     hctl_table *t = table_new(h, 10, right, 2);
     if (!t) return HL_ENOMEM;
+    hctl_table_max_width(t, 2, HCTL_CELL_MAX_WIDTH); /* NAME */
     int rc = 0;
     for (size_t n = 0; n < p->n_points; n++) {
         const Hl__ForecastPoint *f = p->points[n];
@@ -473,7 +473,7 @@ int hctl_render_tasks(const Hl__TaskList *l, int tz_min, hctl_buf *out)
                               "ACKNOWLEDGED", "ACTOR", "TITLE", "REASON"};
     hctl_table *t = table_new(h, 10, NULL, 0);
     if (!t) return HL_ENOMEM;
-    hctl_table_max_width(t, 9, 0); /* a decline's reason is the last column: whole */
+    hctl_table_max_width(t, 8, HCTL_CELL_MAX_WIDTH); /* TITLE: the JSON has it whole */
     int rc = 0;
     for (size_t n = 0; n < l->n_tasks; n++) {
         const Hl__Task *k = l->tasks[n];
@@ -539,7 +539,7 @@ int hctl_render_reservations(const Hl__ReservationList *l, int tz_min, hctl_buf 
         needs_line(out, "needed", r->needs, r->n_needs);
         hctl_table *t = table_new(h, 9, right, 2);
         if (!t) return HL_ENOMEM;
-        hctl_table_max_width(t, 8, 0); /* the notes carry the flags: whole */
+        hctl_table_max_width(t, 2, HCTL_CELL_MAX_WIDTH); /* DEPOT NAME */
         int rc = 0;
         for (size_t i = 0; i < r->n_lines; i++) {
             const Hl__ReservationLine *x = r->lines[i];
@@ -592,7 +592,8 @@ int hctl_render_stock(const Hl__StockList *l, int tz_min, hctl_buf *out)
     static const int right[] = {5, 6, 7, 8};
     hctl_table *t = table_new(h, 12, right, 4);
     if (!t) return HL_ENOMEM;
-    hctl_table_max_width(t, 11, 0);
+    hctl_table_max_width(t, 1, HCTL_CELL_MAX_WIDTH); /* DEPOT NAME */
+    hctl_table_max_width(t, 4, HCTL_CELL_MAX_WIDTH); /* MATERIAL NAME */
     int rc = 0;
     for (size_t n = 0; n < l->n_items; n++) {
         const Hl__StockItem *s = l->items[n];
@@ -656,10 +657,7 @@ int hctl_render_sources(const Hl__RiskSourceList *l, int tz_min, hctl_buf *out)
     static const int right[] = {4, 8};
     hctl_table *t = table_new(h, 12, right, 2);
     if (!t) return HL_ENOMEM;
-    /* The critical quantities carry the unverified flags, the location its confidence. */
-    hctl_table_max_width(t, 9, 0);
-    hctl_table_max_width(t, 10, 0);
-    hctl_table_max_width(t, 11, 0);
+    hctl_table_max_width(t, 1, HCTL_CELL_MAX_WIDTH); /* NAME */
     int rc = 0;
     char geo[512];
     for (size_t n = 0; n < l->n_sources; n++) {
@@ -704,6 +702,7 @@ int hctl_render_sources(const Hl__RiskSourceList *l, int tz_min, hctl_buf *out)
         if (*str_or(s->assumption, ""))
             hctl_buf_printf(out, "%s: assumed: %s\n", s->id, s->assumption);
     }
+    if (*str_or(l->note, "")) hctl_buf_printf(out, "note: %s\n", l->note);
     return truncated_note(l->truncated, out);
 }
 
@@ -714,7 +713,8 @@ int hctl_render_units(const Hl__UnitList *l, int tz_min, hctl_buf *out)
                               "DUTY"};
     hctl_table *t = table_new(h, 9, NULL, 0);
     if (!t) return HL_ENOMEM;
-    hctl_table_max_width(t, 8, 0); /* how to reach the duty officer: whole */
+    hctl_table_max_width(t, 1, HCTL_CELL_MAX_WIDTH); /* NAME */
+    hctl_table_max_width(t, 2, HCTL_CELL_MAX_WIDTH); /* NAME (EN) */
     int rc = 0;
     for (size_t n = 0; n < l->n_units; n++) {
         const Hl__Unit *u = l->units[n];

@@ -244,10 +244,10 @@ hctl_table *hctl_table_new(const char *const *headers, size_t ncols)
     if (!t) return NULL;
     t->ncols = ncols;
     t->has_header = headers != NULL;
-    for (size_t i = 0; i < ncols; i++) t->max_width[i] = HCTL_CELL_MAX_WIDTH;
+    for (size_t i = 0; i < ncols; i++) t->max_width[i] = SIZE_MAX;
     if (headers) {
         for (size_t i = 0; i < ncols; i++) {
-            if (cell_make(headers[i], HCTL_CELL_MAX_WIDTH, &t->header[i]) < 0) {
+            if (cell_make(headers[i], SIZE_MAX, &t->header[i]) < 0) {
                 hctl_table_destroy(&t);
                 return NULL;
             }

@@ -164,6 +164,7 @@ static void test_reading_result(void **state)
     r.incident_opened = 1;
     r.alert_id = "al-1";
     r.warning_level = "红";
+    r.checked = 1;
     hctl_buf b = {0};
     assert_int_equal(hctl_render_reading(&r, BJ, &b), 0);
     const char *want = "exceeded       YES\n"
@@ -181,18 +182,32 @@ static void test_reading_result(void **state)
     ok.value_mg_l = 0.004;
     ok.limit_mg_l = 0.01;
     ok.limit_source = "GB 3838-2002 表3 item 19";
+    ok.checked = 1;
     assert_int_equal(hctl_render_reading(&ok, BJ, &b), 0);
     assert_has(hctl_buf_str(&b), "exceeded       no\n");
     assert_has(hctl_buf_str(&b), "incident       -\n");
     assert_has(hctl_buf_str(&b), "warning level  -\n");
     hctl_buf_free(&b);
 
+    /* Nothing compared (no limit at this section): said so, with the reason. */
+    Hl__ReadingResult nc = HL__READING_RESULT__INIT;
+    nc.value_mg_l = 0.2;
+    nc.limit_source = "no GB 3838-2002 limit for 'xylene-ish' at this section";
+    assert_int_equal(hctl_render_reading(&nc, BJ, &b), 0);
+    assert_has(hctl_buf_str(&b), "exceeded       not checked\n");
+    assert_has(hctl_buf_str(&b),
+               "limit          none applied (no GB 3838-2002 limit for 'xylene-ish' at this "
+               "section)\n");
+    hctl_buf_free(&b);
+
+    /* JSON: the proto field names, in proto order, the values unchanged. */
     char *j = json_text(hctl_json_message(&r.base, BJ));
-    assert_string_equal(j, "{\"exceeded\":true,\"value_mg_l\":0.34999999999999998,"
-                           "\"limit_mg_l\":0.01,\"multiple\":34.0,\"limit_source\":"
-                           "\"GB 3838-2002 表3 item 19\",\"incident_id\":\"inc-1\","
-                           "\"incident_opened\":true,\"alert_id\":\"al-1\","
-                           "\"warning_level\":\"红\"}");
+    assert_has(j, "{\"exceeded\":true,\"value_mg_l\":0.34999999999999998,"
+                  "\"limit_mg_l\":0.01,\"multiple\":34.0,\"limit_source\":"
+                  "\"GB 3838-2002 表3 item 19\",\"incident_id\":\"inc-1\","
+                  "\"incident_opened\":true,\"alert_id\":\"al-1\","
+                  "\"warning_level\":\"红\"");
+    assert_has(j, "\"checked\":true");
     free(j);
 }
 
@@ -438,7 +453,9 @@ static void test_tasks(void **state)
 {
     (void)state;
     Hl__Task t = HL__TASK__INIT;
-    t.id = "tk-1";
+    /* A real task id (dispatch builds them from the plan): 64 bytes, shown whole because the
+     * officer types it (hazpartner ack). */
+    t.id = "pl-inc-001a22a5e1765b80151c6c62e7738-protect-rc-kuitun-gw-reg131";
     t.incident_id = "inc-1";
     t.unit_id = "reg-131";
     t.kind = "protect_receptor";
@@ -463,8 +480,9 @@ static void test_tasks(void **state)
     static const char *cols[] = {"ID",           "INCIDENT", "UNIT",  "KIND",  "STATE", "DUE",
                                  "ACKNOWLEDGED", "ACTOR",    "TITLE", "REASON"};
     assert_columns(s, cols, 10);
-    assert_has(s, "tk-1  inc-1     reg-131  protect_receptor    acknowledged  " T1_BJ
-                              "  " T0_BJ "  reg-131  Close the intake of 奎屯水源地  -\n");
+    assert_has(s, "pl-inc-001a22a5e1765b80151c6c62e7738-protect-rc-kuitun-gw-reg131  inc-1     "
+                  "reg-131  protect_receptor    acknowledged  " T1_BJ "  " T0_BJ
+                  "  reg-131  Close the intake of 奎屯水源地  -\n");
     assert_has(s, "not our jurisdiction\n");
     hctl_buf_free(&b);
     char *j = json_text(hctl_json_message(&l.base, BJ));
