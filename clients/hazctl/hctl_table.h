@@ -25,10 +25,10 @@
  * failure every further append is ignored and err is HL_ENOMEM, so callers may append freely
  * and check once at the end. */
 typedef struct hctl_buf {
-    char *p;     /* NUL-terminated text (NULL until the first append) */
-    size_t len;  /* bytes, excluding the NUL */
+    char *p;    /* NUL-terminated text (NULL until the first append) */
+    size_t len; /* bytes, excluding the NUL */
     size_t cap;
-    int err;     /* 0 or HL_ENOMEM */
+    int err; /* 0 or HL_ENOMEM */
 } hctl_buf;
 
 /* Append formatted text. Returns 0 or HL_ENOMEM (also latched in b->err). */

@@ -66,12 +66,14 @@ static char **child_env(int base, const char *data)
 {
     static char port[64], dat[320], pb[320];
     size_t n = 0;
-    while (environ[n]) n++;
+    while (environ[n])
+        n++;
     char **env = calloc(n + 4, sizeof *env);
     assert_non_null(env);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "HAZLINK_", 8) != 0) env[k++] = environ[i];
+        if (strncmp(environ[i], "HAZLINK_", 8) != 0)
+            env[k++] = environ[i];
     snprintf(port, sizeof port, "HAZLINK_BASE_PORT=%d", base);
     snprintf(dat, sizeof dat, "HAZLINK_DATA=%s", data);
     snprintf(pb, sizeof pb, "HAZLINK_PLAYBOOKS=%s/playbooks", HL_TEST_SOURCE_DIR);
@@ -88,7 +90,8 @@ static void proc_start(proc *p, int base, const char *data, const char *const *a
     char *argv[64];
     int argc = 0;
     argv[argc++] = "hazctl";
-    for (size_t i = 0; args[i]; i++) argv[argc++] = (char *)args[i];
+    for (size_t i = 0; args[i]; i++)
+        argv[argc++] = (char *)args[i];
     argv[argc] = NULL;
     char path[512];
     snprintf(path, sizeof path, "%s/hazctl", HL_TEST_BIN_DIR);
@@ -114,7 +117,8 @@ static void proc_start(proc *p, int base, const char *data, const char *const *a
 
 static void append(char **buf, size_t *len, const char *data, size_t n)
 {
-    if (*len + n > MAX_OUT) n = MAX_OUT - *len;
+    if (*len + n > MAX_OUT)
+        n = MAX_OUT - *len;
     char *b = realloc(*buf, *len + n + 1);
     assert_non_null(b);
     memcpy(b + *len, data, n);
@@ -128,10 +132,13 @@ static int proc_pump(proc *p, int wait_ms)
 {
     struct pollfd fds[2] = {{p->out_fd, POLLIN, 0}, {p->err_fd, POLLIN, 0}};
     int open_fds = (p->out_fd >= 0) + (p->err_fd >= 0);
-    if (!open_fds) return 0;
-    if (poll(fds, 2, wait_ms) <= 0) return open_fds;
+    if (!open_fds)
+        return 0;
+    if (poll(fds, 2, wait_ms) <= 0)
+        return open_fds;
     for (int i = 0; i < 2; i++) {
-        if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
         char tmp[4096];
         ssize_t n = read(fds[i].fd, tmp, sizeof tmp);
         if (n > 0) {
@@ -166,8 +173,10 @@ static void proc_finish(proc *p, int timeout_ms)
     while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {
     }
     p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    if (!p->out) append(&p->out, &p->out_len, "", 0);
-    if (!p->err) append(&p->err, &p->err_len, "", 0);
+    if (!p->out)
+        append(&p->out, &p->out_len, "", 0);
+    if (!p->err)
+        append(&p->err, &p->err_len, "", 0);
 }
 
 static void proc_free(proc *p)
@@ -184,31 +193,34 @@ static void hz(proc *p, int base, ...)
     size_t n = 0;
     va_list ap;
     va_start(ap, base);
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 47;) args[n++] = a;
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 47;)
+        args[n++] = a;
     va_end(ap);
     args[n] = NULL;
     proc_start(p, base, G.data, args);
     proc_finish(p, RUN_TIMEOUT_MS);
 }
 
-#define assert_exit(p, code)                                                                   \
-    do {                                                                                       \
-        if ((p)->status != (code))                                                             \
-            fail_msg("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", (p)->status, (code),        \
-                     (p)->out, (p)->err);                                                      \
+#define assert_exit(p, code)                                                                       \
+    do {                                                                                           \
+        if ((p)->status != (code))                                                                 \
+            fail_msg("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", (p)->status, (code), (p)->out,  \
+                     (p)->err);                                                                    \
     } while (0)
 
-#define assert_has(text, needle)                                                               \
-    do {                                                                                       \
-        const char *t_ = (text);                                                               \
-        if (!strstr(t_, (needle))) fail_msg("missing '%s' in:\n%s", (needle), t_);             \
+#define assert_has(text, needle)                                                                   \
+    do {                                                                                           \
+        const char *t_ = (text);                                                                   \
+        if (!strstr(t_, (needle)))                                                                 \
+            fail_msg("missing '%s' in:\n%s", (needle), t_);                                        \
     } while (0)
 
 static json_t *parse_json(const char *s)
 {
     json_error_t je;
     json_t *j = json_loads(s, 0, &je);
-    if (!j) fail_msg("not JSON (%s, line %d): %s", je.text, je.line, s);
+    if (!j)
+        fail_msg("not JSON (%s, line %d): %s", je.text, je.line, s);
     return j;
 }
 
@@ -222,7 +234,8 @@ static int group_setup(void **state)
     G.base = 20000 + (int)(getpid() % 440) * 100;
     G.base2 = G.base + 50;
     snprintf(G.root, sizeof G.root, "/tmp/hazctl-cli-XXXXXX");
-    if (!mkdtemp(G.root)) return -1;
+    if (!mkdtemp(G.root))
+        return -1;
     snprintf(G.data, sizeof G.data, "%s/stack", G.root);
     snprintf(G.data2, sizeof G.data2, "%s/up", G.root);
 
@@ -331,7 +344,8 @@ static void test_lists_answer(void **state)
         hz(&p, G.base, lists[i].cmd, NULL);
         assert_exit(&p, 0);
         assert_string_equal(p.err, "");
-        if (lists[i].must) assert_has(p.out, lists[i].must);
+        if (lists[i].must)
+            assert_has(p.out, lists[i].must);
         proc_free(&p);
         hz(&p, G.base, lists[i].cmd, "--json", NULL);
         assert_exit(&p, 0);
@@ -373,13 +387,14 @@ static void test_reading_opens_incident(void **state)
     int found = 0;
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *inc = json_array_get(arr, i);
-        if (strcmp(json_string_value(json_object_get(inc, "id")), incident_id) != 0) continue;
+        if (strcmp(json_string_value(json_object_get(inc, "id")), incident_id) != 0)
+            continue;
         found = 1;
-        assert_string_equal(json_string_value(json_object_get(inc, "station_id")),
-                            "st-dsz-down");
+        assert_string_equal(json_string_value(json_object_get(inc, "station_id")), "st-dsz-down");
         assert_has(json_string_value(json_object_get(inc, "opened_at")), "+08:00");
     }
-    if (!found) fail_msg("incident %s not listed: %s", incident_id, p.out);
+    if (!found)
+        fail_msg("incident %s not listed: %s", incident_id, p.out);
     json_decref(j);
     proc_free(&p);
 
@@ -442,11 +457,13 @@ static void test_plan_and_tasks_follow(void **state)
                 incident_id);
         json_decref(j);
         proc_free(&p);
-        if (ntasks) break;
+        if (ntasks)
+            break;
         struct timespec ts = {0, 300 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    if (!ntasks) fail_msg("no task for incident %s within 30 s", incident_id);
+    if (!ntasks)
+        fail_msg("no task for incident %s within 30 s", incident_id);
     hz(&p, G.base, "plans", NULL);
     assert_exit(&p, 0);
     assert_has(p.out, incident_id);
@@ -605,7 +622,8 @@ static void test_up_serves_and_stops_on_ctrl_c(void **state)
     /* Ctrl-C: the terminal sends SIGINT to hazctl (its children are in their own groups). */
     kill(up.pid, SIGINT);
     proc_finish(&up, 30000);
-    if (up.status != 0) fail_msg("hazctl up exited %d; stderr:\n%s", up.status, up.err);
+    if (up.status != 0)
+        fail_msg("hazctl up exited %d; stderr:\n%s", up.status, up.err);
     assert_has(up.err, "every process stopped cleanly");
     proc_free(&up);
 
