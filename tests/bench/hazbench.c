@@ -225,7 +225,7 @@ static int bench_drill(const char *bin, const char *work, double scale, json_t *
     snprintf(out, sizeof out, "%s/drill", work);
     snprintf(logp, sizeof logp, "%s/hazdrill.log", work);
     snprintf(sc, sizeof sc, "%g", scale);
-    snprintf(port, sizeof port, "%d", 20000 + (int)(getpid() % 900) * 50);
+    snprintf(port, sizeof port, "%d", 20000 + (int)(getpid() % 250) * 50);
     char prog[600];
     snprintf(prog, sizeof prog, "%s/hazdrill", bin);
     const char *argv[] = {
