@@ -198,6 +198,25 @@ int main(int argc, char **argv)
         free(cat);
         return 2;
     }
+    if (o.has_kill) {
+        int known = 0;
+        for (int k = 0; k < 5; k++)
+            known |= strcmp(o.kill_name, hl_service_names[k]) == 0;
+        for (size_t k = 0; k < sc->n_units; k++) {
+            char name[96];
+            snprintf(name, sizeof name, "hazpartner-%s", sc->units[k].id);
+            known |= strcmp(o.kill_name, name) == 0;
+        }
+        if (!known) {
+            fprintf(stderr,
+                    "hazdrill: --kill: '%s' is neither a service (alert, playbook, stock, risk, "
+                    "dispatch) nor hazpartner-UNIT for a unit of the scenario\n",
+                    o.kill_name);
+            free(sc);
+            free(cat);
+            return 2;
+        }
+    }
     if (o.has_kill && o.kill_at_s > sc->duration_s) {
         fprintf(stderr, "hazdrill: --kill: %s is after the end of the drill\n", o.kill_name);
         free(sc);

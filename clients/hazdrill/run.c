@@ -357,8 +357,10 @@ static void run__on_kill_timer(uv_timer_t *t)
         return;
     }
     rt->ri.kill_ok = 1;
-    run__say(rt, rt->ri.restarted_ms, "restart", "%s restarted (pid %d) and answering",
-             rt->o->kill_name, (int)hl_stack_pid(rt->stack, rt->o->kill_name));
+    int service = strncmp(rt->o->kill_name, "hazpartner-", 11) != 0;
+    run__say(rt, rt->ri.restarted_ms, "restart", "%s restarted (pid %d)%s", rt->o->kill_name,
+             (int)hl_stack_pid(rt->stack, rt->o->kill_name),
+             service ? " and answering status" : "");
 }
 
 static void run__schedule_kill(drill_rt *rt, int64_t due_ms)
