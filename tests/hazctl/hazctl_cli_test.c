@@ -117,7 +117,10 @@ static void proc_start(proc *p, int base, const char *data, const char *const *a
 
 static void append(char **buf, size_t *len, const char *data, size_t n)
 {
-    if (*len + n > MAX_OUT)
+    /* Keep at most MAX_OUT bytes of output. */
+    if (*len >= MAX_OUT)
+        n = 0;
+    else if (n > MAX_OUT - *len)
         n = MAX_OUT - *len;
     char *b = realloc(*buf, *len + n + 1);
     assert_non_null(b);
@@ -174,9 +177,11 @@ static void proc_finish(proc *p, int timeout_ms)
     }
     p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     if (!p->out)
-        append(&p->out, &p->out_len, "", 0);
+        p->out = strdup("");
     if (!p->err)
-        append(&p->err, &p->err_len, "", 0);
+        p->err = strdup("");
+    assert_non_null(p->out);
+    assert_non_null(p->err);
 }
 
 static void proc_free(proc *p)
