@@ -352,7 +352,7 @@ static void run__on_kill_timer(uv_timer_t *t)
     rt->ri.restarted_ms = hl_now_ms();
     rt->kill_state = 2;
     if (rc < 0) {
-        snprintf(rt->ri.kill_error, sizeof rt->ri.kill_error, "restart failed: %s", err);
+        snprintf(rt->ri.kill_error, sizeof rt->ri.kill_error, "restart failed: %.200s", err);
         run__problem(rt, "--kill: %s", rt->ri.kill_error);
         return;
     }
