@@ -74,7 +74,7 @@ static int request(ctx *c, const char *service, const char *type, const Protobuf
             snprintf(msg, sizeof msg, "%s did not answer at %s within %d ms", service, ep,
                      c->timeout_ms);
         else
-            snprintf(msg, sizeof msg, "%s could not be reached at %s: %s", service, ep,
+            snprintf(msg, sizeof msg, "%s could not be reached at %s: %.200s", service, ep,
                      err[0] ? err : hl_strerror(rc));
         fprintf(stderr, "hazctl: %s\n", msg);
         if (c->a->json)
