@@ -3,10 +3,13 @@
  * source tree. When the stock and dispatch binaries are built, they run too, so the outbox's
  * stock.reserve and dispatch.tasks are answered and their replies recorded in the plan.
  *
- * The benzene alert: 苯 0.5 mg/L first exceeding at st-dsz-down (km 25) five minutes ago;
+ * The benzene alert: 苯 0.085 mg/L first exceeding at st-dsz-down (km 25) five minutes ago;
  * limit 0.01 mg/L (GB 3838-2002 表3 item 19). Season forced to summer (HAZLINK_SEASON) so the
- * forecast does not depend on the day the test runs: 新渠首 (km 36) is reached after
- * 11 000 m / 1.5 m/s = 7333 s and needs 1.5 h to set up, so it is chosen.
+ * forecast does not depend on the day the test runs: at 新渠首 (km 36) the limit is crossed
+ * 6450 s after the first exceedance (playbook_plan_test.c test_kuitun_benzene), and its
+ * 1.5 h set-up fits, so it is chosen. A second alert with a higher reading re-anchors the
+ * plan: same id, same task ids, earlier fronts, and the re-timed tasks go to dispatch as
+ * "dispatch.revise" (which a dispatch without that handler refuses: the plan records it).
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
@@ -35,6 +38,7 @@
 #include "hazlink/hl_call.h"
 #include "hazlink/hl_clock.h"
 #include "hazlink/hl_codec.h"
+#include "hazlink/forecast.h"
 #include "hazlink/hl_error.h"
 #include "playbook.pb-c.h"
 #include "pb_testutil.h"
@@ -176,7 +180,7 @@ static void benzene_alert(Hl__Alert *a, const char *incident, const char *alert_
     a->station_id = "st-dsz-down";
     a->chainage_km = 25;
     a->parameter = "苯";
-    a->value_mg_l = 0.5;
+    a->value_mg_l = 0.085;
     a->limit_mg_l = 0.01;
     a->release_ms = F.t0;
     a->release_chainage_km = 22;
@@ -320,7 +324,7 @@ static void test_alert_makes_one_plan(void **state)
     for (size_t i = 0; i < p->n_points; i++)
         if (strcmp(p->points[i]->point_id, "sp-xinqushou") == 0) {
             found = 1;
-            assert_int_equal(p->points[i]->front_ms, F.t0 + 7333333);
+            assert_true(llabs(p->points[i]->front_ms - (F.t0 + 6450227)) <= 1);
         }
     assert_true(found);
     hl__plan__free_unpacked(p, NULL);
@@ -336,9 +340,14 @@ static void test_alert_makes_one_plan(void **state)
     assert_string_equal(p->id, "pl-inc-t1");
     hl__plan__free_unpacked(p, NULL);
     hl_env_free(&rep);
-    /* A new alert for the same incident (level raised): the existing plan, unchanged. */
+    /* A new alert for the same incident (level raised) with a higher reading 10 min after
+     * the first: the plan is re-anchored in place (forecast.h): same id and revision, the
+     * reading recorded, fronts earlier, the same task ids. */
+    int64_t front1 = 0;
     Hl__Alert a2;
     benzene_alert(&a2, "inc-t1", "al-t2", "红");
+    a2.value_mg_l = 0.42;
+    a2.raised_ms = F.t0 + 600000;
     t.alert = &a2;
     char err[256];
     assert_int_equal(hl_call(F.zctx, F.req, "alert", "playbook.alert", &t.base, CALL_MS, &rep,
@@ -346,12 +355,36 @@ static void test_alert_makes_one_plan(void **state)
                      0);
     p = plan_of(rep);
     assert_string_equal(p->id, "pl-inc-t1");
-    assert_string_equal(p->alert_id, "al-t1"); /* still the first alert's plan */
+    assert_int_equal(p->revision, 1);
+    assert_string_equal(p->alert_id, "al-t1"); /* the plan's first alert */
+    assert_int_equal(p->updates, 1);
+    assert_int_equal(p->n_observations, 1);
+    assert_string_equal(p->observations[0]->alert_id, "al-t2");
+    assert_true(p->observations[0]->value_mg_l == 0.42);
+    assert_int_equal(p->n_task_ids, N_BENZENE_TASKS);
+    assert_string_equal(p->task_ids[0], "pl-inc-t1-intercept-sp-xinqushou");
+    for (size_t i = 0; i < p->n_points; i++)
+        if (strcmp(p->points[i]->point_id, "sp-xinqushou") == 0)
+            front1 = p->points[i]->front_ms;
+    assert_true(front1 > 0 && front1 < F.t0 + 6450227);
+    assert_non_null(strstr(p->update_note, "reading st-dsz-down 0.42 mg/L"));
+    assert_non_null(strstr(p->update_note, "re-timed or reworded, 0 new, 0 withdrawn"));
+    assert_string_equal(p->revision_state, "sent (update 1)");
+    print_message("    re-anchored: %s\n", p->update_note);
     hl__plan__free_unpacked(p, NULL);
     hl_env_free(&rep);
     s = status(F.req);
     assert_int_equal(s->records, 1);
     hl__service_status__free_unpacked(s, NULL);
+    /* The same alert again under a new envelope: its reading is taken already. */
+    assert_int_equal(hl_call(F.zctx, F.req, "alert", "playbook.alert", &t.base, CALL_MS, &rep,
+                             err, sizeof err),
+                     0);
+    p = plan_of(rep);
+    assert_int_equal(p->updates, 1);
+    assert_int_equal(p->n_observations, 1);
+    hl__plan__free_unpacked(p, NULL);
+    hl_env_free(&rep);
 
     if (with_peers) {
         /* The outbox delivered stock.reserve and dispatch.tasks; the replies are recorded. */
@@ -376,6 +409,21 @@ static void test_alert_makes_one_plan(void **state)
         }
         if (!done)
             fail_msg("stock/dispatch replies were not recorded in 10 s (see %s)", F.log);
+        /* The revision's answer is recorded: applied by a dispatch that serves
+         * "dispatch.revise", refused by one that does not (issue 4 asks dispatch for it). */
+        done = 0;
+        for (int i = 0; i < 200 && !done; i++) {
+            l = plans("inc-t1");
+            const char *rs = l->plans[0]->revision_state;
+            done = strncmp(rs, "applied", 7) == 0 || strncmp(rs, "refused", 7) == 0;
+            if (done)
+                print_message("    dispatch.revise: %s\n", rs);
+            hl__plan_list__free_unpacked(l, NULL);
+            if (!done)
+                sleep_ms(50);
+        }
+        if (!done)
+            fail_msg("the dispatch.revise answer was not recorded in 10 s (see %s)", F.log);
         /* Dispatch holds exactly the plan's tasks: the resend and the second alert added
          * none. */
         Hl__ListQuery q = HL__LIST_QUERY__INIT;
@@ -399,12 +447,42 @@ static void test_alert_makes_one_plan(void **state)
     assert_string_equal(p->id, "pl-inc-t1.r2");
     assert_int_equal(p->revision, 2);
     assert_string_equal(p->task_ids[0], "pl-inc-t1.r2-intercept-sp-xinqushou");
+    /* Rebuilt from the first alert and the reading taken since. */
+    assert_string_equal(p->alert_id, "al-t2");
+    assert_int_equal(p->n_observations, 1);
+    assert_int_equal(p->updates, 0);
     hl__plan__free_unpacked(p, NULL);
     hl_env_free(&rep);
     Hl__PlanList *l = plans("inc-t1");
     assert_int_equal(l->n_plans, 2);
     hl__plan_list__free_unpacked(l, NULL);
     hl_env_free(&env);
+
+    /* A plan takes at most HL_FORECAST_MAX_OBS (64) readings: the 65th later alert is
+     * answered with the plan as it is, and the service says so in its log. */
+    Hl__Alert b;
+    char id[32];
+    benzene_alert(&b, "inc-t2", "al-b0", "橙");
+    t.alert = &b;
+    t.force = 0;
+    for (int i = 0; i <= HL_FORECAST_MAX_OBS + 1; i++) {
+        snprintf(id, sizeof id, "al-b%d", i);
+        b.id = id;
+        b.value_mg_l = 0.085 + 0.001 * i;
+        b.raised_ms = F.t0 + 60000 + 1000 * i;
+        assert_int_equal(hl_call(F.zctx, F.req, "alert", "playbook.alert", &t.base, CALL_MS,
+                                 &rep, err, sizeof err),
+                         0);
+        p = plan_of(rep);
+        assert_int_equal(p->n_observations,
+                         i < HL_FORECAST_MAX_OBS ? i : HL_FORECAST_MAX_OBS);
+        hl__plan__free_unpacked(p, NULL);
+        hl_env_free(&rep);
+    }
+    char *log = pb_read(F.log);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "64 readings taken already; alert al-b65 is not re-anchored"));
+    free(log);
 }
 
 static void test_bad_alerts(void **state)
@@ -447,7 +525,7 @@ static void test_bad_alerts(void **state)
     env->payload.len = 0;
     hl_env_free(&env);
     Hl__ServiceStatus *s = status(F.req);
-    assert_int_equal(s->records, 2); /* the two plans of inc-t1, nothing from bad input */
+    assert_int_equal(s->records, 3); /* two plans of inc-t1, one of inc-t2, none from bad input */
     hl__service_status__free_unpacked(s, NULL);
     assert_int_equal(stop(F.pid), 0);
     F.pid = 0;
