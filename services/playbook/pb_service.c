@@ -582,33 +582,47 @@ static void apply_tasks(Hl__Plan *p, void *ud)
     p->tasks_state = ud;
 }
 
-static int on_tasks_reply(hl_req *r, void *ud)
+static void apply_revision(Hl__Plan *p, void *ud)
 {
-    (void)ud;
+    p->revision_state = ud;
+}
+
+/* How a reply from dispatch is recorded in the plan its request named. */
+typedef struct dispatch_reply {
+    const ProtobufCMessageDescriptor *request; /* TaskBatch or TaskRevision */
+    const char *type, *what, *done;            /* "dispatch.tasks", "tasks", "accepted" */
+    plan_edit_fn apply;                        /* the Plan field it sets */
+} dispatch_reply;
+
+static int record_dispatch_reply(hl_req *r, const dispatch_reply *d)
+{
     char plan_id[65], state[HL_TEXT_MAX + 16];
-    if (orig_plan_id(r, &hl__task_batch__descriptor, plan_id) < 0) {
-        hl_warn("dispatch.tasks reply to a request without a plan id: ignored");
+    if (orig_plan_id(r, d->request, plan_id) < 0) {
+        hl_warn("%s reply to a request without a plan id: ignored", d->type);
         return 0;
     }
     if (r->env->error) {
         snprintf(state, sizeof state, "refused: %s (%s)",
                  r->env->error->message ? r->env->error->message : "",
                  r->env->error->field ? r->env->error->field : "");
-        hl_warn("dispatch refused the tasks of plan %s: %s", plan_id, state);
+        hl_warn("dispatch refused the %s of plan %s: %s", d->what, plan_id, state);
     } else {
         Hl__TaskList *tl = (Hl__TaskList *)hl_msg_unpack(&hl__task_list__descriptor,
                                                          r->env->payload.data,
                                                          r->env->payload.len);
-        snprintf(state, sizeof state, "accepted (%zu tasks)", tl ? tl->n_tasks : (size_t)0);
+        snprintf(state, sizeof state, "%s (%zu tasks)", d->done, tl ? tl->n_tasks : (size_t)0);
         if (tl)
             protobuf_c_message_free_unpacked(&tl->base, NULL);
     }
-    return edit_plan(r, plan_id, apply_tasks, state);
+    return edit_plan(r, plan_id, d->apply, state);
 }
 
-static void apply_revision(Hl__Plan *p, void *ud)
+static int on_tasks_reply(hl_req *r, void *ud)
 {
-    p->revision_state = ud;
+    (void)ud;
+    static const dispatch_reply d = {&hl__task_batch__descriptor, "dispatch.tasks", "tasks",
+                                     "accepted", apply_tasks};
+    return record_dispatch_reply(r, &d);
 }
 
 /* dispatch.revise answered: applied, or refused (a dispatch without the handler answers
@@ -616,25 +630,9 @@ static void apply_revision(Hl__Plan *p, void *ud)
 static int on_revise_reply(hl_req *r, void *ud)
 {
     (void)ud;
-    char plan_id[65], state[HL_TEXT_MAX + 16];
-    if (orig_plan_id(r, &hl__task_revision__descriptor, plan_id) < 0) {
-        hl_warn("dispatch.revise reply to a request without a plan id: ignored");
-        return 0;
-    }
-    if (r->env->error) {
-        snprintf(state, sizeof state, "refused: %s (%s)",
-                 r->env->error->message ? r->env->error->message : "",
-                 r->env->error->field ? r->env->error->field : "");
-        hl_warn("dispatch refused the revised tasks of plan %s: %s", plan_id, state);
-    } else {
-        Hl__TaskList *tl = (Hl__TaskList *)hl_msg_unpack(&hl__task_list__descriptor,
-                                                         r->env->payload.data,
-                                                         r->env->payload.len);
-        snprintf(state, sizeof state, "applied (%zu tasks)", tl ? tl->n_tasks : (size_t)0);
-        if (tl)
-            protobuf_c_message_free_unpacked(&tl->base, NULL);
-    }
-    return edit_plan(r, plan_id, apply_revision, state);
+    static const dispatch_reply d = {&hl__task_revision__descriptor, "dispatch.revise",
+                                     "revised tasks", "applied", apply_revision};
+    return record_dispatch_reply(r, &d);
 }
 
 static int on_plans(hl_req *r, void *ud)

@@ -396,24 +396,32 @@ static void test_rules_errors(void **state)
  * front T0 + 2746 s, set-up 3 h) does not. With 0.5 mg/L and the plan made 10 min late the
  * front at 新渠首 comes at T0 + 5898 s, before T0 + 600 + 5400 s: 老渠首 (km 44, front
  * T0 + 11 940 s, set-up 2 h) is chosen instead. */
-static void test_kuitun_benzene(void **state)
+/* Benzene (GB 3838-2002 表3 item 19, 0.01 mg/L) on the Kuitun River on the local side in
+ * summer, starting at T0: the anchor is the caller's. */
+static hl_plan_input kuitun_input(const fx *f, const char *incident)
 {
-    fx *f = *state;
     hl_plan_input in;
     memset(&in, 0, sizeof in);
-    snprintf(in.incident_id, sizeof in.incident_id, "inc-benzene");
+    snprintf(in.incident_id, sizeof in.incident_id, "%s", incident);
     hl_plan_id(in.incident_id, 1, in.plan_id);
     snprintf(in.parameter, sizeof in.parameter, "苯");
     snprintf(in.incident_side, sizeof in.incident_side, "local");
-    snprintf(in.source_id, sizeof in.source_id, "rs-dsz-petro");
-    in.fc.anchor = HL_ANCHOR_OBSERVED;
-    snprintf(in.fc.station_id, sizeof in.fc.station_id, "st-dsz-down");
     in.fc.start_ms = T0;
     in.fc.now_ms = T0;
-    in.fc.observed_mg_l = 0.085;
     in.fc.limit_mg_l = 0.01;
     in.fc.season = HL_SEASON_SUMMER;
     in.fc.horizon_h = f->rules->horizon_h;
+    return in;
+}
+
+static void test_kuitun_benzene(void **state)
+{
+    fx *f = *state;
+    hl_plan_input in = kuitun_input(f, "inc-benzene");
+    snprintf(in.source_id, sizeof in.source_id, "rs-dsz-petro");
+    in.fc.anchor = HL_ANCHOR_OBSERVED;
+    snprintf(in.fc.station_id, sizeof in.fc.station_id, "st-dsz-down");
+    in.fc.observed_mg_l = 0.085;
     hl_plan *p = NULL;
     assert_int_equal(hl_plan_build(f->net, f->rules, &in, &p), 0);
     assert_true(p->forecast->velocities_unverified);
@@ -495,21 +503,12 @@ static void test_kuitun_benzene(void **state)
 static void test_kuitun_report_capacity(void **state)
 {
     fx *f = *state;
-    hl_plan_input in;
-    memset(&in, 0, sizeof in);
-    snprintf(in.incident_id, sizeof in.incident_id, "inc-report");
-    hl_plan_id(in.incident_id, 1, in.plan_id);
-    snprintf(in.parameter, sizeof in.parameter, "苯");
-    snprintf(in.incident_side, sizeof in.incident_side, "local");
+    hl_plan_input in = kuitun_input(f, "inc-report");
     in.fc.anchor = HL_ANCHOR_RELEASE;
     in.fc.chainage_km = 22;
-    in.fc.start_ms = T0;
     in.fc.now_ms = T0 + 300000;
     in.fc.mass_kg = 2000;
     in.fc.duration_s = 1800;
-    in.fc.limit_mg_l = 0.01;
-    in.fc.season = HL_SEASON_SUMMER;
-    in.fc.horizon_h = f->rules->horizon_h;
     hl_plan *p = NULL;
     assert_int_equal(hl_plan_build(f->net, f->rules, &in, &p), 0);
     assert_true(fabs(p->forecast->plug_mg_l - 1000.0 * 2000 / (96 * 1800)) < 1e-9);

@@ -97,7 +97,8 @@ typedef struct hl_plan_input {
     char parameter[HL_NET_ID_MAX + 1];   /* substance (GB 3838 name or alias) */
     char source_id[HL_NET_ID_MAX + 1];   /* suspected risk source, "" if none */
     char incident_side[HL_NET_JUR_MAX + 1]; /* "corps"/"local"/"": the incident's jurisdiction */
-    hl_forecast_req fc;                  /* anchor, season, horizon, now */
+    hl_forecast_req fc;                  /* anchor, season, horizon, now (set-up start),
+                                            later readings (re-anchoring, forecast.h) */
 } hl_plan_input;
 
 typedef struct hl_plan_task {
