@@ -140,7 +140,7 @@ int cmd_export(const hl_config *cfg, const char *unit, FILE *out)
         json_decref(doc);
         return 1;
     }
-    json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(doc);
     return 0;

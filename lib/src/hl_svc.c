@@ -1496,12 +1496,12 @@ int hl_svc_new(uv_loop_t *loop, const char *name, const hl_config *cfg, hl_svc *
         free(s);
         return rc;
     }
-    hl_config_endpoint(cfg, name, "req", ep, sizeof ep);
+    hl_config_bind_endpoint(cfg, name, "req", ep, sizeof ep);
     if ((rc = hl_sock_open(s->bus, ZMQ_ROUTER, ep, 1, recv_req, s, &s->req)) < 0) {
         hl__errf(err, errlen, "cannot bind %s requests at %s: %s", name, ep, zmq_strerror(errno));
         goto fail;
     }
-    hl_config_endpoint(cfg, name, "pub", ep, sizeof ep);
+    hl_config_bind_endpoint(cfg, name, "pub", ep, sizeof ep);
     if ((rc = hl_sock_open(s->bus, ZMQ_PUB, ep, 1, NULL, NULL, &s->pub)) < 0) {
         hl__errf(err, errlen, "cannot bind %s events at %s: %s", name, ep, zmq_strerror(errno));
         goto fail;

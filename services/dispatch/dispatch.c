@@ -478,18 +478,33 @@ static int dispatch__auth(dispatch *d, hl_req *r, const char **unit, dispatch_un
     return 0;
 }
 
+/* A gateway request's unit (dispatch__auth) and its payload unpacked with desc; NULL after
+ * an error reply, whose code is in *rc. */
+static ProtobufCMessage *dispatch__gw_in(dispatch *d, hl_req *r,
+                                         const ProtobufCMessageDescriptor *desc, const char **unit,
+                                         dispatch_unit **du, int *rc)
+{
+    if ((*rc = dispatch__auth(d, r, unit, du)) < 0)
+        return NULL;
+    ProtobufCMessage *m = dispatch__payload(r, desc);
+    if (!m)
+        *rc = hl_req_fail(r, HL_EDECODE, "payload", "%s: payload is not a %s", r->env->type,
+                          desc->short_name);
+    return m;
+}
+
 static int dispatch__on_hello(hl_req *r, void *ud)
 {
     dispatch *d = ud;
-    const char *unit;
-    dispatch_unit *du;
-    int rc = dispatch__auth(d, r, &unit, &du);
-    if (rc < 0)
-        return rc;
-    Hl__PartnerHello *h = (Hl__PartnerHello *)dispatch__payload(r, &hl__partner_hello__descriptor);
+    /* Set by dispatch__gw_in whenever it returns a message; initialised for the optimiser,
+     * which cannot see that (-Wmaybe-uninitialized at -O2). */
+    const char *unit = NULL;
+    dispatch_unit *du = NULL;
+    int rc = 0;
+    Hl__PartnerHello *h =
+        (Hl__PartnerHello *)dispatch__gw_in(d, r, &hl__partner_hello__descriptor, &unit, &du, &rc);
     if (!h)
-        return hl_req_fail(r, HL_EDECODE, "payload",
-                           "partner.hello: payload is not a PartnerHello");
+        return rc;
     int64_t now_real = hl_real_now_ms();
     if (!dispatch__connected(du, now_real) || strcmp(du->peer, r->peer) != 0)
         hl_info("unit %s connected (agent %.64s)", unit, dispatch__str(h->agent_version));
@@ -579,14 +594,15 @@ done:
 static int dispatch__on_receipt(hl_req *r, void *ud)
 {
     dispatch *d = ud;
-    const char *unit;
-    dispatch_unit *du;
-    int rc = dispatch__auth(d, r, &unit, &du);
-    if (rc < 0)
-        return rc;
-    Hl__TaskReceipt *m = (Hl__TaskReceipt *)dispatch__payload(r, &hl__task_receipt__descriptor);
+    /* Set by dispatch__gw_in whenever it returns a message; initialised for the optimiser,
+     * which cannot see that (-Wmaybe-uninitialized at -O2). */
+    const char *unit = NULL;
+    dispatch_unit *du = NULL;
+    int rc = 0;
+    Hl__TaskReceipt *m =
+        (Hl__TaskReceipt *)dispatch__gw_in(d, r, &hl__task_receipt__descriptor, &unit, &du, &rc);
     if (!m)
-        return hl_req_fail(r, HL_EDECODE, "payload", "task.receipt: payload is not a TaskReceipt");
+        return rc;
     rc = dispatch__answer(d, r, unit, m->task_id, TASK_EV_RECEIPT, NULL, 0);
     hl__task_receipt__free_unpacked(m, NULL);
     return rc;
@@ -595,14 +611,15 @@ static int dispatch__on_receipt(hl_req *r, void *ud)
 static int dispatch__on_answer(hl_req *r, void *ud)
 {
     dispatch *d = ud;
-    const char *unit;
-    dispatch_unit *du;
-    int rc = dispatch__auth(d, r, &unit, &du);
-    if (rc < 0)
-        return rc;
-    Hl__TaskAnswer *m = (Hl__TaskAnswer *)dispatch__payload(r, &hl__task_answer__descriptor);
+    /* Set by dispatch__gw_in whenever it returns a message; initialised for the optimiser,
+     * which cannot see that (-Wmaybe-uninitialized at -O2). */
+    const char *unit = NULL;
+    dispatch_unit *du = NULL;
+    int rc = 0;
+    Hl__TaskAnswer *m =
+        (Hl__TaskAnswer *)dispatch__gw_in(d, r, &hl__task_answer__descriptor, &unit, &du, &rc);
     if (!m)
-        return hl_req_fail(r, HL_EDECODE, "payload", "task.answer: payload is not a TaskAnswer");
+        return rc;
     task_event ev;
     if (task_action_parse(m->action, &ev) < 0)
         rc = hl_req_fail(r, HL_EINVAL, "action", "action '%.32s' is not ack, decline or complete",
