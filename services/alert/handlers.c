@@ -35,8 +35,8 @@ void alert_site_of(const hl_network *net, const hl_station *st, gb3838_site *out
     out->water_class = st->water_class;
     out->drinking_source = st->drinking_source;
     const hl_reach *reach = hl_network_reach_at(net, st->chainage_km);
-    out->body = (reach && strcmp(reach->kind, "reservoir") == 0) ? GB3838_BODY_LAKE
-                                                                 : GB3838_BODY_RIVER;
+    out->body =
+        (reach && strcmp(reach->kind, "reservoir") == 0) ? GB3838_BODY_LAKE : GB3838_BODY_RIVER;
     for (size_t i = 0; i < st->n_extra && i < GB3838_SITE_MAX_EXTRA; i++)
         out->extra[out->n_extra++] = st->extra_items[i];
 }
@@ -288,8 +288,8 @@ static int incident_open_from_reading(hl_req *r, const reading_ctx *rc, const ep
     char alert_id[HL_ID_MAX + 1];
     hl_id_new("al", alert_id);
     char reason[256];
-    snprintf(reason, sizeof reason, "first exceedance at %s: %s %.4g × the limit",
-             rc->st->id, rc->res->limit.item->name, rc->res->multiple);
+    snprintf(reason, sizeof reason, "first exceedance at %s: %s %.4g × the limit", rc->st->id,
+             rc->res->limit.item->name, rc->res->multiple);
 
     Hl__Incident inc = HL__INCIDENT__INIT;
     inc.id = (char *)ep->incident_id;
@@ -325,9 +325,8 @@ static int incident_open_from_reading(hl_req *r, const reading_ctx *rc, const ep
                    inc.limit_source)) < 0)
         return e;
     snprintf(alert_id_out, HL_ID_MAX + 1, "%s", alert_id);
-    hl_info("incident %s opened: %s %s %.6g mg/L (limit %.6g, %s), warning %s", inc.id,
-            rc->st->id, inc.parameter, rc->res->value, rc->res->bound, inc.limit_source,
-            inc.warning_level);
+    hl_info("incident %s opened: %s %s %.6g mg/L (limit %.6g, %s), warning %s", inc.id, rc->st->id,
+            inc.parameter, rc->res->value, rc->res->bound, inc.limit_source, inc.warning_level);
     return 0;
 }
 
@@ -386,8 +385,8 @@ static int incident_mark_ended(hl_req *r, const episode_set *set, const char *in
     int e;
     Hl__Incident *inc = incident_get(r->txn, incident_id, &e);
     if (!inc) {
-        hl_warn("episode of incident %s ended but the incident cannot be read (%s)",
-                incident_id, hl_strerror(e));
+        hl_warn("episode of incident %s ended but the incident cannot be read (%s)", incident_id,
+                hl_strerror(e));
         return 0;
     }
     inc->episode_ended_ms = set->ep[idx].end_ms;
@@ -416,8 +415,7 @@ static int reading_apply(alert_ctx *a, hl_req *r, const Hl__Reading *rd)
                            "parameter must be 1..%d bytes of UTF-8 text", HL_NAME_MAX);
     if (!isfinite(rd->value) || rd->value < 0)
         return hl_req_fail(r, HL_EINVAL, "reading.value",
-                           "value %g is not a measurement (NaN, infinite or negative)",
-                           rd->value);
+                           "value %g is not a measurement (NaN, infinite or negative)", rd->value);
     if (hl_str_check(rd->unit, UNIT_MAX, 0) < 0)
         return hl_req_fail(r, HL_EUNIT, "reading.unit",
                            "unit must be at most %d bytes of UTF-8 text", UNIT_MAX);
@@ -446,13 +444,14 @@ static int reading_apply(alert_ctx *a, hl_req *r, const Hl__Reading *rd)
     out.value_mg_l = res.value;
     out.limit_mg_l = res.bound;
     out.multiple = res.multiple;
+    out.checked = res.checked;
     out.limit_source = res.checked ? res.limit.source : res.limit.why;
     if (!res.checked)
         return hl_req_reply(r, r->env->type, &out.base);
 
     reading_ctx rc = {.st = st, .res = &res, .level = WARNING_NONE, .measured_ms = t};
-    if (res.exceeded && warning_for_reading(a->warn, res.multiple, st->drinking_source,
-                                            &rc.level) < 0)
+    if (res.exceeded &&
+        warning_for_reading(a->warn, res.multiple, st->drinking_source, &rc.level) < 0)
         return hl_req_fail(r, HL_EINVAL, "reading.value",
                            "no warning level for exceedance multiple %g", res.multiple);
 
@@ -523,11 +522,9 @@ static int report_apply(alert_ctx *a, hl_req *r, const Hl__IncidentReport *rp)
                            "chainage %g km is not on the river of plan %s", rp->chainage_km,
                            a->plan);
     if (!isfinite(rp->mass_kg) || rp->mass_kg < 0 || rp->mass_kg > REPORT_MAX_MASS_KG)
-        return hl_req_fail(r, HL_EINVAL, "report.mass_kg",
-                           "mass %g kg is not 0 (unknown) .. %g", rp->mass_kg,
-                           REPORT_MAX_MASS_KG);
-    if (!isfinite(rp->duration_s) || rp->duration_s < 0 ||
-        rp->duration_s > REPORT_MAX_DURATION_S)
+        return hl_req_fail(r, HL_EINVAL, "report.mass_kg", "mass %g kg is not 0 (unknown) .. %g",
+                           rp->mass_kg, REPORT_MAX_MASS_KG);
+    if (!isfinite(rp->duration_s) || rp->duration_s < 0 || rp->duration_s > REPORT_MAX_DURATION_S)
         return hl_req_fail(r, HL_EINVAL, "report.duration_s",
                            "duration %g s is not 0 (instantaneous) .. %g", rp->duration_s,
                            REPORT_MAX_DURATION_S);
@@ -541,8 +538,7 @@ static int report_apply(alert_ctx *a, hl_req *r, const Hl__IncidentReport *rp)
     for (size_t i = 0; i < 3; i++)
         if (ids[i] && ids[i][0] && hl_id_check(ids[i]) < 0)
             return hl_req_fail(r, HL_EINVAL, idf[i],
-                               "must be empty or 1..%d characters of [A-Za-z0-9._:-]",
-                               HL_ID_MAX);
+                               "must be empty or 1..%d characters of [A-Za-z0-9._:-]", HL_ID_MAX);
     if (hl_str_check(rp->description, HL_TEXT_MAX, 0) < 0)
         return hl_req_fail(r, HL_EINVAL, "report.description",
                            "description must be at most %d bytes of UTF-8 text", HL_TEXT_MAX);
@@ -686,7 +682,7 @@ out:
 
 typedef struct list_ctx {
     const ProtobufCMessageDescriptor *d;
-    const char *incident_id;     /* alerts: filter */
+    const char *incident_id; /* alerts: filter */
     size_t skip, limit;
     ProtobufCMessage **items;
     size_t n;
@@ -749,45 +745,6 @@ static void list_free(list_ctx *c)
     c->n = 0;
 }
 
-static int h_incidents(hl_req *r, void *ud)
-{
-    (void)ud;
-    Hl__ListQuery *q = (Hl__ListQuery *)payload(r, &hl__list_query__descriptor);
-    if (!q)
-        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a ListQuery",
-                           r->env->msg_id);
-    list_ctx c = {.d = &hl__incident__descriptor, .limit = list_limit(q)};
-    const char *one = q->id[0] ? q->id : q->incident_id;
-    int e = 0;
-    if (one[0]) {
-        /* One incident by id: an empty list when there is none. */
-        c.items = calloc(1, sizeof *c.items);
-        if (!c.items) {
-            e = HL_ENOMEM;
-        } else if (hl_id_check(one) == 0) {
-            ProtobufCMessage *m = NULL;
-            e = store_get(r->txn, T_INCIDENTS, one, c.d, &m);
-            if (e == 0)
-                c.items[c.n++] = m;
-            else if (e == HL_ENOTFOUND)
-                e = 0;
-        }
-    } else {
-        e = list_table(r->txn, T_INCIDENTS, "", &c);
-    }
-    if (e == 0) {
-        Hl__IncidentList out = HL__INCIDENT_LIST__INIT;
-        out.n_incidents = c.n;
-        out.incidents = (Hl__Incident **)c.items;
-        e = hl_req_reply(r, r->env->type, &out.base);
-    } else {
-        e = hl_req_fail(r, e, "query", "incidents cannot be listed: %s", hl_strerror(e));
-    }
-    list_free(&c);
-    msg_free(q);
-    return e;
-}
-
 typedef struct key_list {
     char (*keys)[HL_ID_MAX + 1];
     size_t n, cap;
@@ -824,45 +781,76 @@ static int alert_ids_of(hl_txn *t, const char *incident_id, key_list *out)
     return hl_kv_scan(t, T_INC_ALERTS, prefix, alert_ids_fn, out);
 }
 
-static int h_alerts(hl_req *r, void *ud)
+/* Records a list query selects (c->items): one incident by id (an empty list when there is
+ * none), the alerts of one incident, or the newest of a whole table. */
+static int list_select(hl_txn *t, int alerts, const Hl__ListQuery *q, list_ctx *c)
 {
-    (void)ud;
+    const char *one = alerts ? q->incident_id : (q->id[0] ? q->id : q->incident_id);
+    if (!one[0])
+        return list_table(t, alerts ? T_ALERTS : T_INCIDENTS, "", c);
+    c->items = calloc(c->limit, sizeof *c->items);
+    if (!c->items)
+        return HL_ENOMEM;
+    if (hl_id_check(one) < 0)
+        return 0;
+    if (!alerts) {
+        ProtobufCMessage *m = NULL;
+        int e = store_get(t, T_INCIDENTS, one, c->d, &m);
+        if (e == 0)
+            c->items[c->n++] = m;
+        return e == HL_ENOTFOUND ? 0 : e;
+    }
+    key_list k = {0};
+    int e = alert_ids_of(t, one, &k);
+    /* Alert ids begin with their creation time: the newest `limit`, oldest first. */
+    size_t from = k.n > c->limit ? k.n - c->limit : 0;
+    for (size_t i = from; e == 0 && i < k.n; i++) {
+        ProtobufCMessage *m = NULL;
+        if (store_get(t, T_ALERTS, k.keys[i], c->d, &m) == 0)
+            c->items[c->n++] = m;
+    }
+    free(k.keys);
+    return e;
+}
+
+static int list_handle(hl_req *r, int alerts)
+{
     Hl__ListQuery *q = (Hl__ListQuery *)payload(r, &hl__list_query__descriptor);
     if (!q)
         return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a ListQuery",
                            r->env->msg_id);
-    list_ctx c = {.d = &hl__alert__descriptor, .limit = list_limit(q)};
-    int e = 0;
-    if (q->incident_id[0]) {
-        key_list k = {0};
-        if (hl_id_check(q->incident_id) == 0)
-            e = alert_ids_of(r->txn, q->incident_id, &k);
-        c.items = calloc(c.limit, sizeof *c.items);
-        if (!c.items)
-            e = HL_ENOMEM;
-        /* Alert ids begin with their creation time: the newest `limit`, oldest first. */
-        size_t from = k.n > c.limit ? k.n - c.limit : 0;
-        for (size_t i = from; e == 0 && i < k.n; i++) {
-            ProtobufCMessage *m = NULL;
-            int g = store_get(r->txn, T_ALERTS, k.keys[i], c.d, &m);
-            if (g == 0)
-                c.items[c.n++] = m;
-        }
-        free(k.keys);
-    } else {
-        e = list_table(r->txn, T_ALERTS, "", &c);
-    }
-    if (e == 0) {
+    list_ctx c = {.d = alerts ? &hl__alert__descriptor : &hl__incident__descriptor,
+                  .limit = list_limit(q)};
+    int e = list_select(r->txn, alerts, q, &c);
+    if (e < 0) {
+        e = hl_req_fail(r, e, "query", "%s cannot be listed: %s", alerts ? "alerts" : "incidents",
+                        hl_strerror(e));
+    } else if (alerts) {
         Hl__AlertList out = HL__ALERT_LIST__INIT;
         out.n_alerts = c.n;
         out.alerts = (Hl__Alert **)c.items;
         e = hl_req_reply(r, r->env->type, &out.base);
     } else {
-        e = hl_req_fail(r, e, "query", "alerts cannot be listed: %s", hl_strerror(e));
+        Hl__IncidentList out = HL__INCIDENT_LIST__INIT;
+        out.n_incidents = c.n;
+        out.incidents = (Hl__Incident **)c.items;
+        e = hl_req_reply(r, r->env->type, &out.base);
     }
     list_free(&c);
     msg_free(q);
     return e;
+}
+
+static int h_incidents(hl_req *r, void *ud)
+{
+    (void)ud;
+    return list_handle(r, 0);
+}
+
+static int h_alerts(hl_req *r, void *ud)
+{
+    (void)ud;
+    return list_handle(r, 1);
 }
 
 /* ------------------------------------------------------------------- replies ---- */
@@ -899,11 +887,10 @@ static int h_upstream_reply(hl_req *r, void *ud)
     if (e == 0) {
         inc = incident_get(r->txn, incident_id, &e);
         if (!inc)
-            hl_warn("risk.upstream: incident %s cannot be read (%s)", incident_id,
-                    hl_strerror(e));
+            hl_warn("risk.upstream: incident %s cannot be read (%s)", incident_id, hl_strerror(e));
     }
-    if (inc && (e = pb_set_strs(&inc->upstream_source_ids, &inc->n_upstream_source_ids, ids,
-                                k)) == 0 &&
+    if (inc &&
+        (e = pb_set_strs(&inc->upstream_source_ids, &inc->n_upstream_source_ids, ids, k)) == 0 &&
         (e = store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) == 0 &&
         (e = hl_svc_publish(r, "incident.updated", &inc->base)) == 0 &&
         (e = alert_ids_of(r->txn, inc->id, &al)) == 0) {
@@ -917,8 +904,7 @@ static int h_upstream_reply(hl_req *r, void *ud)
                 e = e == HL_ENOTFOUND || e == HL_EDECODE ? 0 : e;
                 continue;
             }
-            if ((e = pb_set_strs(&a->upstream_source_ids, &a->n_upstream_source_ids, ids, k)) ==
-                0)
+            if ((e = pb_set_strs(&a->upstream_source_ids, &a->n_upstream_source_ids, ids, k)) == 0)
                 e = store_put(r->txn, T_ALERTS, a->id, &a->base);
             msg_free(a);
         }

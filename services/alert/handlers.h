@@ -45,8 +45,8 @@ typedef struct alert_ctx {
     const hl_network *net;
     const gb3838_table *gb;
     const warning_table *warn;
-    int64_t quiet_ms;          /* episode quiet period, drill ms (episode.h) */
-    char plan[64];             /* plan folder name, for messages */
+    int64_t quiet_ms; /* episode quiet period, drill ms (episode.h) */
+    char plan[64];    /* plan folder name, for messages */
 } alert_ctx;
 
 /* Register every handler on s; a stays owned by the caller and must outlive s.

@@ -73,20 +73,26 @@ int main(int argc, char **argv)
     int64_t quiet_ms = EPISODE_QUIET_DEFAULT_MS;
     const char *env_quiet = getenv("HAZLINK_ALERT_QUIET_HOURS");
     if (env_quiet && env_quiet[0] && parse_hours(env_quiet, &quiet_ms) < 0) {
-        fprintf(stderr, "alert: HAZLINK_ALERT_QUIET_HOURS: '%s' is not a number of hours "
-                        "in (0, %.0f]\n", env_quiet, QUIET_HOURS_MAX);
+        fprintf(stderr,
+                "alert: HAZLINK_ALERT_QUIET_HOURS: '%s' is not a number of hours "
+                "in (0, %.0f]\n",
+                env_quiet, QUIET_HOURS_MAX);
         return 2;
     }
     for (; argi < argc; argi++) {
         if (strcmp(argv[argi], "--quiet-hours") == 0 && argi + 1 < argc) {
             if (parse_hours(argv[++argi], &quiet_ms) < 0) {
-                fprintf(stderr, "alert: --quiet-hours: '%s' is not a number of hours in "
-                                "(0, %.0f]\n", argv[argi], QUIET_HOURS_MAX);
+                fprintf(stderr,
+                        "alert: --quiet-hours: '%s' is not a number of hours in "
+                        "(0, %.0f]\n",
+                        argv[argi], QUIET_HOURS_MAX);
                 return 2;
             }
         } else {
-            fprintf(stderr, "alert: unknown option '%s' (alert --help lists the common "
-                            "options; this program adds --quiet-hours H)\n", argv[argi]);
+            fprintf(stderr,
+                    "alert: unknown option '%s' (alert --help lists the common "
+                    "options; this program adds --quiet-hours H)\n",
+                    argv[argi]);
             return 2;
         }
     }

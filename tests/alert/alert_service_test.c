@@ -112,22 +112,27 @@ static Hl__ServiceStatus *status(void)
     return s;
 }
 
-static void wait_ready(void)
+/* 0 when the service answers status; HL_EIO when it exited first (e.g. its port was
+ * taken); fails the test when it neither answers nor exits within 10 s. */
+static int wait_ready(void)
 {
     for (int i = 0; i < 200; i++) {
         Hl__Envelope *rep = NULL;
         char err[256];
         if (hl_call(F.zctx, F.req, "test", "status", NULL, 200, &rep, err, sizeof err) == 0) {
             hl_env_free(&rep);
-            return;
+            return 0;
         }
         hl_env_free(&rep);
         int st;
-        if (waitpid(F.pid, &st, WNOHANG) == F.pid)
-            fail_msg("alert exited before it was ready (see %s)", F.log);
+        if (waitpid(F.pid, &st, WNOHANG) == F.pid) {
+            F.pid = -1;
+            return HL_EIO;
+        }
         sleep_ms(50);
     }
     fail_msg("alert did not answer status within 10 s (see %s)", F.log);
+    return HL_ETIMEOUT;
 }
 
 static int stop_program(pid_t pid)
@@ -159,14 +164,21 @@ static int setup(void **state)
     if (!mkdtemp(F.dir))
         return -1;
     snprintf(F.log, sizeof F.log, "%s/alert.log", F.dir);
-    F.port = 20000 + (int)(getpid() % 2000) * 20;
-    snprintf(F.req, sizeof F.req, "tcp://127.0.0.1:%d", F.port);
     F.zctx = zmq_ctx_new();
-    F.pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", NULL, NULL);
-    if (F.pid < 0)
-        return -1;
-    wait_ready();
-    return 0;
+    /* Ports below the ephemeral range (32768..) so no outgoing connection holds ours; a port
+     * another test took makes the service exit at bind, and the next base is tried. */
+    for (int attempt = 0; attempt < 8; attempt++) {
+        F.port = 20000 + (int)((getpid() + attempt * 97) % 600) * 20;
+        snprintf(F.req, sizeof F.req, "tcp://127.0.0.1:%d", F.port);
+        F.pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", NULL, NULL);
+        if (F.pid < 0)
+            return -1;
+        if (wait_ready() == 0)
+            return 0;
+        fprintf(stderr, "alert could not start on base port %d (see %s); trying another\n", F.port,
+                F.log);
+    }
+    return -1;
 }
 
 /* 1 when the service's log holds a sanitizer report (a leak or undefined behaviour in a
@@ -213,8 +225,8 @@ typedef struct reading_reply {
     Hl__ReadingResult *res;
 } reading_reply;
 
-static reading_reply reading(const char *station, const char *param, double value,
-                             const char *unit, int64_t at)
+static reading_reply reading(const char *station, const char *param, double value, const char *unit,
+                             int64_t at)
 {
     reading_reply out = {0};
     Hl__Reading rd = HL__READING__INIT;
@@ -244,34 +256,33 @@ static void reading_free(reading_reply *r)
     r->res = NULL;
 }
 
-static Hl__IncidentList *incidents(const char *id)
+/* A list query (alert.incidents by id, alert.alerts by incident) and its unpacked reply. */
+static ProtobufCMessage *list_call(const char *type, const char *id, const char *incident_id,
+                                   const ProtobufCMessageDescriptor *d)
 {
     Hl__ListQuery q = HL__LIST_QUERY__INIT;
-    q.id = (char *)id;
+    q.id = (char *)(id ? id : "");
+    q.incident_id = (char *)(incident_id ? incident_id : "");
     Hl__Envelope *rep = NULL;
     char err[512];
-    int rc = call("alert.incidents", &q.base, &rep, err, sizeof err);
-    if (rc != 0)
-        fail_msg("alert.incidents: %s", err);
-    Hl__IncidentList *l = hl__incident_list__unpack(NULL, rep->payload.len, rep->payload.data);
+    if (call(type, &q.base, &rep, err, sizeof err) != 0)
+        fail_msg("%s: %s", type, err);
+    ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, rep->payload.len, rep->payload.data);
     hl_env_free(&rep);
-    assert_non_null(l);
-    return l;
+    assert_non_null(m);
+    return m;
+}
+
+static Hl__IncidentList *incidents(const char *id)
+{
+    return (Hl__IncidentList *)list_call("alert.incidents", id, NULL,
+                                         &hl__incident_list__descriptor);
 }
 
 static Hl__AlertList *alerts(const char *incident_id)
 {
-    Hl__ListQuery q = HL__LIST_QUERY__INIT;
-    q.incident_id = (char *)incident_id;
-    Hl__Envelope *rep = NULL;
-    char err[512];
-    int rc = call("alert.alerts", &q.base, &rep, err, sizeof err);
-    if (rc != 0)
-        fail_msg("alert.alerts: %s", err);
-    Hl__AlertList *l = hl__alert_list__unpack(NULL, rep->payload.len, rep->payload.data);
-    hl_env_free(&rep);
-    assert_non_null(l);
-    return l;
+    return (Hl__AlertList *)list_call("alert.alerts", NULL, incident_id,
+                                      &hl__alert_list__descriptor);
 }
 
 static char g_incident[HL_ID_MAX + 1];
@@ -282,10 +293,20 @@ static void test_episode_over_the_wire(void **state)
     /* Clean: 0.005 mg/L 苯 is within GB 3838-2002 表3 item 19 (0.01 mg/L): no incident. */
     reading_reply r = reading("st-dsz-down", "苯", 0.005, "mg/L", T0);
     assert_int_equal(r.rc, 0);
+    assert_true(r.res->checked);
     assert_false(r.res->exceeded);
     assert_string_equal(r.res->incident_id, "");
     assert_float_equal(r.res->limit_mg_l, 0.01, 1e-12);
     assert_non_null(strstr(r.res->limit_source, "GB 3838-2002 表3 item 19 苯"));
+    reading_free(&r);
+    /* 老龙口 (class II, no 表3 items selected): no limit for 苯 there (GB 3838-2002 §4.2),
+     * whatever the value; the reply says it was not checked and why. */
+    r = reading("st-laolongkou", "苯", 5, "mg/L", T0);
+    assert_int_equal(r.rc, 0);
+    assert_false(r.res->checked);
+    assert_false(r.res->exceeded);
+    assert_string_equal(r.res->incident_id, "");
+    assert_non_null(strstr(r.res->limit_source, "not checked: GB 3838-2002 表3 item 19"));
     reading_free(&r);
     Hl__IncidentList *l = incidents(NULL);
     assert_int_equal(l->n_incidents, 0);
@@ -402,8 +423,8 @@ typedef struct bad_case {
     double value;
     const char *unit;
     int rc;
-    const char *field;     /* the error names this field */
-    const char *mentions;  /* … and this text */
+    const char *field;    /* the error names this field */
+    const char *mentions; /* … and this text */
 } bad_case;
 
 static const bad_case bad[] = {
@@ -414,8 +435,8 @@ static const bad_case bad[] = {
      "parameter"},
     {"unknown parameter", "st-dsz-down", "kryptonite", 0.05, "mg/L", HL_ENOTFOUND,
      "reading.parameter", "kryptonite"},
-    {"unit that cannot be converted", "st-dsz-down", "苯", 0.05, "ppm?", HL_EUNIT,
-     "reading.unit", "ppm?"},
+    {"unit that cannot be converted", "st-dsz-down", "苯", 0.05, "ppm?", HL_EUNIT, "reading.unit",
+     "ppm?"},
     {"unit kg", "st-dsz-down", "苯", 0.05, "kg", HL_EUNIT, "reading.unit", "kg"},
     {"NaN", "st-dsz-down", "苯", NAN, "mg/L", HL_EINVAL, "reading.value", "nan"},
     {"negative value", "st-dsz-down", "苯", -1, "mg/L", HL_EINVAL, "reading.value", "-1"},
@@ -442,6 +463,48 @@ static void test_bad_readings(void **state)
     hl__service_status__free_unpacked(s, NULL);
 }
 
+/* Stated limits of a reading: unit at most 32 bytes, parameter at most HL_NAME_MAX; and of
+ * a list query: limit caps the answer to the newest records. */
+static void test_limits_over_the_wire(void **state)
+{
+    (void)state;
+    char unit[34], param[HL_NAME_MAX + 2];
+    memset(unit, 'u', sizeof unit - 1);
+    unit[sizeof unit - 1] = '\0'; /* 33 bytes */
+    reading_reply r = reading("st-dsz-down", "苯", 0.001, unit, T0);
+    assert_int_equal(r.rc, HL_EUNIT);
+    assert_non_null(strstr(r.err, "reading.unit"));
+    unit[32] = '\0'; /* 32 bytes: long enough to pass the bound, still not a unit */
+    r = reading("st-dsz-down", "苯", 0.001, unit, T0);
+    assert_int_equal(r.rc, HL_EUNIT);
+    assert_non_null(strstr(r.err, "cannot be converted"));
+    memset(param, 'p', sizeof param - 1);
+    param[sizeof param - 1] = '\0'; /* HL_NAME_MAX + 1 bytes */
+    r = reading("st-dsz-down", param, 0.001, "mg/L", T0);
+    assert_int_equal(r.rc, HL_EINVAL);
+    assert_non_null(strstr(r.err, "reading.parameter"));
+    param[HL_NAME_MAX] = '\0'; /* HL_NAME_MAX bytes: passes the bound, unknown item */
+    r = reading("st-dsz-down", param, 0.001, "mg/L", T0);
+    assert_int_equal(r.rc, HL_ENOTFOUND);
+
+    /* Two incidents exist by now (the reading episode and the report); limit 1 gives the
+     * newest only. */
+    Hl__ListQuery q = HL__LIST_QUERY__INIT;
+    q.limit = 1;
+    Hl__Envelope *rep = NULL;
+    char err[512];
+    assert_int_equal(call("alert.incidents", &q.base, &rep, err, sizeof err), 0);
+    Hl__IncidentList *l = hl__incident_list__unpack(NULL, rep->payload.len, rep->payload.data);
+    hl_env_free(&rep);
+    assert_non_null(l);
+    assert_int_equal(l->n_incidents, 1);
+    assert_string_equal(l->incidents[0]->origin, "report");
+    hl__incident_list__free_unpacked(l, NULL);
+    Hl__IncidentList *all = incidents(NULL);
+    assert_int_equal(all->n_incidents, 2);
+    hl__incident_list__free_unpacked(all, NULL);
+}
+
 static void test_undecodable_envelope(void **state)
 {
     (void)state;
@@ -454,8 +517,8 @@ static void test_undecodable_envelope(void **state)
     int linger = 0;
     zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
     assert_int_equal(zmq_connect(d, F.req), 0);
-    static const unsigned char junk[] = {0xff, 0xff, 0xff, 0x07, 'n', 'o', 't', ' ',
-                                         'p',  'b',  0x00, 0x9a};
+    static const unsigned char junk[] = {0xff, 0xff, 0xff, 0x07, 'n',  'o',
+                                         't',  ' ',  'p',  'b',  0x00, 0x9a};
     assert_int_equal(zmq_send(d, junk, sizeof junk, 0), (int)sizeof junk);
     /* An error reply may come back; either way the message is counted. */
     for (int i = 0; i < 100; i++) {
@@ -542,7 +605,7 @@ static void test_restart_keeps_episode(void **state)
     (void)state;
     assert_int_equal(stop_program(F.pid), 0);
     F.pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", NULL, NULL);
-    wait_ready();
+    assert_int_equal(wait_ready(), 0);
     reading_reply r = reading("st-dsz-down", "苯", 0.02, "mg/L", T0 + 40 * MINUTE);
     assert_int_equal(r.rc, 0);
     assert_string_equal(r.res->incident_id, g_incident);
@@ -618,13 +681,10 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_episode_over_the_wire),
-        cmocka_unit_test(test_upstream_from_risk),
-        cmocka_unit_test(test_bad_readings),
-        cmocka_unit_test(test_undecodable_envelope),
-        cmocka_unit_test(test_report_and_trigger),
-        cmocka_unit_test(test_restart_keeps_episode),
-        cmocka_unit_test(test_bad_data_file_exits_2),
+        cmocka_unit_test(test_episode_over_the_wire), cmocka_unit_test(test_upstream_from_risk),
+        cmocka_unit_test(test_bad_readings),          cmocka_unit_test(test_undecodable_envelope),
+        cmocka_unit_test(test_report_and_trigger),    cmocka_unit_test(test_limits_over_the_wire),
+        cmocka_unit_test(test_restart_keeps_episode), cmocka_unit_test(test_bad_data_file_exits_2),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
