@@ -687,18 +687,14 @@ static void test_clients_from_files(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_tmp, sizeof g_tmp, "/tmp/hl-zap-XXXXXX");
-    if (!mkdtemp(g_tmp)) return -1;
-    g_base_port = 20000 + (int)(getpid() % 800) * 50;
-    return 0;
+    g_base_port = lt_base_port();
+    return lt_tmpdir(g_tmp, sizeof g_tmp, "hl-zap");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", g_tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    return lt_rmtree(g_tmp);
 }
 
 int main(void)
