@@ -90,6 +90,14 @@ static void test_keys_files(void **state)
     assert_int_equal(hl_keys_load(base, &back, err, sizeof err), 0);
     assert_string_equal(back.pub, kp2.pub);
     assert_string_equal(back.sec, kp2.sec);
+    /* Through symlinks (container secret mounts): the target's mode is what counts. */
+    char lbase[128], lk[160], tk[160];
+    path_of("link", lbase, sizeof lbase);
+    snprintf(lk, sizeof lk, "%s.key", lbase);
+    snprintf(tk, sizeof tk, "%s.key", base);
+    assert_int_equal(symlink(tk, lk), 0);
+    assert_int_equal(hl_keys_load(lbase, &back, err, sizeof err), 0);
+    assert_string_equal(back.pub, kp2.pub);
     /* No temporary file left behind. */
     snprintf(p, sizeof p, "%s.key.tmp-%ld", base, (long)getpid());
     assert_int_not_equal(access(p, F_OK), 0);
