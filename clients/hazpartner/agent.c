@@ -83,7 +83,7 @@ static agent_cb *agent__cb(agent *a, const char *task_id, const char *action)
     if (!cb)
         return NULL;
     cb->a = a;
-    snprintf(cb->task_id, sizeof cb->task_id, "%s", task_id ? task_id : "");
+    snprintf(cb->task_id, sizeof cb->task_id, "%.64s", task_id ? task_id : "");
     snprintf(cb->action, sizeof cb->action, "%s", action ? action : "");
     return cb;
 }
@@ -310,7 +310,7 @@ static void agent__send_due(agent *a)
         if (k >= 0) {
             rec.ans[k].attempts++;
             if (pstore_put(txn, &rec) == 0) {
-                snprintf(todo[ntodo].task_id, sizeof todo[ntodo].task_id, "%s", ids[i]);
+                snprintf(todo[ntodo].task_id, sizeof todo[ntodo].task_id, "%.64s", ids[i]);
                 todo[ntodo++].ans = rec.ans[k];
             }
         }
@@ -331,7 +331,7 @@ static void agent__send_due(agent *a)
         m.at_ms = todo[i].ans.at_ms;
         if (agent__send(a, "task.answer", &m.base, AGENT_REQ_TIMEOUT_MS, agent__on_answer_reply,
                         cb) == 0) {
-            snprintf(a->inflight[a->ninflight++], HL_ID_MAX + 1, "%s", todo[i].task_id);
+            snprintf(a->inflight[a->ninflight++], HL_ID_MAX + 1, "%.64s", todo[i].task_id);
             hl_debug("sent %s of %s", todo[i].ans.action, todo[i].task_id);
         }
     }

@@ -496,9 +496,11 @@ static ProtobufCMessage *dispatch__gw_in(dispatch *d, hl_req *r,
 static int dispatch__on_hello(hl_req *r, void *ud)
 {
     dispatch *d = ud;
-    const char *unit;
-    dispatch_unit *du;
-    int rc;
+    /* Set by dispatch__gw_in whenever it returns a message; initialised for the optimiser,
+     * which cannot see that (-Wmaybe-uninitialized at -O2). */
+    const char *unit = NULL;
+    dispatch_unit *du = NULL;
+    int rc = 0;
     Hl__PartnerHello *h =
         (Hl__PartnerHello *)dispatch__gw_in(d, r, &hl__partner_hello__descriptor, &unit, &du, &rc);
     if (!h)
@@ -592,9 +594,11 @@ done:
 static int dispatch__on_receipt(hl_req *r, void *ud)
 {
     dispatch *d = ud;
-    const char *unit;
-    dispatch_unit *du;
-    int rc;
+    /* Set by dispatch__gw_in whenever it returns a message; initialised for the optimiser,
+     * which cannot see that (-Wmaybe-uninitialized at -O2). */
+    const char *unit = NULL;
+    dispatch_unit *du = NULL;
+    int rc = 0;
     Hl__TaskReceipt *m =
         (Hl__TaskReceipt *)dispatch__gw_in(d, r, &hl__task_receipt__descriptor, &unit, &du, &rc);
     if (!m)
@@ -607,9 +611,11 @@ static int dispatch__on_receipt(hl_req *r, void *ud)
 static int dispatch__on_answer(hl_req *r, void *ud)
 {
     dispatch *d = ud;
-    const char *unit;
-    dispatch_unit *du;
-    int rc;
+    /* Set by dispatch__gw_in whenever it returns a message; initialised for the optimiser,
+     * which cannot see that (-Wmaybe-uninitialized at -O2). */
+    const char *unit = NULL;
+    dispatch_unit *du = NULL;
+    int rc = 0;
     Hl__TaskAnswer *m =
         (Hl__TaskAnswer *)dispatch__gw_in(d, r, &hl__task_answer__descriptor, &unit, &du, &rc);
     if (!m)

@@ -22,6 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -51,25 +54,34 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static int setup(void **state)
+/* 1 when TCP port p on 127.0.0.1 can be bound now. */
+static int port_free(int p)
 {
-    (void)state;
-    snprintf(F.dir, sizeof F.dir, "/tmp/hl-dispatch-flow-XXXXXX");
-    if (!mkdtemp(F.dir))
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+/* A stack on a base port whose dispatch ports (base+40..42) are free, chosen apart from
+ * other tests running at the same time (pid, then attempt). */
+static int new_stack(int attempt)
+{
+    char port[16], err[512];
+    int base = 0;
+    for (int k = 0; k < 50 && !base; k++) {
+        int b = 40000 + (int)((getpid() + 97 * (attempt * 50 + k)) % 500) * 50;
+        if (port_free(b + 40) && port_free(b + 41) && port_free(b + 42))
+            base = b;
+    }
+    if (!base)
         return -1;
-    /* Ports apart from other tests running at the same time; dispatch uses base+40..42. */
-    char port[16], spec[128], err[512];
-    snprintf(port, sizeof port, "%d", 40000 + (int)(getpid() % 500) * 50);
-    setenv("HAZLINK_DATA", F.dir, 1);
+    snprintf(port, sizeof port, "%d", base);
     setenv("HAZLINK_BASE_PORT", port, 1);
-    setenv("HAZLINK_PLAYBOOKS", HL_TEST_SOURCE_DIR "/playbooks", 1);
-    unsetenv("HAZLINK_CONFIG");
-    /* One drill clock for every process: origin and real fixed here, scale 60. */
-    hl_clock c;
-    if (hl_clock_parse("scale=60", &c) < 0 || hl_clock_format(&c, spec, sizeof spec) < 0)
-        return -1;
-    setenv("HAZLINK_CLOCK", spec, 1);
-    hl_clock_set(&c);
     if (hl_config_load(NULL, &F.cfg, err, sizeof err) < 0) {
         fprintf(stderr, "config: %s\n", err);
         return -1;
@@ -83,6 +95,25 @@ static int setup(void **state)
     return 0;
 }
 
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(F.dir, sizeof F.dir, "/tmp/hl-dispatch-flow-XXXXXX");
+    if (!mkdtemp(F.dir))
+        return -1;
+    char spec[128];
+    setenv("HAZLINK_DATA", F.dir, 1);
+    setenv("HAZLINK_PLAYBOOKS", HL_TEST_SOURCE_DIR "/playbooks", 1);
+    unsetenv("HAZLINK_CONFIG");
+    /* One drill clock for every process: origin and real fixed here, scale 60. */
+    hl_clock c;
+    if (hl_clock_parse("scale=60", &c) < 0 || hl_clock_format(&c, spec, sizeof spec) < 0)
+        return -1;
+    setenv("HAZLINK_CLOCK", spec, 1);
+    hl_clock_set(&c);
+    return new_stack(0);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -94,11 +125,28 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Start dispatch; a port taken between the check and the bind (another test) moves the
+ * stack to another base port, up to three times. */
 static void start_dispatch(void)
 {
     char err[512];
-    if (hl_stack_start_service(F.st, "dispatch", 15000, err, sizeof err) < 0)
-        fail_msg("dispatch did not start: %s", err);
+    for (int attempt = 1;; attempt++) {
+        if (hl_stack_start_service(F.st, "dispatch", 15000, err, sizeof err) == 0)
+            return;
+        char path[1024], log[2048] = "";
+        if (hl_stack_log_path(F.st, "dispatch", path, sizeof path) == 0) {
+            FILE *f = fopen(path, "r");
+            if (f) {
+                log[fread(log, 1, sizeof log - 1, f)] = '\0';
+                fclose(f);
+            }
+        }
+        if (attempt == 3 || !strstr(log, "in use"))
+            fail_msg("dispatch did not start: %s\n%s", err, log);
+        fprintf(stderr, "  dispatch ports in use; moving to other ports\n");
+        hl_stack_destroy(&F.st);
+        assert_int_equal(new_stack(attempt), 0);
+    }
 }
 
 static void start_partner(const char *unit, double ack_delay_s, const char *const *extra)

@@ -146,8 +146,7 @@ static void test_environment_and_capture(void **state)
                           "echo \"$HAZLINK_BASE_PORT|$HAZLINK_CLOCK|${HAZLINK_CONFIG-unset}|"
                           "$HAZLINK_DATA\"",
                           NULL};
-    assert_int_equal(hl_stack_capture(f->s, "sh", args, 5000, 4096, &out, &status, err,
-                                      sizeof err),
+    assert_int_equal(hl_stack_capture(f->s, "sh", args, 5000, 4096, &out, &status, err, sizeof err),
                      0);
     unsetenv("HAZLINK_CONFIG");
     assert_int_equal(status, 0);
@@ -167,13 +166,12 @@ static void test_environment_and_capture(void **state)
 
     /* A program that does not finish is killed at the deadline. */
     const char *slow[] = {"5", NULL};
-    assert_int_equal(hl_stack_capture(f->s, "sleep", slow, 200, 64, &out, &status, err,
-                                      sizeof err),
+    assert_int_equal(hl_stack_capture(f->s, "sleep", slow, 200, 64, &out, &status, err, sizeof err),
                      HL_ETIMEOUT);
     free(out);
-    assert_int_equal(hl_stack_capture(f->s, "no-such-program", NULL, 200, 64, &out, &status,
-                                      err, sizeof err),
-                     HL_ENOTFOUND);
+    assert_int_equal(
+        hl_stack_capture(f->s, "no-such-program", NULL, 200, 64, &out, &status, err, sizeof err),
+        HL_ENOTFOUND);
     assert_null(out);
 }
 
@@ -193,7 +191,7 @@ static void test_logs(void **state)
     size_t n = fread(buf, 1, sizeof buf - 1, lf);
     fclose(lf);
     buf[n] = '\0';
-    assert_non_null(strstr(buf, "==== "));   /* the start marker with the time */
+    assert_non_null(strstr(buf, "==== ")); /* the start marker with the time */
     assert_non_null(strstr(buf, "starting /bin/sh"));
     assert_non_null(strstr(buf, "to-stdout\n"));
     assert_non_null(strstr(buf, "to-stderr\n"));
