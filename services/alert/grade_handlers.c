@@ -108,8 +108,10 @@ static int incident_done(hl_req *r, Hl__Incident *inc, int graded)
 
 /* ---------------------------------------------------------------- alert.facts ---- */
 
-static int facts_apply(alert_ctx *a, hl_req *r, const Hl__IncidentFacts *in)
+static int facts_apply(void *ud, hl_req *r, const ProtobufCMessage *m)
 {
+    alert_ctx *a = ud;
+    const Hl__IncidentFacts *in = (const Hl__IncidentFacts *)m;
     const char *actor = actor_of(r, in->actor);
     if (hl_str_check(actor, REPORTING_ACTOR_MAX, 1) < 0)
         return hl_req_fail(r, HL_EINVAL, "facts.actor", "actor must be 1..%d bytes of UTF-8 text",
@@ -183,19 +185,15 @@ out:
 
 static int h_facts(hl_req *r, void *ud)
 {
-    Hl__IncidentFacts *in = (Hl__IncidentFacts *)alert_payload(r, &hl__incident_facts__descriptor);
-    if (!in)
-        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not an IncidentFacts",
-                           r->env->msg_id);
-    int rc = facts_apply(ud, r, in);
-    alert_msg_free(in);
-    return rc;
+    return alert_handle(r, ud, &hl__incident_facts__descriptor, facts_apply);
 }
 
 /* --------------------------------------------------------------- alert.regrade ---- */
 
-static int regrade_apply(alert_ctx *a, hl_req *r, const Hl__RegradeRequest *q)
+static int regrade_apply(void *ud, hl_req *r, const ProtobufCMessage *m)
 {
+    alert_ctx *a = ud;
+    const Hl__RegradeRequest *q = (const Hl__RegradeRequest *)m;
     grade_level g;
     if (grading_parse(q->grade, &g) < 0)
         return hl_req_fail(r, HL_EINVAL, "regrade.grade",
@@ -242,20 +240,15 @@ out:
 
 static int h_regrade(hl_req *r, void *ud)
 {
-    Hl__RegradeRequest *q =
-        (Hl__RegradeRequest *)alert_payload(r, &hl__regrade_request__descriptor);
-    if (!q)
-        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a RegradeRequest",
-                           r->env->msg_id);
-    int rc = regrade_apply(ud, r, q);
-    alert_msg_free(q);
-    return rc;
+    return alert_handle(r, ud, &hl__regrade_request__descriptor, regrade_apply);
 }
 
 /* ----------------------------------------------------------- alert.report_done ---- */
 
-static int report_done_apply(alert_ctx *a, hl_req *r, const Hl__ReportDone *q)
+static int report_done_apply(void *ud, hl_req *r, const ProtobufCMessage *m)
 {
+    alert_ctx *a = ud;
+    const Hl__ReportDone *q = (const Hl__ReportDone *)m;
     const char *actor = actor_of(r, q->actor);
     if (hl_str_check(actor, REPORTING_ACTOR_MAX, 1) < 0)
         return hl_req_fail(r, HL_EINVAL, "report_done.actor",
@@ -303,13 +296,7 @@ out:
 
 static int h_report_done(hl_req *r, void *ud)
 {
-    Hl__ReportDone *q = (Hl__ReportDone *)alert_payload(r, &hl__report_done__descriptor);
-    if (!q)
-        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a ReportDone",
-                           r->env->msg_id);
-    int rc = report_done_apply(ud, r, q);
-    alert_msg_free(q);
-    return rc;
+    return alert_handle(r, ud, &hl__report_done__descriptor, report_done_apply);
 }
 
 int alert_grade_handlers_register(hl_svc *s, alert_ctx *a)

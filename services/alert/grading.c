@@ -75,18 +75,6 @@ const char *grading_cite(const grading_table *t, size_t idx, char *out, size_t n
     return out;
 }
 
-/* Copy field into dst (n bytes) or fail naming the column. */
-static int grading__copy(const refcsv *c, const refcsv_row *row, const char *col, const char *v,
-                         char *dst, size_t n, char *err, size_t errlen)
-{
-    size_t len = strlen(v);
-    if (len >= n)
-        return refcsv_fail(c, row->line, col, HL_ETOOBIG, err, errlen, "%zu bytes, at most %zu",
-                           len, n - 1);
-    memcpy(dst, v, len + 1);
-    return 0;
-}
-
 /* Split the ;-separated keywords of match into cr->match. */
 static int grading__keywords(const refcsv *c, const refcsv_row *row, const char *v,
                              grading_criterion *cr, char *err, size_t errlen)
@@ -149,12 +137,9 @@ static int grading__row(const refcsv *c, const refcsv_row *row, const size_t *k,
                            "or none)",
                            row->f[k[K_FACT]]);
     cr->fact = (grading_fact)fact;
-    if ((rc = grading__copy(c, row, "criterion_type", row->f[k[K_TYPE]], cr->type, sizeof cr->type,
-                            err, errlen)) < 0 ||
-        (rc = grading__copy(c, row, "criterion_text_cn", row->f[k[K_TEXT]], cr->text,
-                            sizeof cr->text, err, errlen)) < 0 ||
-        (rc = grading__copy(c, row, "unit", row->f[k[K_UNIT]], cr->unit, sizeof cr->unit, err,
-                            errlen)) < 0)
+    if ((rc = refcsv_copy(c, row, k[K_TYPE], cr->type, sizeof cr->type, err, errlen)) < 0 ||
+        (rc = refcsv_copy(c, row, k[K_TEXT], cr->text, sizeof cr->text, err, errlen)) < 0 ||
+        (rc = refcsv_copy(c, row, k[K_UNIT], cr->unit, sizeof cr->unit, err, errlen)) < 0)
         return rc;
     if (!cr->type[0])
         return refcsv_fail(c, row->line, "criterion_type", HL_EPARSE, err, errlen, "empty");
@@ -270,16 +255,13 @@ int grading_from_csv(const refcsv *c, grading_table **out, char *err, size_t err
                                            "match",
                                            "verified"};
     size_t k[K_N];
-    for (size_t i = 0; i < K_N; i++) {
-        int rc = refcsv_col(c, names[i], &k[i], err, errlen);
-        if (rc < 0)
-            return rc;
-    }
+    int rc = refcsv_cols(c, names, K_N, k, err, errlen);
+    if (rc < 0)
+        return rc;
     grading_table *t = calloc(1, sizeof *t);
     if (!t)
         return HL_ENOMEM;
     memcpy(t->file, c->file, sizeof t->file);
-    int rc = 0;
     for (size_t i = 0; i < c->nrows && rc == 0; i++)
         rc = grading__row(c, &c->rows[i], k, t, err, errlen);
     if (rc == 0)

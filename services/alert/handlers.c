@@ -24,7 +24,8 @@
 #define UNIT_MAX 32              /* bytes of a reading's unit */
 #define REPORT_MAX_DURATION_S (30.0 * 24 * 3600)
 #define REPORT_MAX_MASS_KG 1e9
-#define ALERT_LINK_MAX 256 /* open reported incidents of one substance considered for a link */
+#define ALERT_LINK_MAX                                                                             \
+    256 /* newest open reported incidents of one substance considered for a link */
 
 /* ---------------------------------------------------------------- small helpers ---- */
 
@@ -373,8 +374,16 @@ static int link_scan_fn(const char *key, const void *val, size_t len, void *ud)
     if (strcmp(inc->origin, "report") == 0 && strcmp(inc->state, "open") == 0 &&
         strcmp(inc->parameter, ls->parameter) == 0 && hl_id_check(inc->id) == 0) {
         if (ls->n == ALERT_LINK_MAX) {
+            /* Keys begin with the creation time: keep the newest, drop the oldest (its
+             * arrival window is the likeliest to have closed). */
             ls->skipped++;
-        } else {
+            memmove(&ls->c[0], &ls->c[1], (ALERT_LINK_MAX - 1) * sizeof ls->c[0]);
+            memmove(&ls->ids[0], &ls->ids[1], (ALERT_LINK_MAX - 1) * sizeof ls->ids[0]);
+            ls->n--;
+            for (size_t k = 0; k < ls->n; k++)
+                ls->c[k].incident_id = ls->ids[k];
+        }
+        {
             link_candidate *c = &ls->c[ls->n];
             snprintf(ls->ids[ls->n], sizeof ls->ids[0], "%s", inc->id);
             c->incident_id = ls->ids[ls->n];
@@ -401,7 +410,8 @@ static int link_find(alert_ctx *a, hl_req *r, const hl_station *st, const char *
     int e = hl_kv_scan(r->txn, T_INCIDENTS, "", link_scan_fn, ls);
     if (e >= 0) {
         if (ls->skipped)
-            hl_warn("link: %zu more open reported incidents of %s than the %d considered",
+            hl_warn("link: %zu older open reported incidents of %s left out (the newest %d "
+                    "are considered)",
                     ls->skipped, parameter, ALERT_LINK_MAX);
         int i = link_choose(a->net, ls->c, ls->n, parameter, st->chainage_km, first_ms, NULL,
                             reason, reasonlen);
@@ -480,8 +490,10 @@ static int incident_mark_ended(hl_req *r, const hl_station *st, const char *para
     return e;
 }
 
-static int reading_apply(alert_ctx *a, hl_req *r, const Hl__Reading *rd)
+static int reading_apply(void *ud, hl_req *r, const ProtobufCMessage *m)
 {
+    alert_ctx *a = ud;
+    const Hl__Reading *rd = (const Hl__Reading *)m;
     if (hl_id_check(rd->station_id) < 0)
         return hl_req_fail(r, HL_EINVAL, "reading.station_id",
                            "station_id must be 1..%d characters of [A-Za-z0-9._:-]", HL_ID_MAX);
@@ -587,13 +599,7 @@ static int reading_apply(alert_ctx *a, hl_req *r, const Hl__Reading *rd)
 
 static int h_reading(hl_req *r, void *ud)
 {
-    Hl__Reading *rd = (Hl__Reading *)alert_payload(r, &hl__reading__descriptor);
-    if (!rd)
-        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a Reading",
-                           r->env->msg_id);
-    int rc = reading_apply(ud, r, rd);
-    alert_msg_free(rd);
-    return rc;
+    return alert_handle(r, ud, &hl__reading__descriptor, reading_apply);
 }
 
 /* ---------------------------------------------------------------- alert.report ---- */
@@ -608,8 +614,10 @@ static const hl_station *station_below(const hl_network *net, double km)
     return net->n_stations ? &net->stations[net->n_stations - 1] : NULL;
 }
 
-static int report_apply(alert_ctx *a, hl_req *r, const Hl__IncidentReport *rp)
+static int report_apply(void *ud, hl_req *r, const ProtobufCMessage *m)
 {
+    alert_ctx *a = ud;
+    const Hl__IncidentReport *rp = (const Hl__IncidentReport *)m;
     if (hl_str_check(rp->substance, HL_NAME_MAX, 1) < 0)
         return hl_req_fail(r, HL_EINVAL, "report.substance",
                            "substance must be 1..%d bytes of UTF-8 text", HL_NAME_MAX);
@@ -744,14 +752,7 @@ out:
 
 static int h_report(hl_req *r, void *ud)
 {
-    Hl__IncidentReport *rp =
-        (Hl__IncidentReport *)alert_payload(r, &hl__incident_report__descriptor);
-    if (!rp)
-        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not an IncidentReport",
-                           r->env->msg_id);
-    int rc = report_apply(ud, r, rp);
-    alert_msg_free(rp);
-    return rc;
+    return alert_handle(r, ud, &hl__incident_report__descriptor, report_apply);
 }
 
 /* --------------------------------------------------------------- alert.trigger ---- */

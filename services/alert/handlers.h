@@ -14,7 +14,8 @@
  *                   than the incident's raises a new Alert (published and sent to playbook).
  *                   One incident per release (link.h): a new episode downstream of an open
  *                   reported incident's release point, same substance, inside the arrival
- *                   window, is recorded against that incident (ReadingResult.linked,
+ *                   window, is recorded against that incident (the newest 256 open reported
+ *                   incidents of the substance are considered; ReadingResult.linked,
  *                   Incident.episodes) instead of opening one; its first reading still
  *                   raises an Alert for the incident, sent to playbook (re-anchoring).
  *   alert.report    IncidentReport → Incident: an incident and an Alert from a person's

@@ -33,17 +33,6 @@ void reporting_destroy(reporting_table **t)
     *t = NULL;
 }
 
-static int reporting__copy(const refcsv *c, const refcsv_row *row, const char *col, const char *v,
-                           char *dst, size_t n, char *err, size_t errlen)
-{
-    size_t len = strlen(v);
-    if (len >= n)
-        return refcsv_fail(c, row->line, col, HL_ETOOBIG, err, errlen, "%zu bytes, at most %zu",
-                           len, n - 1);
-    memcpy(dst, v, len + 1);
-    return 0;
-}
-
 /* "IV;III" → bits. */
 static int reporting__grades(const refcsv *c, const refcsv_row *row, const char *v, unsigned *out,
                              char *err, size_t errlen)
@@ -118,14 +107,12 @@ static int reporting__row(const refcsv *c, const refcsv_row *row, const size_t *
     if (r->kind == REPORT_INITIAL && !r->has_deadline)
         return refcsv_fail(c, row->line, "deadline_h", HL_EPARSE, err, errlen,
                            "an initial report needs its hours");
-    if ((rc = reporting__copy(c, row, "recipient", row->f[k[K_RECIPIENT]], r->recipient,
-                              sizeof r->recipient, err, errlen)) < 0 ||
-        (rc = reporting__copy(c, row, "requirement", row->f[k[K_REQ]], r->requirement,
-                              sizeof r->requirement, err, errlen)) < 0 ||
-        (rc = reporting__copy(c, row, "clause", row->f[k[K_CLAUSE]], r->clause, sizeof r->clause,
-                              err, errlen)) < 0 ||
-        (rc = reporting__copy(c, row, "source", row->f[k[K_SOURCE]], r->source, sizeof r->source,
-                              err, errlen)) < 0)
+    if ((rc = refcsv_copy(c, row, k[K_RECIPIENT], r->recipient, sizeof r->recipient, err, errlen)) <
+            0 ||
+        (rc = refcsv_copy(c, row, k[K_REQ], r->requirement, sizeof r->requirement, err, errlen)) <
+            0 ||
+        (rc = refcsv_copy(c, row, k[K_CLAUSE], r->clause, sizeof r->clause, err, errlen)) < 0 ||
+        (rc = refcsv_copy(c, row, k[K_SOURCE], r->source, sizeof r->source, err, errlen)) < 0)
         return rc;
     for (int g = GRADE_IV; g <= GRADE_I; g++) {
         if (!(r->grades & (1u << g)))
@@ -147,17 +134,14 @@ int reporting_from_csv(const refcsv *c, reporting_table **out, char *err, size_t
                                            "deadline_h", "recipient", "requirement",
                                            "clause",     "source",    "verified"};
     size_t k[K_N];
-    for (size_t i = 0; i < K_N; i++) {
-        int rc = refcsv_col(c, names[i], &k[i], err, errlen);
-        if (rc < 0)
-            return rc;
-    }
+    int rc = refcsv_cols(c, names, K_N, k, err, errlen);
+    if (rc < 0)
+        return rc;
     reporting_table *t = calloc(1, sizeof *t);
     if (!t)
         return HL_ENOMEM;
     memcpy(t->file, c->file, sizeof t->file);
     memset(t->of, 0xff, sizeof t->of); /* (size_t)-1: no row yet */
-    int rc = 0;
     for (size_t i = 0; i < c->nrows && rc == 0; i++)
         rc = reporting__row(c, &c->rows[i], k, t, err, errlen);
     for (int kind = 0; rc == 0 && kind < REPORT_KINDS; kind++)
@@ -351,37 +335,34 @@ int reporting_facts_changed(const reporting_table *t, reporting_state *s, grade_
     return 0;
 }
 
-int reporting_neighbour(const reporting_table *t, reporting_state *s, grade_level g, int64_t at_ms,
-                        const char *why)
+/* Make the one report of kind due at at_ms unless it is already due or done (R4, R5). */
+static int reporting__make_due(const reporting_table *t, reporting_state *s, report_kind kind,
+                               grade_level g, int64_t at_ms, const char *why)
 {
     if (!reporting__grade_ok(g) || at_ms < 0)
         return HL_EINVAL;
-    report_duty *d = reporting__kind(s, REPORT_NOTICE);
+    report_duty *d = reporting__kind(s, kind);
     if (!d)
         return HL_EINVAL;
     if (d->due_ms || d->done_ms)
         return 0;
     d->grade = g;
     d->due_ms = at_ms;
-    d->deadline_ms = reporting__deadline(t, REPORT_NOTICE, g, at_ms);
-    reporting__set_why(d, why ? why : "the neighbouring jurisdiction is or may be affected");
+    d->deadline_ms = reporting__deadline(t, kind, g, at_ms);
+    reporting__set_why(d, why);
     return 0;
+}
+
+int reporting_neighbour(const reporting_table *t, reporting_state *s, grade_level g, int64_t at_ms,
+                        const char *why)
+{
+    return reporting__make_due(t, s, REPORT_NOTICE, g, at_ms,
+                               why ? why : "the neighbouring jurisdiction is or may be affected");
 }
 
 int reporting_closed(const reporting_table *t, reporting_state *s, grade_level g, int64_t at_ms)
 {
-    if (!reporting__grade_ok(g) || at_ms < 0)
-        return HL_EINVAL;
-    report_duty *d = reporting__kind(s, REPORT_FINAL);
-    if (!d)
-        return HL_EINVAL;
-    if (d->due_ms || d->done_ms)
-        return 0;
-    d->grade = g;
-    d->due_ms = at_ms;
-    d->deadline_ms = reporting__deadline(t, REPORT_FINAL, g, at_ms);
-    reporting__set_why(d, "incident closed");
-    return 0;
+    return reporting__make_due(t, s, REPORT_FINAL, g, at_ms, "incident closed");
 }
 
 int reporting_done(const reporting_table *t, reporting_state *s, const char *id, grade_level g,

@@ -175,3 +175,14 @@ ProtobufCMessage *alert_payload(const hl_req *r, const ProtobufCMessageDescripto
 {
     return hl_msg_unpack(d, r->env->payload.data, r->env->payload.len);
 }
+
+int alert_handle(hl_req *r, void *ud, const ProtobufCMessageDescriptor *d, alert_apply_fn apply)
+{
+    ProtobufCMessage *m = alert_payload(r, d);
+    if (!m)
+        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a %s", r->env->msg_id,
+                           d->short_name);
+    int rc = apply(ud, r, m);
+    alert_msg_free(m);
+    return rc;
+}

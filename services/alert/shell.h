@@ -40,6 +40,11 @@ int alert_audit_by(hl_req *r, const char *incident_id, const char *event, const 
 ProtobufCMessage *alert_payload(const hl_req *r, const ProtobufCMessageDescriptor *d);
 void alert_msg_free(void *m);
 
+/* Handle a request whose payload is a d: decode it (an undecodable payload is answered
+ * HL_EDECODE, field "payload"), call apply(ud, r, payload) and free the payload. */
+typedef int (*alert_apply_fn)(void *ud, hl_req *r, const ProtobufCMessage *m);
+int alert_handle(hl_req *r, void *ud, const ProtobufCMessageDescriptor *d, alert_apply_fn apply);
+
 /* Replace a string field of an unpacked message with a copy of v ("" for NULL). */
 int alert_pb_set_str(char **field, const char *v);
 /* Replace a repeated string field with copies of v[0..nv). */

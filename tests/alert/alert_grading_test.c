@@ -334,6 +334,11 @@ static const bad_table bad_tables[] = {
     {"no catch-all", HDR "重大,II,deaths,x,10,30,人,s,deaths,,yes\n", HL_EPARSE,
      "t.csv:1: fact: no catch-all row"},
     {"two catch-alls", HDR CATCH CATCH, HL_EPARSE, "t.csv:3: fact: a second catch-all row"},
+    {"criterion_type over 63 bytes",
+     HDR
+     "重大,II,deaths_deaths_deaths_deaths_deaths_deaths_deaths_deaths_deaths_deaths,x,10,30,人,s,"
+     "deaths,,yes\n" CATCH,
+     HL_ETOOBIG, "t.csv:2: criterion_type: 69 bytes, at most 63"},
     {"verified maybe", HDR "一般,IV,catch_all,x,,,,s,none,,maybe\n", HL_EPARSE,
      "t.csv:2: verified: 'maybe' is not no or yes"},
     {"missing column", "level,roman\n一般,IV\n", HL_EPARSE,

@@ -894,6 +894,47 @@ static void test_grade_and_duties(void **state)
     assert_non_null(strstr(d->why, "drinking_water_interruption ? → none"));
     hl__incident__free_unpacked(inc, NULL);
 
+    /* A report's facts are checked like alert.facts, naming report.facts.<fact>. */
+    Hl__IncidentReport brp = HL__INCIDENT_REPORT__INIT;
+    brp.substance = "石油类";
+    brp.chainage_km = 28;
+    Hl__IncidentFacts bf = HL__INCIDENT_FACTS__INIT;
+    bf.ecology_known_case = HL__INCIDENT_FACTS__ECOLOGY_KNOWN_ECOLOGY;
+    bf.ecology = "sad fish";
+    brp.facts = &bf;
+    assert_null(incident_call("alert.report", &brp.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_EINVAL);
+    assert_string_equal(field, "report.facts.ecology");
+
+    /* The record keeps the newest 64 grade changes (INCGRADE_HISTORY_MAX; the audit keeps
+     * all): 70 officer regrades alternate II and III. */
+    size_t hist = 0;
+    for (int i = 0; i < 70; i++) {
+        Hl__RegradeRequest q = HL__REGRADE_REQUEST__INIT;
+        q.incident_id = g_graded;
+        q.grade = i % 2 ? "III" : "II";
+        q.actor = "duty-officer-2";
+        char reason[32];
+        snprintf(reason, sizeof reason, "round %d", i);
+        q.reason = reason;
+        inc = incident_call("alert.regrade", &q.base, &rc, field, sizeof field);
+        assert_int_equal(rc, 0);
+        hist = inc->n_grade_history;
+        if (i == 69)
+            assert_string_equal(inc->grade_history[hist - 1]->reason, "round 69");
+        hl__incident__free_unpacked(inc, NULL);
+    }
+    assert_int_equal(hist, 64);
+    /* Back to I by the officer for what follows. */
+    Hl__RegradeRequest back = HL__REGRADE_REQUEST__INIT;
+    back.incident_id = g_graded;
+    back.grade = "I";
+    back.actor = "duty-officer-2";
+    back.reason = "30 deaths confirmed";
+    inc = incident_call("alert.regrade", &back.base, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    hl__incident__free_unpacked(inc, NULL);
+
     /* The list shows the same record. */
     Hl__IncidentList *l = incidents(g_graded);
     assert_int_equal(l->n_incidents, 1);
@@ -901,7 +942,8 @@ static void test_grade_and_duties(void **state)
     assert_string_equal(report_of(l->incidents[0], "initial")->state, "done");
     assert_string_equal(report_of(l->incidents[0], "followup-1")->state, "due");
     hl__incident_list__free_unpacked(l, NULL);
-    assert_int_equal(graded_events(sub, g_graded, 500), 2); /* officer's III, facts' I */
+    /* officer's III, facts' I, 70 officer regrades and the last one */
+    assert_int_equal(graded_events(sub, g_graded, 500), 2 + 70 + 1);
     zmq_close(sub);
 }
 
@@ -992,6 +1034,33 @@ static void test_reading_links_to_report(void **state)
     hl__alert_list__free_unpacked(al, NULL);
 }
 
+/* At most the newest 256 open reported incidents of a substance are considered for a link
+ * (handlers.c ALERT_LINK_MAX): with 260 reports of 乙苯 (GB 3838-2002 表3 item 21) at km 22,
+ * one a minute, a reading at km 25 links to the newest (the latest release at the nearest
+ * point), which a scan keeping the oldest 256 would miss. */
+#define T2 (T0 + 5 * 24 * 60 * MINUTE)
+static void test_link_considers_newest(void **state)
+{
+    (void)state;
+    char last[HL_ID_MAX + 1] = "";
+    for (int i = 0; i < 260; i++) {
+        Hl__IncidentReport rp = HL__INCIDENT_REPORT__INIT;
+        rp.substance = "乙苯";
+        rp.chainage_km = 22;
+        rp.started_ms = T2 + i * MINUTE;
+        int rc;
+        Hl__Incident *inc = incident_call("alert.report", &rp.base, &rc, NULL, 0);
+        assert_int_equal(rc, 0);
+        snprintf(last, sizeof last, "%s", inc->id);
+        hl__incident__free_unpacked(inc, NULL);
+    }
+    reading_reply r = reading("st-dsz-down", "乙苯", 2.0, "mg/L", T2 + 270 * MINUTE);
+    assert_int_equal(r.rc, 0);
+    assert_true(r.res->linked);
+    assert_string_equal(r.res->incident_id, last);
+    reading_free(&r);
+}
+
 /* Against a drill clock running 10000 × real time, the initial report of a new incident
  * (4 h, 第三条第二款, unverified) is overdue after ~1.5 s of real time. */
 static void test_overdue_on_drill_clock(void **state)
@@ -1046,10 +1115,37 @@ static void copy_with_line(const char *src, const char *dst, int line, const cha
     fclose(out);
 }
 
+/* Start alert on playbooks (with an optional option), expect exit status 2 within 5 s and
+ * want in what it wrote (F.log is emptied first). */
+static void expect_exit_2(const char *playbooks, const char *opt, const char *val, const char *want)
+{
+    FILE *f = fopen(F.log, "w"); /* this start's messages only */
+    if (f)
+        fclose(f);
+    pid_t pid = start_alert(playbooks, opt, val);
+    int st = 0;
+    for (int i = 0; i < 200 && waitpid(pid, &st, WNOHANG) != pid; i++)
+        sleep_ms(25);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 2) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("alert did not exit 2 (wanted '%s')", want);
+    }
+    f = fopen(F.log, "r");
+    assert_non_null(f);
+    char text[4096] = "";
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    if (!strstr(text, want))
+        fail_msg("message '%s' lacks '%s'", text, want);
+}
+
 static void test_bad_data_file_exits_2(void **state)
 {
     (void)state;
-    /* A playbooks folder whose GB 3838 table has a broken limit on line 4 (表1 item 3 溶解氧). */
+    /* A playbooks folder with copies of the reference tables, one broken at a time; each
+     * start exits 2 naming file:line: field. */
     char pb[400], ref[420], path[480];
     snprintf(pb, sizeof pb, "%s/pb", F.dir);
     snprintf(ref, sizeof ref, "%s/reference", pb);
@@ -1057,96 +1153,44 @@ static void test_bad_data_file_exits_2(void **state)
     assert_int_equal(mkdir(ref, 0700), 0);
     snprintf(path, sizeof path, "%s/kuitun", pb);
     assert_int_equal(symlink(HL_TEST_SOURCE_DIR "/playbooks/kuitun", path), 0);
-    snprintf(path, sizeof path, "%s/warning_levels.csv", ref);
-    copy_with_line(HL_TEST_SOURCE_DIR "/playbooks/reference/warning_levels.csv", path, 0, "");
-    snprintf(path, sizeof path, "%s/gb3838_2002_surface_water_limits.csv", ref);
-    copy_with_line(HL_TEST_SOURCE_DIR "/playbooks/reference/gb3838_2002_surface_water_limits.csv",
-                   path, 4, "表1 基本项目,3,溶解氧,mg/L,>=,7.5,six,5.0,3.0,2.0,,,x,DO,any,yes\n");
+    static const struct {
+        const char *file; /* in playbooks/reference */
+        int line;         /* replaced by text (0: none) */
+        const char *text, *want;
+    } cases[] = {
+        /* GB 3838 表1 item 3 溶解氧 with a class II limit that is not a number. */
+        {"gb3838_2002_surface_water_limits.csv", 4,
+         "表1 基本项目,3,溶解氧,mg/L,>=,7.5,six,5.0,3.0,2.0,,,x,DO,any,yes\n",
+         "gb3838_2002_surface_water_limits.csv:4: II: 'six' is not a number"},
+        /* A grading criterion of grade "V". */
+        {"incident_grading_national_plan_2014.csv", 3,
+         "特别重大,V,deaths,x,100,,人,s,poisoned_or_seriously_injured,,yes\n",
+         "incident_grading_national_plan_2014.csv:3: roman: 'V' is not I, II, III or IV"},
+        /* The first reporting duty with 0 hours. */
+        {"reporting_duties.csv", 29, "initial,IV;III,discovered,0,r,q,c,s,no\n",
+         "reporting_duties.csv:29: deadline_h: 0 is not in (0, 720] hours"},
+    };
+    static const char *const files[] = {
+        "gb3838_2002_surface_water_limits.csv", "warning_levels.csv",
+        "incident_grading_national_plan_2014.csv", "reporting_duties.csv"};
     /* The children of this case write to their own log, so the running service's log
      * stays whole for the sanitizer check. */
     char main_log[sizeof F.log];
     memcpy(main_log, F.log, sizeof main_log);
     snprintf(F.log, sizeof F.log, "%s/bad-data.log", F.dir);
-    pid_t pid = start_alert(pb, NULL, NULL);
-    int st = 0;
-    for (int i = 0; i < 200 && waitpid(pid, &st, WNOHANG) != pid; i++)
-        sleep_ms(25);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 2) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        fail_msg("alert with a broken table did not exit 2");
-    }
-    FILE *f = fopen(F.log, "r");
-    assert_non_null(f);
-    char text[4096] = "";
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    if (!strstr(text, "gb3838_2002_surface_water_limits.csv:4: II: 'six' is not a number"))
-        fail_msg("message does not name file:line: field: %s", text);
-
-    /* A sound GB 3838 table, but a grading criterion of grade "V" on line 3 and then a
-     * reporting duty of 0 hours on its first row: each exits 2 naming file:line: field. */
-    static const struct {
-        const char *file;
-        int line;
-        const char *text, *want;
-    } broken[] = {
-        {"incident_grading_national_plan_2014.csv", 3,
-         "特别重大,V,deaths,x,100,,人,s,poisoned_or_seriously_injured,,yes\n",
-         "incident_grading_national_plan_2014.csv:3: roman: 'V' is not I, II, III or IV"},
-        {"reporting_duties.csv", 0, NULL, NULL}, /* copied whole for the next case */
-    };
-    snprintf(path, sizeof path, "%s/gb3838_2002_surface_water_limits.csv", ref);
-    copy_with_line(HL_TEST_SOURCE_DIR "/playbooks/reference/gb3838_2002_surface_water_limits.csv",
-                   path, 0, "");
-    for (size_t k = 0; k < 2; k++) {
-        char src[512];
-        snprintf(src, sizeof src, HL_TEST_SOURCE_DIR "/playbooks/reference/%s", broken[k].file);
-        snprintf(path, sizeof path, "%s/%s", ref, broken[k].file);
-        copy_with_line(src, path, broken[k].line, broken[k].text ? broken[k].text : "");
-    }
-    for (int round = 0; round < 2; round++) {
-        if (round == 1) {
-            /* Grading table whole again; the first duty row (line 29) with 0 hours. */
-            snprintf(path, sizeof path, "%s/incident_grading_national_plan_2014.csv", ref);
-            copy_with_line(HL_TEST_SOURCE_DIR
-                           "/playbooks/reference/incident_grading_national_plan_2014.csv",
-                           path, 0, "");
-            snprintf(path, sizeof path, "%s/reporting_duties.csv", ref);
-            copy_with_line(HL_TEST_SOURCE_DIR "/playbooks/reference/reporting_duties.csv", path, 29,
-                           "initial,IV;III,discovered,0,r,q,c,s,no\n");
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+            char src[512];
+            snprintf(src, sizeof src, HL_TEST_SOURCE_DIR "/playbooks/reference/%s", files[k]);
+            snprintf(path, sizeof path, "%s/%s", ref, files[k]);
+            int broken = strcmp(files[k], cases[c].file) == 0;
+            copy_with_line(src, path, broken ? cases[c].line : 0, broken ? cases[c].text : "");
         }
-        const char *want = round == 0
-                               ? broken[0].want
-                               : "reporting_duties.csv:29: deadline_h: 0 is not in (0, 720] hours";
-        FILE *empty = fopen(F.log, "w"); /* this round's messages only */
-        if (empty)
-            fclose(empty);
-        pid = start_alert(pb, NULL, NULL);
-        for (int i = 0; i < 200 && waitpid(pid, &st, WNOHANG) != pid; i++)
-            sleep_ms(25);
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 2) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            fail_msg("alert with a broken table (round %d) did not exit 2", round);
-        }
-        f = fopen(F.log, "r");
-        assert_non_null(f);
-        n = fread(text, 1, sizeof text - 1, f);
-        text[n] = '\0';
-        fclose(f);
-        if (!strstr(text, want))
-            fail_msg("round %d: message '%s' lacks '%s'", round, text, want);
+        expect_exit_2(pb, NULL, NULL, cases[c].want);
     }
-
     /* A bad option exits 2 as well. */
-    pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", "--quiet-hours", "-3");
-    for (int i = 0; i < 200 && waitpid(pid, &st, WNOHANG) != pid; i++)
-        sleep_ms(25);
+    expect_exit_2(HL_TEST_SOURCE_DIR "/playbooks", "--quiet-hours", "-3", "--quiet-hours");
     memcpy(F.log, main_log, sizeof F.log);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 2);
 }
 
 int main(void)
@@ -1162,6 +1206,7 @@ int main(void)
         cmocka_unit_test(test_restart_keeps_episode),
         cmocka_unit_test(test_grade_and_duties),
         cmocka_unit_test(test_reading_links_to_report),
+        cmocka_unit_test(test_link_considers_newest),
         cmocka_unit_test(test_overdue_on_drill_clock),
         cmocka_unit_test(test_bad_data_file_exits_2),
     };
