@@ -483,6 +483,45 @@ static void test_alert_makes_one_plan(void **state)
     assert_non_null(log);
     assert_non_null(strstr(log, "64 readings taken already; alert al-b65 is not re-anchored"));
     free(log);
+
+    /* A reported release (2000 kg over 30 min at the outfall, km 22), then a reading the
+     * alert service links to it (st-dsz-down, 0.085 mg/L 30 min later): the plan is
+     * re-anchored on the observation; the reading is below what the model has there while
+     * the plume is still rising, so the model is kept (forecast.h: never scaled down before
+     * the peak is seen). */
+    Hl__Alert rep_a;
+    benzene_alert(&rep_a, "inc-t3", "al-r1", "橙");
+    rep_a.reported = 1;
+    rep_a.station_id = "";
+    rep_a.value_mg_l = 0;
+    rep_a.mass_kg = 2000;
+    rep_a.duration_s = 1800;
+    t.alert = &rep_a;
+    assert_int_equal(hl_call(F.zctx, F.req, "alert", "playbook.alert", &t.base, CALL_MS, &rep,
+                             err, sizeof err),
+                     0);
+    p = plan_of(rep);
+    assert_string_equal(p->anchor, "release");
+    assert_string_equal(p->source, "pulse");
+    hl__plan__free_unpacked(p, NULL);
+    hl_env_free(&rep);
+    Hl__Alert lk;
+    benzene_alert(&lk, "inc-t3", "al-r2", "橙");
+    lk.raised_ms = F.t0 + 1800000;
+    t.alert = &lk;
+    assert_int_equal(hl_call(F.zctx, F.req, "alert", "playbook.alert", &t.base, CALL_MS, &rep,
+                             err, sizeof err),
+                     0);
+    p = plan_of(rep);
+    assert_string_equal(p->anchor, "release");
+    assert_int_equal(p->updates, 1);
+    assert_int_equal(p->n_reanchors, 1);
+    assert_string_equal(p->reanchors[0]->station_id, "st-dsz-down");
+    assert_false(p->reanchors[0]->applied);
+    assert_non_null(strstr(p->reanchors[0]->note, "model kept"));
+    print_message("    release re-anchored: %s\n", p->update_note);
+    hl__plan__free_unpacked(p, NULL);
+    hl_env_free(&rep);
 }
 
 static void test_bad_alerts(void **state)
@@ -525,7 +564,7 @@ static void test_bad_alerts(void **state)
     env->payload.len = 0;
     hl_env_free(&env);
     Hl__ServiceStatus *s = status(F.req);
-    assert_int_equal(s->records, 3); /* two plans of inc-t1, one of inc-t2, none from bad input */
+    assert_int_equal(s->records, 4); /* inc-t1 twice, inc-t2, inc-t3; none from bad input */
     hl__service_status__free_unpacked(s, NULL);
     assert_int_equal(stop(F.pid), 0);
     F.pid = 0;
