@@ -224,6 +224,20 @@ static Hl__Plan *plan_of(const Hl__Envelope *rep)
     return p;
 }
 
+/* Send a PlanTrigger as the alert service does and return the Plan of the reply. */
+static Hl__Plan *trigger(const Hl__PlanTrigger *t)
+{
+    Hl__Envelope *rep = NULL;
+    char err[256];
+    int rc = hl_call(F.zctx, F.req, "alert", "playbook.alert", &t->base, CALL_MS, &rep, err,
+                     sizeof err);
+    if (rc)
+        fail_msg("playbook.alert: %s", err);
+    Hl__Plan *p = plan_of(rep);
+    hl_env_free(&rep);
+    return p;
+}
+
 static Hl__ServiceStatus *status(const char *endpoint)
 {
     Hl__Envelope *rep = NULL;
@@ -350,10 +364,7 @@ static void test_alert_makes_one_plan(void **state)
     a2.raised_ms = F.t0 + 600000;
     t.alert = &a2;
     char err[256];
-    assert_int_equal(hl_call(F.zctx, F.req, "alert", "playbook.alert", &t.base, CALL_MS, &rep,
-                             err, sizeof err),
-                     0);
-    p = plan_of(rep);
+    p = trigger(&t);
     assert_string_equal(p->id, "pl-inc-t1");
     assert_int_equal(p->revision, 1);
     assert_string_equal(p->alert_id, "al-t1"); /* the plan's first alert */
@@ -372,19 +383,14 @@ static void test_alert_makes_one_plan(void **state)
     assert_string_equal(p->revision_state, "sent (update 1)");
     print_message("    re-anchored: %s\n", p->update_note);
     hl__plan__free_unpacked(p, NULL);
-    hl_env_free(&rep);
     s = status(F.req);
     assert_int_equal(s->records, 1);
     hl__service_status__free_unpacked(s, NULL);
     /* The same alert again under a new envelope: its reading is taken already. */
-    assert_int_equal(hl_call(F.zctx, F.req, "alert", "playbook.alert", &t.base, CALL_MS, &rep,
-                             err, sizeof err),
-                     0);
-    p = plan_of(rep);
+    p = trigger(&t);
     assert_int_equal(p->updates, 1);
     assert_int_equal(p->n_observations, 1);
     hl__plan__free_unpacked(p, NULL);
-    hl_env_free(&rep);
 
     if (with_peers) {
         /* The outbox delivered stock.reserve and dispatch.tasks; the replies are recorded. */
@@ -440,10 +446,7 @@ static void test_alert_makes_one_plan(void **state)
 
     /* A duty officer's forced re-plan: revision 2, new id, new task ids. */
     t.force = 1;
-    assert_int_equal(hl_call(F.zctx, F.req, "alert", "playbook.alert", &t.base, CALL_MS, &rep,
-                             err, sizeof err),
-                     0);
-    p = plan_of(rep);
+    p = trigger(&t);
     assert_string_equal(p->id, "pl-inc-t1.r2");
     assert_int_equal(p->revision, 2);
     assert_string_equal(p->task_ids[0], "pl-inc-t1.r2-intercept-sp-xinqushou");
@@ -452,7 +455,6 @@ static void test_alert_makes_one_plan(void **state)
     assert_int_equal(p->n_observations, 1);
     assert_int_equal(p->updates, 0);
     hl__plan__free_unpacked(p, NULL);
-    hl_env_free(&rep);
     Hl__PlanList *l = plans("inc-t1");
     assert_int_equal(l->n_plans, 2);
     hl__plan_list__free_unpacked(l, NULL);
@@ -470,14 +472,10 @@ static void test_alert_makes_one_plan(void **state)
         b.id = id;
         b.value_mg_l = 0.085 + 0.001 * i;
         b.raised_ms = F.t0 + 60000 + 1000 * i;
-        assert_int_equal(hl_call(F.zctx, F.req, "alert", "playbook.alert", &t.base, CALL_MS,
-                                 &rep, err, sizeof err),
-                         0);
-        p = plan_of(rep);
+        p = trigger(&t);
         assert_int_equal(p->n_observations,
                          i < HL_FORECAST_MAX_OBS ? i : HL_FORECAST_MAX_OBS);
         hl__plan__free_unpacked(p, NULL);
-        hl_env_free(&rep);
     }
     char *log = pb_read(F.log);
     assert_non_null(log);
@@ -497,22 +495,15 @@ static void test_alert_makes_one_plan(void **state)
     rep_a.mass_kg = 2000;
     rep_a.duration_s = 1800;
     t.alert = &rep_a;
-    assert_int_equal(hl_call(F.zctx, F.req, "alert", "playbook.alert", &t.base, CALL_MS, &rep,
-                             err, sizeof err),
-                     0);
-    p = plan_of(rep);
+    p = trigger(&t);
     assert_string_equal(p->anchor, "release");
     assert_string_equal(p->source, "pulse");
     hl__plan__free_unpacked(p, NULL);
-    hl_env_free(&rep);
     Hl__Alert lk;
     benzene_alert(&lk, "inc-t3", "al-r2", "橙");
     lk.raised_ms = F.t0 + 1800000;
     t.alert = &lk;
-    assert_int_equal(hl_call(F.zctx, F.req, "alert", "playbook.alert", &t.base, CALL_MS, &rep,
-                             err, sizeof err),
-                     0);
-    p = plan_of(rep);
+    p = trigger(&t);
     assert_string_equal(p->anchor, "release");
     assert_int_equal(p->updates, 1);
     assert_int_equal(p->n_reanchors, 1);
@@ -521,7 +512,6 @@ static void test_alert_makes_one_plan(void **state)
     assert_non_null(strstr(p->reanchors[0]->note, "model kept"));
     print_message("    release re-anchored: %s\n", p->update_note);
     hl__plan__free_unpacked(p, NULL);
-    hl_env_free(&rep);
 }
 
 static void test_bad_alerts(void **state)
