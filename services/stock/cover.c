@@ -63,6 +63,7 @@ int stock_cover_plan(const stock_depots *ds, double lat, double lon, const stock
     size_t li = 0;
     for (size_t i = 0; i < nneeds; i++) {
         stock_cover_need *cn = &out->needs[out->nneeds++];
+        memset(cn, 0, sizeof *cn);
         memcpy(cn->material_id, needs[i].material_id, sizeof cn->material_id);
         cn->quantity = needs[i].quantity;
         double rem = needs[i].quantity;
