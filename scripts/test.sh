@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DHL_SANITIZE=ON -DHL_TESTS=ON >/dev/null
+cmake -S . -B build-test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHL_SANITIZE=ON -DHL_TESTS=ON >/dev/null
 cmake --build build-test -j"$(nproc)"
 cd build-test
 ctest -j2 --output-on-failure --timeout 300 "$@"

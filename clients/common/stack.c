@@ -1,8 +1,10 @@
 /* stack.c — the hazlink stack as child processes (see stack.h). */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "hazlink/stack.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,17 +31,17 @@ typedef struct hl_child {
     char name[HL_STACK_NAME_MAX + 1];
     char program[64];
     char *args[HL_STACK_MAX_ARGS + 1]; /* owned copies; args[0] = program; NULL-terminated */
-    int service;                        /* index in hl_service_names, or -1 */
-    pid_t pid;                          /* > 0 while running */
-    int reported;                       /* death already returned by hl_stack_poll */
-    int status;                         /* waitpid status of the last exit */
+    int service;                       /* index in hl_service_names, or -1 */
+    pid_t pid;                         /* > 0 while running */
+    int reported;                      /* death already returned by hl_stack_poll */
+    int status;                        /* waitpid status of the last exit */
 } hl_child;
 
 struct hl_stack {
     hl_config cfg;
     char bin_dir[HL_PATH_MAX];
     char log_dir[HL_PATH_MAX];
-    void *zctx;                         /* for the readiness probe; created lazily */
+    void *zctx; /* for the readiness probe; created lazily */
     hl_child kids[HL_STACK_MAX_CHILDREN];
     size_t nkids;
 };
@@ -99,7 +101,7 @@ int hl_stack_self_dir(char *buf, size_t n)
         return HL_EIO;
     *slash = '\0';
     if (slash == path) /* binary in "/" */
-        strncpy(path, "/", sizeof path);
+        snprintf(path, sizeof path, "/");
     size_t pl = strlen(path);
     if (pl + 1 > n)
         return HL_ETOOBIG;
@@ -141,8 +143,14 @@ int hl_stack_new(const hl_config *cfg, const char *bin_dir, hl_stack **out, char
     return 0;
 }
 
-const char *hl_stack_bin_dir(const hl_stack *s) { return s->bin_dir; }
-const hl_config *hl_stack_config(const hl_stack *s) { return &s->cfg; }
+const char *hl_stack_bin_dir(const hl_stack *s)
+{
+    return s->bin_dir;
+}
+const hl_config *hl_stack_config(const hl_stack *s)
+{
+    return &s->cfg;
+}
 
 static hl_child *stack__find(hl_stack *s, const char *name)
 {
@@ -206,10 +214,9 @@ typedef struct stack_env {
 
 static int stack__env_build(const hl_stack *s, stack_env *e)
 {
-    static const char *const ours[] = {"HAZLINK_CONFIG=",   "HAZLINK_DATA=",
-                                       "HAZLINK_HOST=",     "HAZLINK_BASE_PORT=",
-                                       "HAZLINK_PLAYBOOKS=", "HAZLINK_CLOCK=",
-                                       "HAZLINK_SEASON="};
+    static const char *const ours[] = {
+        "HAZLINK_CONFIG=",    "HAZLINK_DATA=",  "HAZLINK_HOST=",  "HAZLINK_BASE_PORT=",
+        "HAZLINK_PLAYBOOKS=", "HAZLINK_CLOCK=", "HAZLINK_SEASON="};
     size_t total = 0;
     while (environ[total])
         total++;
@@ -328,9 +335,8 @@ static int stack__launch(hl_stack *s, hl_child *k, char *err, size_t errlen)
     return 0;
 }
 
-static int stack__add(hl_stack *s, const char *name, const char *program,
-                      const char *const *args, int service, hl_child **out, char *err,
-                      size_t errlen)
+static int stack__add(hl_stack *s, const char *name, const char *program, const char *const *args,
+                      int service, hl_child **out, char *err, size_t errlen)
 {
     if (strlen(name) > HL_STACK_NAME_MAX || strlen(program) >= sizeof s->kids[0].program)
         return HL_ETOOBIG;
@@ -387,8 +393,7 @@ static int stack__reap(hl_child *k, int *st)
     return 0;
 }
 
-int hl_stack_wait_ready(hl_stack *s, const char *name, int ready_ms, char *err,
-                        size_t errlen)
+int hl_stack_wait_ready(hl_stack *s, const char *name, int ready_ms, char *err, size_t errlen)
 {
     hl_child *k = stack__find(s, name);
     if (!k || k->service < 0)
@@ -419,8 +424,8 @@ int hl_stack_wait_ready(hl_stack *s, const char *name, int ready_ms, char *err,
             break;
         Hl__Envelope *reply = NULL;
         char cerr[256] = "";
-        rc = hl_call(s->zctx, ep, "hazstack", "status", &empty.base,
-                     (int)(left < 500 ? left : 500), &reply, cerr, sizeof cerr);
+        rc = hl_call(s->zctx, ep, "hazstack", "status", &empty.base, (int)(left < 500 ? left : 500),
+                     &reply, cerr, sizeof cerr);
         hl_env_free(&reply);
         if (rc == 0)
             return 0;
@@ -432,8 +437,7 @@ int hl_stack_wait_ready(hl_stack *s, const char *name, int ready_ms, char *err,
     return HL_ETIMEOUT;
 }
 
-int hl_stack_start_service(hl_stack *s, const char *name, int ready_ms, char *err,
-                           size_t errlen)
+int hl_stack_start_service(hl_stack *s, const char *name, int ready_ms, char *err, size_t errlen)
 {
     int idx = stack__service_index(name);
     if (idx < 0) {
@@ -467,8 +471,8 @@ int hl_stack_start_services(hl_stack *s, int ready_ms, char *err, size_t errlen)
     return 0;
 }
 
-int hl_stack_spawn(hl_stack *s, const char *name, const char *program,
-                   const char *const *args, char *err, size_t errlen)
+int hl_stack_spawn(hl_stack *s, const char *name, const char *program, const char *const *args,
+                   char *err, size_t errlen)
 {
     if (strchr(program, '/') || strchr(name, '/')) {
         stack__errf(err, errlen, "child and program names may not contain '/'");
@@ -679,8 +683,7 @@ int hl_stack_restart(hl_stack *s, const char *name, int ready_ms, char *err, siz
     int rc = stack__launch(s, k, err, errlen);
     if (rc < 0 || k->service < 0)
         return rc;
-    return hl_stack_wait_ready(s, name, ready_ms > 0 ? ready_ms : HL_STACK_READY_MS, err,
-                               errlen);
+    return hl_stack_wait_ready(s, name, ready_ms > 0 ? ready_ms : HL_STACK_READY_MS, err, errlen);
 }
 
 int hl_stack_poll(hl_stack *s, char *dead, size_t deadlen, char *err, size_t errlen)
@@ -741,6 +744,20 @@ int hl_stack_stop(hl_stack *s, int grace_ms)
         }
     }
     return killed;
+}
+
+static int stack__rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int hl_stack_remove_tree(const char *dir)
+{
+    struct stat st;
+    if (lstat(dir, &st) < 0)
+        return errno == ENOENT ? 0 : HL_EIO;
+    return nftw(dir, stack__rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? HL_EIO : 0;
 }
 
 void hl_stack_destroy(hl_stack **sp)

@@ -16,27 +16,35 @@
 
 int hctl_parse_double(const char *s, double min, double max, double *out)
 {
-    if (!s || !*s) return HL_EINVAL;
+    if (!s || !*s)
+        return HL_EINVAL;
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end != '\0') return HL_EINVAL;
+    if (end == s || *end != '\0')
+        return HL_EINVAL;
     /* strtod accepts "nan" and "inf"; neither is a measurement. */
-    if (!isfinite(v)) return HL_EINVAL;
-    if (errno == ERANGE && fabs(v) > 1.0) return HL_ETOOBIG;
-    if (v < min || v > max) return HL_ETOOBIG;
+    if (!isfinite(v))
+        return HL_EINVAL;
+    if (errno == ERANGE && fabs(v) > 1.0)
+        return HL_ETOOBIG;
+    if (v < min || v > max)
+        return HL_ETOOBIG;
     *out = v;
     return 0;
 }
 
 int hctl_parse_long(const char *s, long min, long max, long *out)
 {
-    if (!s || !*s) return HL_EINVAL;
+    if (!s || !*s)
+        return HL_EINVAL;
     char *end = NULL;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0') return HL_EINVAL;
-    if (errno == ERANGE || v < min || v > max) return HL_ETOOBIG;
+    if (end == s || *end != '\0')
+        return HL_EINVAL;
+    if (errno == ERANGE || v < min || v > max)
+        return HL_ETOOBIG;
     *out = v;
     return 0;
 }
@@ -44,8 +52,8 @@ int hctl_parse_long(const char *s, long min, long max, long *out)
 /* ---- Commands and options ---- */
 
 #define C(x) (1u << (x))
-#define LISTS                                                                                  \
-    (C(HCTL_CMD_INCIDENTS) | C(HCTL_CMD_ALERTS) | C(HCTL_CMD_PLANS) | C(HCTL_CMD_TASKS) |      \
+#define LISTS                                                                                      \
+    (C(HCTL_CMD_INCIDENTS) | C(HCTL_CMD_ALERTS) | C(HCTL_CMD_PLANS) | C(HCTL_CMD_TASKS) |          \
      C(HCTL_CMD_RESERVATIONS) | C(HCTL_CMD_STOCK) | C(HCTL_CMD_SOURCES) | C(HCTL_CMD_UNITS))
 #define ALL 0xFFFFFFFFu
 #define REMOTE (ALL & ~C(HCTL_CMD_UP)) /* commands that send one request and wait */
@@ -134,7 +142,8 @@ static const struct opt_def {
 const char *hctl_cmd_usage(hctl_cmd cmd)
 {
     for (size_t i = 0; i < NCMDS; i++)
-        if (cmds[i].cmd == cmd) return cmds[i].usage;
+        if (cmds[i].cmd == cmd)
+            return cmds[i].usage;
     return "hazctl COMMAND";
 }
 
@@ -192,7 +201,8 @@ static int fail(char *err, size_t n, const char *fmt, ...)
 static const struct cmd_def *find_cmd(const char *name)
 {
     for (size_t i = 0; i < NCMDS; i++)
-        if (!strcmp(cmds[i].name, name)) return &cmds[i];
+        if (!strcmp(cmds[i].name, name))
+            return &cmds[i];
     return NULL;
 }
 
@@ -203,7 +213,8 @@ static const struct opt_def *find_opt(const char *word, const char **eq)
     size_t len = e ? (size_t)(e - word) : strlen(word);
     *eq = e ? e + 1 : NULL;
     for (size_t i = 0; i < NOPTS; i++)
-        if (strlen(opts[i].name) == len && !strncmp(opts[i].name, word, len)) return &opts[i];
+        if (strlen(opts[i].name) == len && !strncmp(opts[i].name, word, len))
+            return &opts[i];
     return NULL;
 }
 
@@ -215,7 +226,8 @@ static int is_option(const char *w)
 
 static char *pool_dup(hctl_args *a, const char *s, size_t len)
 {
-    if (a->pool_used + len + 1 > sizeof a->pool) return NULL;
+    if (a->pool_used + len + 1 > sizeof a->pool)
+        return NULL;
     char *p = a->pool + a->pool_used;
     memcpy(p, s, len);
     p[len] = '\0';
@@ -227,8 +239,8 @@ static int check_id(const char *what, const char *v, const char *cmd, char *err,
 {
     if (hl_id_check(v) < 0)
         return fail(err, n,
-                    "%s: %s '%s' is not an id (1..%d characters of letters, digits, . _ : -)",
-                    cmd, what, v, HL_ID_MAX);
+                    "%s: %s '%s' is not an id (1..%d characters of letters, digits, . _ : -)", cmd,
+                    what, v, HL_ID_MAX);
     return 0;
 }
 
@@ -238,7 +250,8 @@ static int check_str(const char *what, const char *v, size_t max, const char *cm
     int rc = hl_str_check(v, max, 1);
     if (rc == HL_ETOOBIG)
         return fail(err, n, "%s: %s is longer than %zu bytes", cmd, what, max);
-    if (rc < 0) return fail(err, n, "%s: %s is empty or not valid UTF-8", cmd, what);
+    if (rc < 0)
+        return fail(err, n, "%s: %s is empty or not valid UTF-8", cmd, what);
     return 0;
 }
 
@@ -248,17 +261,19 @@ static int number(const char *what, const char *v, double min, double max, const
     int rc = hctl_parse_double(v, min, max, out);
     if (rc == HL_ETOOBIG)
         return fail(err, n, "%s: %s '%s' is out of range (%g to %g)", cmd, what, v, min, max);
-    if (rc < 0) return fail(err, n, "%s: %s '%s' is not a number", cmd, what, v);
+    if (rc < 0)
+        return fail(err, n, "%s: %s '%s' is not a number", cmd, what, v);
     return 0;
 }
 
-static int integer(const char *what, const char *v, long min, long max, const char *cmd,
-                   long *out, char *err, size_t n)
+static int integer(const char *what, const char *v, long min, long max, const char *cmd, long *out,
+                   char *err, size_t n)
 {
     int rc = hctl_parse_long(v, min, max, out);
     if (rc == HL_ETOOBIG)
         return fail(err, n, "%s: %s '%s' is out of range (%ld to %ld)", cmd, what, v, min, max);
-    if (rc < 0) return fail(err, n, "%s: %s '%s' is not a whole number", cmd, what, v);
+    if (rc < 0)
+        return fail(err, n, "%s: %s '%s' is not a whole number", cmd, what, v);
     return 0;
 }
 
@@ -268,21 +283,24 @@ static int parse_partners(hctl_args *a, const char *v, char *err, size_t n)
     for (;;) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == 0) return fail(err, n, "up: --partners '%s' has an empty unit id", v);
+        if (len == 0)
+            return fail(err, n, "up: --partners '%s' has an empty unit id", v);
         if (len > HL_ID_MAX)
-            return fail(err, n, "up: --partners: unit id '%.*s…' is longer than %d bytes", 16,
-                        p, HL_ID_MAX);
+            return fail(err, n, "up: --partners: unit id '%.*s…' is longer than %d bytes", 16, p,
+                        HL_ID_MAX);
         if (a->n_partners == HCTL_MAX_PARTNERS)
             return fail(err, n, "up: --partners names more than %d units", HCTL_MAX_PARTNERS);
         char *id = a->partners[a->n_partners];
         memcpy(id, p, len);
         id[len] = '\0';
-        if (check_id("--partners unit", id, "up", err, n) < 0) return HL_EINVAL;
+        if (check_id("--partners unit", id, "up", err, n) < 0)
+            return HL_EINVAL;
         for (size_t i = 0; i < a->n_partners; i++)
             if (!strcmp(a->partners[i], id))
                 return fail(err, n, "up: --partners names unit '%s' twice", id);
         a->n_partners++;
-        if (!comma) return 0;
+        if (!comma)
+            return 0;
         p = comma + 1;
     }
 }
@@ -307,7 +325,8 @@ static int apply(hctl_args *a, const struct opt_def *o, const char *v, char *err
         a->timeout_ms = (int)l;
         return 0;
     case O_LIMIT:
-        if (integer("--limit", v, 1, HL_LIST_MAX, cmd, &l, err, n) < 0) return HL_EINVAL;
+        if (integer("--limit", v, 1, HL_LIST_MAX, cmd, &l, err, n) < 0)
+            return HL_EINVAL;
         a->limit = (unsigned)l;
         return 0;
     case O_AT:
@@ -376,11 +395,11 @@ static int positional(hctl_args *a, int idx, const char *v, char *err, size_t n)
     case HCTL_CMD_STATUS: {
         int known = 0;
         for (int i = 0; i < 5; i++)
-            if (!strcmp(v, hl_service_names[i])) known = 1;
+            if (!strcmp(v, hl_service_names[i]))
+                known = 1;
         if (!known)
             return fail(err, n,
-                        "status: unknown service '%s' (alert, playbook, stock, risk, dispatch)",
-                        v);
+                        "status: unknown service '%s' (alert, playbook, stock, risk, dispatch)", v);
         for (size_t i = 0; i < a->n_services; i++)
             if (!strcmp(a->services[i], v))
                 return fail(err, n, "status: service '%s' named twice", v);
@@ -389,7 +408,8 @@ static int positional(hctl_args *a, int idx, const char *v, char *err, size_t n)
     }
     case HCTL_CMD_HELP: {
         const struct cmd_def *c = find_cmd(v);
-        if (!c) return fail(err, n, "help: unknown command '%s'", v);
+        if (!c)
+            return fail(err, n, "help: unknown command '%s'", v);
         a->help = 1;
         a->cmd = c->cmd;
         a->cmd_name = c->name;
@@ -406,17 +426,20 @@ int hctl_args_parse(int argc, char **argv, hctl_args *a, char *err, size_t n)
 {
     memset(a, 0, sizeof *a);
     a->ack_delay_s = HCTL_ACK_DELAY_DEFAULT_S;
-    if (err && n) err[0] = '\0';
+    if (err && n)
+        err[0] = '\0';
     a->common_argv[0] = argc > 0 ? argv[0] : "hazctl";
     a->common_argc = 1;
-    if (argc > HCTL_MAX_ARGS) return fail(err, n, "more than %d arguments", HCTL_MAX_ARGS);
+    if (argc > HCTL_MAX_ARGS)
+        return fail(err, n, "more than %d arguments", HCTL_MAX_ARGS);
 
     /* Pass 1: find the command word, skipping options and their values. */
     int cmd_at = -1;
     for (int i = 1; i < argc; i++) {
         const char *w = argv[i];
         if (!strcmp(w, "--")) {
-            if (i + 1 < argc) cmd_at = i + 1;
+            if (i + 1 < argc)
+                cmd_at = i + 1;
             break;
         }
         if (!is_option(w)) {
@@ -425,13 +448,16 @@ int hctl_args_parse(int argc, char **argv, hctl_args *a, char *err, size_t n)
         }
         const char *eq;
         const struct opt_def *o = find_opt(w, &eq);
-        if (!o) return fail(err, n, "unknown option '%s' (see hazctl --help)", w);
-        if (o->takes_value && !eq) i++;
+        if (!o)
+            return fail(err, n, "unknown option '%s' (see hazctl --help)", w);
+        if (o->takes_value && !eq)
+            i++;
     }
     const struct cmd_def *c = NULL;
     if (cmd_at >= 0) {
         c = find_cmd(argv[cmd_at]);
-        if (!c) return fail(err, n, "unknown command '%s' (see hazctl --help)", argv[cmd_at]);
+        if (!c)
+            return fail(err, n, "unknown command '%s' (see hazctl --help)", argv[cmd_at]);
         a->cmd = c->cmd;
         a->cmd_name = c->name;
     } else {
@@ -444,7 +470,8 @@ int hctl_args_parse(int argc, char **argv, hctl_args *a, char *err, size_t n)
     int npos = 0, opts_done = 0;
     for (int i = 1; i < argc; i++) {
         const char *w = argv[i];
-        if (i == cmd_at) continue;
+        if (i == cmd_at)
+            continue;
         if (!opts_done && !strcmp(w, "--")) {
             opts_done = 1;
             continue;
@@ -454,19 +481,22 @@ int hctl_args_parse(int argc, char **argv, hctl_args *a, char *err, size_t n)
                 return fail(err, n, "%s: unexpected argument '%s'", cname, w);
             if (c && c->cmd == HCTL_CMD_HELP && npos >= 1)
                 return fail(err, n, "help: unexpected argument '%s'", w);
-            if (positional(a, npos++, w, err, n) < 0) return HL_EINVAL;
+            if (positional(a, npos++, w, err, n) < 0)
+                return HL_EINVAL;
             continue;
         }
         const char *eq;
         const struct opt_def *o = find_opt(w, &eq);
-        if (!o) return fail(err, n, "%s: unknown option '%s'", cname, w);
+        if (!o)
+            return fail(err, n, "%s: unknown option '%s'", cname, w);
         if (!(o->cmds & bit) && a->cmd != HCTL_CMD_HELP)
             return fail(err, n, "%s: option %s does not apply to this command", cname, o->name);
         if (!o->takes_value && eq)
             return fail(err, n, "%s: option %s takes no value", cname, o->name);
         const char *v = eq;
         if (o->takes_value && !v) {
-            if (i + 1 >= argc) return fail(err, n, "%s: option %s needs a value", cname, o->name);
+            if (i + 1 >= argc)
+                return fail(err, n, "%s: option %s needs a value", cname, o->name);
             v = argv[++i];
         }
         if (o->id == O_COMMON) {
@@ -474,27 +504,34 @@ int hctl_args_parse(int argc, char **argv, hctl_args *a, char *err, size_t n)
                 return fail(err, n, "too many common options");
             char *name = eq ? pool_dup(a, w, (size_t)(eq - 1 - w)) : argv[i - 1];
             char *val = eq ? pool_dup(a, v, strlen(v)) : argv[i];
-            if (!name || !val) return fail(err, n, "common options are too long");
+            if (!name || !val)
+                return fail(err, n, "common options are too long");
             a->common_argv[a->common_argc++] = name;
             a->common_argv[a->common_argc++] = val;
             continue;
         }
-        if (apply(a, o, v, err, n) < 0) return HL_EINVAL;
+        if (apply(a, o, v, err, n) < 0)
+            return HL_EINVAL;
     }
     a->common_argv[a->common_argc] = NULL;
-    if (a->help) return 0;
+    if (a->help)
+        return 0;
 
     if (c && npos < c->min_pos) {
         const char *missing = "argument";
-        if (c->cmd == HCTL_CMD_READING) missing = reading_names[npos];
-        if (c->cmd == HCTL_CMD_TRIGGER) missing = "INCIDENT";
+        if (c->cmd == HCTL_CMD_READING)
+            missing = reading_names[npos];
+        if (c->cmd == HCTL_CMD_TRIGGER)
+            missing = "INCIDENT";
         return fail(err, n, "%s: missing argument %s", cname, missing);
     }
     if (a->cmd == HCTL_CMD_REPORT) {
-        if (!a->substance) return fail(err, n, "report: missing option --substance NAME");
+        if (!a->substance)
+            return fail(err, n, "report: missing option --substance NAME");
         /* Chainage 0 is a real place (the mountain outlet), so "given" is tracked apart
          * from the value. */
-        if (!a->has_chainage) return fail(err, n, "report: missing option --chainage KM");
+        if (!a->has_chainage)
+            return fail(err, n, "report: missing option --chainage KM");
     }
     return 0;
 }

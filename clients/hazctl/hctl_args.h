@@ -44,21 +44,21 @@ typedef enum hctl_cmd {
     HCTL_CMD_COUNT
 } hctl_cmd;
 
-#define HCTL_MAX_ARGS 128           /* words on the command line */
-#define HCTL_MAX_PARTNERS 32        /* units in up --partners */
-#define HCTL_TIMEOUT_MAX_MS 600000  /* --timeout: 1 ms .. 10 min */
+#define HCTL_MAX_ARGS 128            /* words on the command line */
+#define HCTL_MAX_PARTNERS 32         /* units in up --partners */
+#define HCTL_TIMEOUT_MAX_MS 600000   /* --timeout: 1 ms .. 10 min */
 #define HCTL_CHAINAGE_MAX_KM 10000.0 /* --chainage: 0 .. 10000 km */
 #define HCTL_ACK_DELAY_DEFAULT_S 5.0 /* up: partners acknowledge after 5 s by default */
 #define HCTL_ACK_DELAY_MAX_S 86400.0 /* --ack-delay: -1 .. one day */
-#define HCTL_POOL_BYTES 2048        /* copies of "--common=value" split in two words */
+#define HCTL_POOL_BYTES 2048         /* copies of "--common=value" split in two words */
 
 typedef struct hctl_args {
     hctl_cmd cmd;
-    const char *cmd_name;   /* as typed; NULL when no command was given */
-    int help;               /* --help / -h / "help": print usage (of cmd, if named), exit 0 */
-    int json;               /* --json */
-    int timeout_ms;         /* --timeout; 0 = configuration's request_timeout_ms */
-    unsigned limit;         /* --limit (list commands); 0 = the service's default */
+    const char *cmd_name; /* as typed; NULL when no command was given */
+    int help;             /* --help / -h / "help": print usage (of cmd, if named), exit 0 */
+    int json;             /* --json */
+    int timeout_ms;       /* --timeout; 0 = configuration's request_timeout_ms */
+    unsigned limit;       /* --limit (list commands); 0 = the service's default */
 
     /* Common options for hl_main_args: common_argv[0] is argv[0], NULL-terminated. Strings
      * point into argv or into pool. */
@@ -72,16 +72,16 @@ typedef struct hctl_args {
     const char *parameter;
     double value;
     const char *unit;
-    int has_at;             /* --at given (reading: measured time; report: start time) */
-    int64_t at_ms;          /* Unix ms UTC */
+    int has_at;    /* --at given (reading: measured time; report: start time) */
+    int64_t at_ms; /* Unix ms UTC */
 
     /* report --chainage KM --substance NAME [--mass-kg N] [--duration-s N] [--source ID]
      *        [--text ...] [--reporter UNIT] [--at ISO8601] */
     double chainage_km;
     int has_chainage;
     const char *substance;
-    double mass_kg;         /* 0 = unknown */
-    double duration_s;      /* 0 = instantaneous */
+    double mass_kg;    /* 0 = unknown */
+    double duration_s; /* 0 = instantaneous */
     const char *source_id;
     const char *text;
     const char *reporter;
@@ -95,8 +95,8 @@ typedef struct hctl_args {
     const char *unit_id;
 
     /* up --partners a,b,c [--ack-delay S] */
-    double ack_delay_s;     /* drill seconds before a partner acknowledges; < 0 = never
-                               automatically; default HCTL_ACK_DELAY_DEFAULT_S */
+    double ack_delay_s; /* drill seconds before a partner acknowledges; < 0 = never
+                           automatically; default HCTL_ACK_DELAY_DEFAULT_S */
     char partners[HCTL_MAX_PARTNERS][HL_ID_MAX + 1];
     size_t n_partners;
 } hctl_args;

@@ -8,12 +8,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <uv.h>
 #include <zmq.h>
 
 #include "hazlink/hl_call.h"
 #include "hazlink/hl_clock.h"
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
+#include "hazlink/hl_log.h"
 #include "hazlink/stack.h"
 #include "hctl_render.h"
 
@@ -33,7 +35,8 @@ static void print_json(json_t *j)
         return;
     }
     char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (s) puts(s);
+    if (s)
+        puts(s);
     free(s);
     json_decref(j);
 }
@@ -71,10 +74,11 @@ static int request(ctx *c, const char *service, const char *type, const Protobuf
             snprintf(msg, sizeof msg, "%s did not answer at %s within %d ms", service, ep,
                      c->timeout_ms);
         else
-            snprintf(msg, sizeof msg, "%s could not be reached at %s: %s", service, ep,
+            snprintf(msg, sizeof msg, "%s could not be reached at %s: %.200s", service, ep,
                      err[0] ? err : hl_strerror(rc));
         fprintf(stderr, "hazctl: %s\n", msg);
-        if (c->a->json) print_json(hctl_json_error(service, rc, "", msg));
+        if (c->a->json)
+            print_json(hctl_json_error(service, rc, "", msg));
         hl_env_free(&reply);
         return HCTL_EXIT_UNREACHABLE;
     }
@@ -84,14 +88,16 @@ static int request(ctx *c, const char *service, const char *type, const Protobuf
                 type, hctl_code_name(e->code), e->code, hl_strerror(e->code),
                 e->field && *e->field ? " in field " : "", e->field ? e->field : "",
                 e->message && *e->message ? e->message : "(no message)");
-        if (c->a->json) print_json(hctl_json_error(service, e->code, e->field, e->message));
+        if (c->a->json)
+            print_json(hctl_json_error(service, e->code, e->field, e->message));
         hl_env_free(&reply);
         return HCTL_EXIT_ERROR;
     }
     if (rc < 0) {
         fprintf(stderr, "hazctl: %s request to %s at %s failed: %s%s%s\n", type, service, ep,
                 hl_strerror(rc), err[0] ? ": " : "", err);
-        if (c->a->json) print_json(hctl_json_error(service, rc, "", err));
+        if (c->a->json)
+            print_json(hctl_json_error(service, rc, "", err));
         hl_env_free(&reply);
         return HCTL_EXIT_ERROR;
     }
@@ -109,58 +115,119 @@ static int request(ctx *c, const char *service, const char *type, const Protobuf
 
 /* ---- status ---- */
 
+/* One service being asked for its status. */
+typedef struct status_slot {
+    const char *service;
+    char ep[256];
+    int timeout_ms;
+    int done;
+    ProtobufCMessage *st; /* the ServiceStatus, or NULL when it is down */
+    char problem[512];
+} status_slot;
+
+static void on_status_reply(int status, const Hl__Envelope *reply, void *ud)
+{
+    status_slot *s = ud;
+    s->done = 1;
+    if (status == HL_ETIMEOUT)
+        snprintf(s->problem, sizeof s->problem, "did not answer at %s within %d ms", s->ep,
+                 s->timeout_ms);
+    else if (status < 0 || !reply)
+        snprintf(s->problem, sizeof s->problem, "could not be asked at %s: %s", s->ep,
+                 hl_strerror(status));
+    else if (reply->error)
+        snprintf(s->problem, sizeof s->problem, "answered status with an error: %s: %s",
+                 hctl_code_name(reply->error->code), reply->error->message);
+    else if (!(s->st = hl_msg_unpack(&hl__service_status__descriptor, reply->payload.data,
+                                     reply->payload.len)))
+        snprintf(s->problem, sizeof s->problem, "sent an undecodable status");
+}
+
+/* Ask every service at once (hl_client in one loop), so a dead stack costs one timeout, not
+ * five. Every slot ends done: answered, timed out, or failed to send. */
+static int ask_status(ctx *c, status_slot *slots, size_t n)
+{
+    uv_loop_t loop;
+    hl_bus *bus = NULL;
+    hl_client *cl[5] = {0};
+    Hl__Empty empty = HL__EMPTY__INIT;
+    int rc = uv_loop_init(&loop);
+    if (rc < 0)
+        return HL_EIO;
+    rc = hl_bus_new(&loop, c->zctx, 0, &bus);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        status_slot *s = &slots[i];
+        Hl__Envelope *env = NULL;
+        int e = hl_client_new(bus, s->ep, NULL, 0, &cl[i]);
+        if (e == 0)
+            e = hl_env_build(SENDER, "status", &empty.base, NULL, NULL, &env);
+        if (e == 0)
+            e = hl_client_send(cl[i], env, s->timeout_ms, on_status_reply, s);
+        hl_env_free(&env);
+        if (e < 0) { /* the callback will not come: record why now */
+            s->done = 1;
+            snprintf(s->problem, sizeof s->problem, "could not be asked at %s: %s", s->ep,
+                     hl_strerror(e));
+        }
+    }
+    for (;;) {
+        size_t left = 0;
+        for (size_t i = 0; i < n; i++)
+            left += !slots[i].done;
+        if (!left || rc < 0)
+            break;
+        uv_run(&loop, UV_RUN_ONCE);
+    }
+    for (size_t i = 0; i < n; i++)
+        hl_client_destroy(&cl[i]);
+    hl_bus_destroy(&bus);
+    if (uv_loop_close(&loop) < 0)
+        hl_warn("status: the loop still had open handles");
+    return rc;
+}
+
 static int run_status(ctx *c)
 {
-    enum { MAXN = 5 };
-    Hl__Empty empty = HL__EMPTY__INIT;
-    ProtobufCMessage *st[MAXN] = {0};
-    char eps[MAXN][256], problems[MAXN][512];
-    hctl_svc_view v[MAXN] = {{0}};
-    int down = 0;
+    status_slot slots[5];
+    hctl_svc_view v[5];
+    memset(slots, 0, sizeof slots);
     /* The services named on the command line, else all five in port order. */
-    const char *names[MAXN];
-    int N = 0;
+    size_t n = 0;
     if (c->a->n_services)
-        for (size_t i = 0; i < c->a->n_services; i++) names[N++] = c->a->services[i];
+        for (size_t i = 0; i < c->a->n_services; i++)
+            slots[n++].service = c->a->services[i];
     else
-        for (int i = 0; i < MAXN; i++) names[N++] = hl_service_names[i];
-    for (int i = 0; i < N; i++) {
-        const char *svc = names[i];
-        Hl__Envelope *reply = NULL;
-        char err[512] = "";
-        problems[i][0] = '\0';
-        if (hl_config_endpoint(c->cfg, svc, "req", eps[i], sizeof eps[i]) < 0)
-            snprintf(eps[i], sizeof eps[i], "?");
-        int rc = hl_call(c->zctx, eps[i], SENDER, "status", &empty.base, c->timeout_ms, &reply,
-                         err, sizeof err);
-        if (rc == 0) {
-            st[i] = hl_msg_unpack(&hl__service_status__descriptor, reply->payload.data,
-                                  reply->payload.len);
-            if (!st[i]) snprintf(problems[i], sizeof problems[i], "sent an undecodable status");
-        } else if (rc == HL_ETIMEOUT) {
-            snprintf(problems[i], sizeof problems[i], "did not answer at %s within %d ms",
-                     eps[i], c->timeout_ms);
-        } else if (reply && reply->error) {
-            snprintf(problems[i], sizeof problems[i], "answered status with an error: %s: %s",
-                     hctl_code_name(reply->error->code), reply->error->message);
-        } else {
-            snprintf(problems[i], sizeof problems[i], "could not be asked at %s: %s%s%s",
-                     eps[i], hl_strerror(rc), err[0] ? ": " : "", err);
-        }
-        hl_env_free(&reply);
-        if (!st[i]) down++;
-        v[i] = (hctl_svc_view){svc, eps[i], (const Hl__ServiceStatus *)st[i], problems[i]};
+        for (int i = 0; i < 5; i++)
+            slots[n++].service = hl_service_names[i];
+    for (size_t i = 0; i < n; i++) {
+        slots[i].timeout_ms = c->timeout_ms;
+        if (hl_config_endpoint(c->cfg, slots[i].service, "req", slots[i].ep, sizeof slots[i].ep) <
+            0)
+            snprintf(slots[i].ep, sizeof slots[i].ep, "?");
+    }
+    int rc = ask_status(c, slots, n);
+    if (rc < 0) {
+        fprintf(stderr, "hazctl: cannot set up the status requests: %s\n", hl_strerror(rc));
+        return HCTL_EXIT_ERROR;
+    }
+    size_t down = 0;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = (hctl_svc_view){slots[i].service, slots[i].ep,
+                               (const Hl__ServiceStatus *)slots[i].st, slots[i].problem};
+        down += slots[i].st == NULL;
     }
     int ex = HCTL_EXIT_OK;
     if (c->a->json) {
-        print_json(hctl_json_status(v, (size_t)N, HL_TZ_BEIJING_MIN));
+        print_json(hctl_json_status(v, n, HL_TZ_BEIJING_MIN));
     } else {
         hctl_buf b = {0};
-        ex = print_text(&b, hctl_render_status(v, (size_t)N, HL_TZ_BEIJING_MIN, &b));
+        ex = print_text(&b, hctl_render_status(v, n, HL_TZ_BEIJING_MIN, &b));
     }
-    for (int i = 0; i < N; i++)
-        if (st[i]) protobuf_c_message_free_unpacked(st[i], NULL);
-    if (ex) return ex;
+    for (size_t i = 0; i < n; i++)
+        if (slots[i].st)
+            protobuf_c_message_free_unpacked(slots[i].st, NULL);
+    if (ex)
+        return ex;
     return down ? HCTL_EXIT_ERROR : HCTL_EXIT_OK;
 }
 
@@ -169,10 +236,10 @@ static int run_status(ctx *c)
 typedef int (*text_fn)(const ProtobufCMessage *m, int tz_min, hctl_buf *out);
 
 /* Adapters from the typed renderers to one signature. */
-#define ADAPT(fn, T)                                                                           \
-    static int fn##_m(const ProtobufCMessage *m, int tz, hctl_buf *out)                        \
-    {                                                                                          \
-        return fn((const T *)m, tz, out);                                                      \
+#define ADAPT(fn, T)                                                                               \
+    static int fn##_m(const ProtobufCMessage *m, int tz, hctl_buf *out)                            \
+    {                                                                                              \
+        return fn((const T *)m, tz, out);                                                          \
     }
 ADAPT(hctl_render_reading, Hl__ReadingResult)
 ADAPT(hctl_render_incident, Hl__Incident)
@@ -192,7 +259,8 @@ static int call_and_show(ctx *c, const char *service, const char *type,
 {
     ProtobufCMessage *m = NULL;
     int ex = request(c, service, type, payload, rd, &m);
-    if (ex) return ex;
+    if (ex)
+        return ex;
     if (c->a->json) {
         print_json(hctl_json_message(m, HL_TZ_BEIJING_MIN));
     } else {
@@ -259,10 +327,9 @@ static int run_list(ctx *c)
          hctl_render_plans_m},
         {HCTL_CMD_TASKS, "dispatch", "dispatch.list", &hl__task_list__descriptor,
          hctl_render_tasks_m},
-        {HCTL_CMD_RESERVATIONS, "stock", "stock.reservations",
-         &hl__reservation_list__descriptor, hctl_render_reservations_m},
-        {HCTL_CMD_STOCK, "stock", "stock.list", &hl__stock_list__descriptor,
-         hctl_render_stock_m},
+        {HCTL_CMD_RESERVATIONS, "stock", "stock.reservations", &hl__reservation_list__descriptor,
+         hctl_render_reservations_m},
+        {HCTL_CMD_STOCK, "stock", "stock.list", &hl__stock_list__descriptor, hctl_render_stock_m},
         {HCTL_CMD_SOURCES, "risk", "risk.list", &hl__risk_source_list__descriptor,
          hctl_render_sources_m},
         {HCTL_CMD_UNITS, "dispatch", "dispatch.units", &hl__unit_list__descriptor,
@@ -297,11 +364,13 @@ static void print_endpoints(const hl_stack *st, const hctl_args *a, const hl_con
         for (int i = 0; svcs && i < 5; i++) {
             const char *n = hl_service_names[i];
             json_t *o = json_object();
-            if (!o) break;
+            if (!o)
+                break;
             json_object_set_new(o, "service", json_string(n));
             json_object_set_new(o, "pid", json_integer(hl_stack_pid(st, n)));
             static const char *kinds[] = {"req", "pub", "gw"};
-            for (int k = 0; k < 3; k++)
+            /* Only dispatch has a partner gateway (docs/protocol.md). */
+            for (int k = 0; k < (strcmp(n, "dispatch") ? 2 : 3); k++)
                 if (hl_config_endpoint(cfg, n, kinds[k], ep, sizeof ep) == 0)
                     json_object_set_new(o, kinds[k], json_string(ep));
             json_array_append_new(svcs, o);
@@ -311,10 +380,10 @@ static void print_endpoints(const hl_stack *st, const hctl_args *a, const hl_con
             json_array_append_new(parts, json_string(a->partners[i]));
         char logs[HL_PATH_MAX + 8];
         snprintf(logs, sizeof logs, "%s/logs", cfg->data_dir);
-        print_json(json_pack("{s:o?, s:o?, s:s, s:s, s:s, s:i, s:I}", "services", svcs,
-                             "partners", parts, "data_dir", cfg->data_dir, "logs", logs,
-                             "playbooks", cfg->playbook_dir, "base_port", cfg->base_port,
-                             "pid", (json_int_t)getpid()));
+        print_json(json_pack("{s:o?, s:o?, s:s, s:s, s:s, s:i, s:I}", "services", svcs, "partners",
+                             parts, "data_dir", cfg->data_dir, "logs", logs, "playbooks",
+                             cfg->playbook_dir, "base_port", cfg->base_port, "pid",
+                             (json_int_t)getpid()));
         fflush(stdout);
         return;
     }
@@ -324,9 +393,9 @@ static void print_endpoints(const hl_stack *st, const hctl_args *a, const hl_con
         char req[256] = "", pub[256] = "", gw[256] = "";
         hl_config_endpoint(cfg, n, "req", req, sizeof req);
         hl_config_endpoint(cfg, n, "pub", pub, sizeof pub);
-        int has_gw = hl_config_endpoint(cfg, n, "gw", gw, sizeof gw) == 0;
-        printf("  %-9s pid %-7ld requests %s  events %s%s%s\n", n, (long)hl_stack_pid(st, n),
-               req, pub, has_gw ? "  partner gateway " : "", has_gw ? gw : "");
+        int has_gw = !strcmp(n, "dispatch") && hl_config_endpoint(cfg, n, "gw", gw, sizeof gw) == 0;
+        printf("  %-9s pid %-7ld requests %s  events %s%s%s\n", n, (long)hl_stack_pid(st, n), req,
+               pub, has_gw ? "  partner gateway " : "", has_gw ? gw : "");
     }
     for (size_t i = 0; i < a->n_partners; i++) {
         char name[HL_STACK_NAME_MAX + 1];
@@ -359,8 +428,7 @@ static int run_up(ctx *c)
         fprintf(stderr, "hazctl up: %s (%s)\n", err, hl_strerror(rc));
         return HCTL_EXIT_ERROR;
     }
-    fprintf(stderr, "hazctl up: starting the five services on base port %d…\n",
-            c->cfg->base_port);
+    fprintf(stderr, "hazctl up: starting the five services on base port %d…\n", c->cfg->base_port);
     int ex = HCTL_EXIT_OK;
     rc = hl_stack_start_services(st, 0, err, sizeof err);
     if (rc < 0) {
@@ -375,7 +443,8 @@ static int run_up(ctx *c)
             ex = HCTL_EXIT_ERROR;
         }
     }
-    if (!ex && !stop_signal) print_endpoints(st, a, c->cfg);
+    if (!ex && !stop_signal)
+        print_endpoints(st, a, c->cfg);
     while (!ex && !stop_signal) {
         struct timespec ts = {0, 200 * 1000000L};
         nanosleep(&ts, NULL);
@@ -387,12 +456,14 @@ static int run_up(ctx *c)
             ex = HCTL_EXIT_ERROR;
         }
     }
-    if (stop_signal) fprintf(stderr, "\nhazctl up: %s received, stopping…\n",
-                             stop_signal == SIGINT ? "Ctrl-C" : "SIGTERM");
+    if (stop_signal)
+        fprintf(stderr, "\nhazctl up: %s received, stopping…\n",
+                stop_signal == SIGINT ? "Ctrl-C" : "SIGTERM");
     int killed = hl_stack_stop(st, -1);
     if (killed > 0)
-        fprintf(stderr, "hazctl up: %d process(es) did not stop within the grace period and "
-                        "were killed\n",
+        fprintf(stderr,
+                "hazctl up: %d process(es) did not stop within the grace period and "
+                "were killed\n",
                 killed);
     else
         fprintf(stderr, "hazctl up: every process stopped cleanly\n");
@@ -403,7 +474,8 @@ static int run_up(ctx *c)
 int hctl_run(const hctl_args *a, const hl_config *cfg)
 {
     ctx c = {a, cfg, NULL, a->timeout_ms ? a->timeout_ms : cfg->request_timeout_ms};
-    if (a->cmd == HCTL_CMD_UP) return run_up(&c);
+    if (a->cmd == HCTL_CMD_UP)
+        return run_up(&c);
     if (a->cmd == HCTL_CMD_STATUS && !a->timeout_ms && c.timeout_ms > HCTL_STATUS_TIMEOUT_MS)
         c.timeout_ms = HCTL_STATUS_TIMEOUT_MS;
     c.zctx = zmq_ctx_new();

@@ -18,9 +18,8 @@ enum {
     HCTL_EXIT_UNREACHABLE = 3, /* a service did not answer within the timeout */
 };
 
-/* Default wait per service for `hazctl status` when --timeout is not given: the
- * configuration's request timeout, but at most this, so five dead services cost seconds,
- * not half a minute. */
+/* Default wait for `hazctl status` when --timeout is not given: the configuration's request
+ * timeout, but at most this. The services are asked at once, so a dead stack costs one wait. */
 #define HCTL_STATUS_TIMEOUT_MS 2000
 
 /* Run a->cmd (not HCTL_CMD_HELP) with configuration cfg. Returns an exit status. */

@@ -15,8 +15,10 @@
 
 const char *hctl_time_str(int64_t unix_ms, int tz_min, char *buf, size_t n)
 {
-    if (n < 2) return "-";
-    if (unix_ms == 0 || hl_time_format(unix_ms, tz_min, buf, n) < 0) snprintf(buf, n, "-");
+    if (n < 2)
+        return "-";
+    if (unix_ms == 0 || hl_time_format(unix_ms, tz_min, buf, n) < 0)
+        snprintf(buf, n, "-");
     return buf;
 }
 
@@ -31,7 +33,8 @@ static const struct {
 
 const char *hctl_level_str(const char *level)
 {
-    if (!level || !*level) return "-";
+    if (!level || !*level)
+        return "-";
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
         if (!strcmp(level, levels[i].zh) || !strcasecmp(level, levels[i].en))
             return levels[i].label;
@@ -68,8 +71,10 @@ static const char *limit_str(double limit, const char *source, char *buf, size_t
 /* Join a repeated string field with ", "; "-" when empty. */
 static void join(hctl_buf *b, char *const *items, size_t n)
 {
-    if (!n) hctl_buf_puts(b, "-");
-    for (size_t i = 0; i < n; i++) hctl_buf_printf(b, "%s%s", i ? ", " : "", items[i]);
+    if (!n)
+        hctl_buf_puts(b, "-");
+    for (size_t i = 0; i < n; i++)
+        hctl_buf_printf(b, "%s%s", i ? ", " : "", items[i]);
 }
 
 /* Label/value block: one line per pair, labels padded to one column, two spaces indent. */
@@ -82,31 +87,34 @@ static void kv_begin(kv *k)
 {
     k->t = hctl_table_new(NULL, 2);
     k->err = k->t ? 0 : HL_ENOMEM;
-    /* A single record is read line by line: show values whole. */
-    if (k->t) hctl_table_max_width(k->t, 1, 0);
 }
 
 static void kv_add(kv *k, const char *label, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void kv_add(kv *k, const char *label, const char *fmt, ...)
 {
-    if (k->err) return;
+    if (k->err)
+        return;
     hctl_buf v = {0};
     va_list ap;
     va_start(ap, fmt);
     hctl_buf_vprintf(&v, fmt, ap);
     va_end(ap);
     int rc = v.err;
-    if (!rc) rc = hctl_table_cell(k->t, label);
-    if (!rc) rc = hctl_table_cell(k->t, hctl_buf_str(&v));
-    if (rc) k->err = rc;
+    if (!rc)
+        rc = hctl_table_cell(k->t, label);
+    if (!rc)
+        rc = hctl_table_cell(k->t, hctl_buf_str(&v));
+    if (rc)
+        k->err = rc;
     hctl_buf_free(&v);
 }
 
 static int kv_end(kv *k, int indent, hctl_buf *out)
 {
     int rc = k->err;
-    if (!rc) rc = hctl_table_render(k->t, indent, out);
+    if (!rc)
+        rc = hctl_table_render(k->t, indent, out);
     hctl_table_destroy(&k->t);
     return rc ? rc : out->err;
 }
@@ -126,19 +134,22 @@ static int table_end(hctl_table *t, int rc, const char *what, hctl_buf *out)
 #define NUM(v) hctl_num_str((v), (char[32]){0}, 32)
 
 /* Add cells and stop at the first failure; rc holds the outcome. */
-#define CELL(s)                                                                                \
-    do {                                                                                       \
-        if (!rc) rc = hctl_table_cell(t, (s));                                                 \
+#define CELL(s)                                                                                    \
+    do {                                                                                           \
+        if (!rc)                                                                                   \
+            rc = hctl_table_cell(t, (s));                                                          \
     } while (0)
-#define CELLF(...)                                                                             \
-    do {                                                                                       \
-        if (!rc) rc = hctl_table_cellf(t, __VA_ARGS__);                                        \
+#define CELLF(...)                                                                                 \
+    do {                                                                                           \
+        if (!rc)                                                                                   \
+            rc = hctl_table_cellf(t, __VA_ARGS__);                                                 \
     } while (0)
 
 static hctl_table *table_new(const char *const *h, size_t n, const int *right, size_t nright)
 {
     hctl_table *t = hctl_table_new(h, n);
-    for (size_t i = 0; t && i < nright; i++) hctl_table_align_right(t, (size_t)right[i]);
+    for (size_t i = 0; t && i < nright; i++)
+        hctl_table_align_right(t, (size_t)right[i]);
     return t;
 }
 
@@ -146,11 +157,12 @@ static hctl_table *table_new(const char *const *h, size_t n, const int *right, s
 
 int hctl_render_status(const hctl_svc_view *v, size_t n, int tz_min, hctl_buf *out)
 {
-    static const char *h[] = {"SERVICE", "STATE",  "ENDPOINT", "REQUESTS", "ERRORS",
+    static const char *h[] = {"SERVICE",  "STATE",  "ENDPOINT", "REQUESTS", "ERRORS",
                               "BAD MSGS", "OUTBOX", "RECORDS",  "STARTED",  "CLOCK"};
     static const int right[] = {3, 4, 5, 6, 7};
     hctl_table *t = table_new(h, 10, right, 5);
-    if (!t) return HL_ENOMEM;
+    if (!t)
+        return HL_ENOMEM;
     int rc = 0;
     size_t up = 0;
     for (size_t i = 0; i < n; i++) {
@@ -171,17 +183,19 @@ int hctl_render_status(const hctl_svc_view *v, size_t n, int tz_min, hctl_buf *o
             else
                 CELL("real");
         } else {
-            for (int k = 0; k < 7; k++) CELL("-");
+            for (int k = 0; k < 7; k++)
+                CELL("-");
         }
     }
-    if (!rc) rc = hctl_table_render(t, 0, out);
+    if (!rc)
+        rc = hctl_table_render(t, 0, out);
     hctl_table_destroy(&t);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     hctl_buf_printf(out, "%zu of %zu services up\n", up, n);
     for (size_t i = 0; i < n; i++)
         if (!v[i].status)
-            hctl_buf_printf(out, "%s %s\n", v[i].service,
-                            str_or(v[i].problem, "did not answer"));
+            hctl_buf_printf(out, "%s %s\n", v[i].service, str_or(v[i].problem, "did not answer"));
     return out->err;
 }
 
@@ -190,15 +204,18 @@ json_t *hctl_json_status(const hctl_svc_view *v, size_t n, int tz_min)
     json_t *arr = json_array();
     json_t *root = json_object();
     size_t up = 0;
-    if (!arr || !root) goto fail;
+    if (!arr || !root)
+        goto fail;
     for (size_t i = 0; i < n; i++) {
         json_t *st = v[i].status ? hctl_json_message(&v[i].status->base, tz_min) : json_null();
-        json_t *o = json_pack("{s:s, s:s, s:b, s:s?, s:o?}", "service", v[i].service,
-                              "endpoint", v[i].endpoint, "up", v[i].status != NULL, "problem",
-                              v[i].status ? NULL : str_or(v[i].problem, "did not answer"),
-                              "status", st);
-        if (!o || json_array_append_new(arr, o) < 0) goto fail;
-        if (v[i].status) up++;
+        json_t *o =
+            json_pack("{s:s, s:s, s:b, s:s?, s:o?}", "service", v[i].service, "endpoint",
+                      v[i].endpoint, "up", v[i].status != NULL, "problem",
+                      v[i].status ? NULL : str_or(v[i].problem, "did not answer"), "status", st);
+        if (!o || json_array_append_new(arr, o) < 0)
+            goto fail;
+        if (v[i].status)
+            up++;
     }
     if (json_object_set_new(root, "services", arr) < 0) {
         arr = NULL;
@@ -222,9 +239,12 @@ int hctl_render_reading(const Hl__ReadingResult *r, int tz_min, hctl_buf *out)
     (void)tz_min; /* ReadingResult carries no time */
     kv k;
     kv_begin(&k);
-    kv_add(&k, "exceeded", "%s", r->exceeded ? "YES" : "no");
+    /* checked false: no GB 3838 limit applies at this section; limit_source says why. */
+    kv_add(&k, "exceeded", "%s", r->exceeded ? "YES" : r->checked ? "no" : "not checked");
     kv_add(&k, "value", "%s mg/L", NUM(r->value_mg_l));
-    if (r->limit_mg_l > 0)
+    if (!r->checked && !r->exceeded)
+        kv_add(&k, "limit", "none applied (%s)", str_or(r->limit_source, "no reason given"));
+    else if (r->limit_mg_l > 0)
         kv_add(&k, "limit", "%s mg/L (%s)", NUM(r->limit_mg_l),
                str_or(r->limit_source, "source not given"));
     else
@@ -288,8 +308,7 @@ int hctl_render_incident(const Hl__Incident *i, int tz_min, hctl_buf *out)
     kv_add(&k, "warning level", "%s", hctl_level_str(i->warning_level));
     kv_add(&k, "alerts", "%" PRIu32 " (latest %s)", i->alert_count,
            str_or(i->latest_alert_id, "-"));
-    kv_add(&k, "episode ended", "%s", i->episode_ended_ms ? TS(i->episode_ended_ms)
-                                                           : "not yet");
+    kv_add(&k, "episode ended", "%s", i->episode_ended_ms ? TS(i->episode_ended_ms) : "not yet");
     kv_add(&k, "upstream sources", "%s", hctl_buf_str(&ups));
     kv_add(&k, "source", "%s", str_or(i->source_id, "-"));
     kv_add(&k, "release", "%s", release_str(i->mass_kg, i->duration_s, rel, sizeof rel));
@@ -335,13 +354,13 @@ int hctl_render_alert(const Hl__Alert *a, int tz_min, hctl_buf *out)
 
 int hctl_render_incidents(const Hl__IncidentList *l, int tz_min, hctl_buf *out)
 {
-    static const char *h[] = {"ID",         "STATE", "ORIGIN", "STATION", "PARAMETER",
-                              "KM",         "OPENED", "READINGS", "PEAK mg/L",
-                              "LIMIT mg/L", "LEVEL", "ALERTS", "SIDE", "UPSTREAM SOURCES"};
+    static const char *h[] = {"ID",    "STATE",  "ORIGIN",   "STATION",         "PARAMETER",
+                              "KM",    "OPENED", "READINGS", "PEAK mg/L",       "LIMIT mg/L",
+                              "LEVEL", "ALERTS", "SIDE",     "UPSTREAM SOURCES"};
     static const int right[] = {5, 7, 8, 9, 11};
     hctl_table *t = table_new(h, 14, right, 5);
-    if (!t) return HL_ENOMEM;
-    hctl_table_max_width(t, 13, 0); /* every upstream source, whole */
+    if (!t)
+        return HL_ENOMEM;
     char lim[64];
     int rc = 0;
     for (size_t n = 0; n < l->n_incidents; n++) {
@@ -362,7 +381,8 @@ int hctl_render_incidents(const Hl__IncidentList *l, int tz_min, hctl_buf *out)
         CELLF("%" PRIu32, i->alert_count);
         CELL(i->jurisdiction);
         CELL(hctl_buf_str(&ups));
-        if (!rc) rc = ups.err;
+        if (!rc)
+            rc = ups.err;
         hctl_buf_free(&ups);
     }
     return table_end(t, rc, "incidents", out);
@@ -370,14 +390,13 @@ int hctl_render_incidents(const Hl__IncidentList *l, int tz_min, hctl_buf *out)
 
 int hctl_render_alerts(const Hl__AlertList *l, int tz_min, hctl_buf *out)
 {
-    static const char *h[] = {"ID",        "INCIDENT",   "LEVEL",    "RAISED",
-                              "STATION",   "PARAMETER",  "KM",       "VALUE mg/L",
-                              "LIMIT mg/L", "MULTIPLE",  "RELEASE KM", "SOURCE",
-                              "REASON"};
+    static const char *h[] = {"ID",         "INCIDENT", "LEVEL",      "RAISED",     "STATION",
+                              "PARAMETER",  "KM",       "VALUE mg/L", "LIMIT mg/L", "MULTIPLE",
+                              "RELEASE KM", "SOURCE",   "REASON"};
     static const int right[] = {6, 7, 8, 9, 10};
     hctl_table *t = table_new(h, 13, right, 5);
-    if (!t) return HL_ENOMEM;
-    hctl_table_max_width(t, 12, 0); /* the reason, whole */
+    if (!t)
+        return HL_ENOMEM;
     int rc = 0;
     char lim[64];
     for (size_t n = 0; n < l->n_alerts; n++) {
@@ -405,7 +424,9 @@ static int render_points(const Hl__Plan *p, int tz_min, hctl_buf *out)
                               "PEAK",  "PEAK mg/L", "CLEAR", "THREATENED", "READY IN TIME"};
     static const int right[] = {3, 6};
     hctl_table *t = table_new(h, 10, right, 2);
-    if (!t) return HL_ENOMEM;
+    if (!t)
+        return HL_ENOMEM;
+    hctl_table_max_width(t, 2, HCTL_CELL_MAX_WIDTH); /* NAME */
     int rc = 0;
     for (size_t n = 0; n < p->n_points; n++) {
         const Hl__ForecastPoint *f = p->points[n];
@@ -437,7 +458,8 @@ int hctl_render_plans(const Hl__PlanList *l, int tz_min, hctl_buf *out)
     }
     for (size_t n = 0; n < l->n_plans; n++) {
         const Hl__Plan *p = l->plans[n];
-        if (n) hctl_buf_puts(out, "\n");
+        if (n)
+            hctl_buf_puts(out, "\n");
         hctl_buf_printf(out, "plan %s\n", str_or(p->id, "-"));
         kv k;
         kv_begin(&k);
@@ -461,19 +483,22 @@ int hctl_render_plans(const Hl__PlanList *l, int tz_min, hctl_buf *out)
                str_or(p->reservation_state, "-"));
         kv_add(&k, "tasks", "%zu", p->n_task_ids);
         int rc = kv_end(&k, 2, out);
-        if (!rc) rc = render_points(p, tz_min, out);
-        if (rc) return rc;
+        if (!rc)
+            rc = render_points(p, tz_min, out);
+        if (rc)
+            return rc;
     }
     return out->err;
 }
 
 int hctl_render_tasks(const Hl__TaskList *l, int tz_min, hctl_buf *out)
 {
-    static const char *h[] = {"ID",  "INCIDENT",     "UNIT",  "KIND",  "STATE", "DUE",
-                              "ACKNOWLEDGED", "ACTOR", "TITLE", "REASON"};
+    static const char *h[] = {"ID",  "INCIDENT",     "UNIT",  "KIND",  "STATE",
+                              "DUE", "ACKNOWLEDGED", "ACTOR", "TITLE", "REASON"};
     hctl_table *t = table_new(h, 10, NULL, 0);
-    if (!t) return HL_ENOMEM;
-    hctl_table_max_width(t, 9, 0); /* a decline's reason is the last column: whole */
+    if (!t)
+        return HL_ENOMEM;
+    hctl_table_max_width(t, 8, HCTL_CELL_MAX_WIDTH); /* TITLE: the JSON has it whole */
     int rc = 0;
     for (size_t n = 0; n < l->n_tasks; n++) {
         const Hl__Task *k = l->tasks[n];
@@ -494,7 +519,8 @@ int hctl_render_tasks(const Hl__TaskList *l, int tz_min, hctl_buf *out)
 static void needs_line(hctl_buf *b, const char *label, Hl__MaterialNeed *const *m, size_t n)
 {
     hctl_buf_printf(b, "  %s: ", label);
-    if (!n) hctl_buf_puts(b, "-");
+    if (!n)
+        hctl_buf_puts(b, "-");
     for (size_t i = 0; i < n; i++)
         hctl_buf_printf(b, "%s%s %s %s", i ? ", " : "", str_or(m[i]->material_id, "?"),
                         NUM(m[i]->quantity), str_or(m[i]->unit, ""));
@@ -513,13 +539,14 @@ static int truncated_note(int truncated, hctl_buf *out)
 /* "; "-joined notes for a NOTES column: the flags a reader must not miss. */
 static void note(hctl_buf *b, const char *text)
 {
-    if (!text || !*text) return;
+    if (!text || !*text)
+        return;
     hctl_buf_printf(b, "%s%s", b->len ? "; " : "", text);
 }
 
 int hctl_render_reservations(const Hl__ReservationList *l, int tz_min, hctl_buf *out)
 {
-    static const char *h[] = {"MATERIAL", "DEPOT",       "DEPOT NAME", "SIDE", "QUANTITY",
+    static const char *h[] = {"MATERIAL", "DEPOT",       "DEPOT NAME",    "SIDE", "QUANTITY",
                               "UNIT",     "DISTANCE km", "HANDED OUT BY", "NOTES"};
     static const int right[] = {4, 6};
     if (l->n_reservations == 0) {
@@ -528,24 +555,30 @@ int hctl_render_reservations(const Hl__ReservationList *l, int tz_min, hctl_buf 
     }
     for (size_t n = 0; n < l->n_reservations; n++) {
         const Hl__Reservation *r = l->reservations[n];
-        if (n) hctl_buf_puts(out, "\n");
+        if (n)
+            hctl_buf_puts(out, "\n");
         hctl_buf_printf(out, "reservation %s  state %s  incident %s  plan %s  created %s\n",
                         str_or(r->id, "-"), str_or(r->state, "-"), str_or(r->incident_id, "-"),
                         str_or(r->plan_id, "-"), TS(r->created_ms));
-        if (*str_or(r->purpose, "")) hctl_buf_printf(out, "  purpose: %s\n", r->purpose);
-        if (r->updated_ms) hctl_buf_printf(out, "  last change: %s\n", TS(r->updated_ms));
+        if (*str_or(r->purpose, ""))
+            hctl_buf_printf(out, "  purpose: %s\n", r->purpose);
+        if (r->updated_ms)
+            hctl_buf_printf(out, "  last change: %s\n", TS(r->updated_ms));
         if (*str_or(r->near_confidence, ""))
             hctl_buf_printf(out, "  near point confidence: %s\n", r->near_confidence);
         needs_line(out, "needed", r->needs, r->n_needs);
         hctl_table *t = table_new(h, 9, right, 2);
-        if (!t) return HL_ENOMEM;
-        hctl_table_max_width(t, 8, 0); /* the notes carry the flags: whole */
+        if (!t)
+            return HL_ENOMEM;
+        hctl_table_max_width(t, 2, HCTL_CELL_MAX_WIDTH); /* DEPOT NAME */
         int rc = 0;
         for (size_t i = 0; i < r->n_lines; i++) {
             const Hl__ReservationLine *x = r->lines[i];
             hctl_buf nb = {0};
-            if (x->quantity_assumed) note(&nb, "stock figures assumed");
-            if (x->material_unverified) note(&nb, "catalogue row unverified");
+            if (x->quantity_assumed)
+                note(&nb, "stock figures assumed");
+            if (x->material_unverified)
+                note(&nb, "catalogue row unverified");
             if (*str_or(x->location_confidence, "")) {
                 hctl_buf_printf(&nb, "%sdepot location: %s", nb.len ? "; " : "",
                                 x->location_confidence);
@@ -559,7 +592,8 @@ int hctl_render_reservations(const Hl__ReservationList *l, int tz_min, hctl_buf 
             CELL(NUM(x->distance_km));
             CELL(x->owner_unit);
             CELL(hctl_buf_str(&nb));
-            if (!rc) rc = nb.err;
+            if (!rc)
+                rc = nb.err;
             hctl_buf_free(&nb);
         }
         for (size_t i = 0; i < r->n_shortfall; i++) {
@@ -574,9 +608,11 @@ int hctl_render_reservations(const Hl__ReservationList *l, int tz_min, hctl_buf 
             CELL("-");
             CELL("SHORTFALL");
         }
-        if (!rc && hctl_table_rows(t) > 0) rc = hctl_table_render(t, 2, out);
+        if (!rc && hctl_table_rows(t) > 0)
+            rc = hctl_table_render(t, 2, out);
         hctl_table_destroy(&t);
-        if (rc) return rc;
+        if (rc)
+            return rc;
         if (r->n_shortfall)
             needs_line(out, "SHORTFALL (could not be covered)", r->shortfall, r->n_shortfall);
     }
@@ -586,18 +622,21 @@ int hctl_render_reservations(const Hl__ReservationList *l, int tz_min, hctl_buf 
 int hctl_render_stock(const Hl__StockList *l, int tz_min, hctl_buf *out)
 {
     (void)tz_min;
-    static const char *h[] = {"DEPOT",    "DEPOT NAME", "SIDE",      "MATERIAL", "MATERIAL NAME",
-                              "ON HAND",  "RESERVED",   "AVAILABLE", "ISSUED",   "UNIT",
-                              "OWNER",    "NOTES"};
+    static const char *h[] = {"DEPOT",         "DEPOT NAME", "SIDE",     "MATERIAL",
+                              "MATERIAL NAME", "ON HAND",    "RESERVED", "AVAILABLE",
+                              "ISSUED",        "UNIT",       "OWNER",    "NOTES"};
     static const int right[] = {5, 6, 7, 8};
     hctl_table *t = table_new(h, 12, right, 4);
-    if (!t) return HL_ENOMEM;
-    hctl_table_max_width(t, 11, 0);
+    if (!t)
+        return HL_ENOMEM;
+    hctl_table_max_width(t, 1, HCTL_CELL_MAX_WIDTH); /* DEPOT NAME */
+    hctl_table_max_width(t, 4, HCTL_CELL_MAX_WIDTH); /* MATERIAL NAME */
     int rc = 0;
     for (size_t n = 0; n < l->n_items; n++) {
         const Hl__StockItem *s = l->items[n];
         hctl_buf nb = {0};
-        if (s->quantity_assumed) note(&nb, "on hand assumed");
+        if (s->quantity_assumed)
+            note(&nb, "on hand assumed");
         if (*str_or(s->location_confidence, ""))
             hctl_buf_printf(&nb, "%slocation: %s", nb.len ? "; " : "", s->location_confidence);
         CELL(s->depot_id);
@@ -612,7 +651,8 @@ int hctl_render_stock(const Hl__StockList *l, int tz_min, hctl_buf *out)
         CELL(s->unit);
         CELL(s->owner_unit);
         CELL(hctl_buf_str(&nb));
-        if (!rc) rc = nb.err;
+        if (!rc)
+            rc = nb.err;
         hctl_buf_free(&nb);
     }
     rc = table_end(t, rc, "stock", out);
@@ -638,7 +678,8 @@ static const char *geo_str(const Hl__GeoPoint *g, const char *no_point_note, cha
 static void critical_cell(hctl_table *t, int *rc, double q, int unverified)
 {
     char v[32];
-    if (*rc) return;
+    if (*rc)
+        return;
     if (q > 0)
         *rc = hctl_table_cellf(t, "%s%s", hctl_num_str(q, v, sizeof v),
                                unverified ? " (unverified)" : "");
@@ -649,17 +690,23 @@ static void critical_cell(hctl_table *t, int *rc, double q, int unverified)
 int hctl_render_sources(const Hl__RiskSourceList *l, int tz_min, hctl_buf *out)
 {
     (void)tz_min;
-    static const char *h[] = {"ID",    "NAME", "KIND",      "SIDE",
-                              "OUTFALL KM", "UNIT", "SUBSTANCE", "CAS",
-                              "MAX t", "CRITICAL t (GB 18218)", "CRITICAL t (HJ 941)",
+    static const char *h[] = {"ID",
+                              "NAME",
+                              "KIND",
+                              "SIDE",
+                              "OUTFALL KM",
+                              "UNIT",
+                              "SUBSTANCE",
+                              "CAS",
+                              "MAX t",
+                              "CRITICAL t (GB 18218)",
+                              "CRITICAL t (HJ 941)",
                               "LOCATION"};
     static const int right[] = {4, 8};
     hctl_table *t = table_new(h, 12, right, 2);
-    if (!t) return HL_ENOMEM;
-    /* The critical quantities carry the unverified flags, the location its confidence. */
-    hctl_table_max_width(t, 9, 0);
-    hctl_table_max_width(t, 10, 0);
-    hctl_table_max_width(t, 11, 0);
+    if (!t)
+        return HL_ENOMEM;
+    hctl_table_max_width(t, 1, HCTL_CELL_MAX_WIDTH); /* NAME */
     int rc = 0;
     char geo[512];
     for (size_t n = 0; n < l->n_sources; n++) {
@@ -675,7 +722,8 @@ int hctl_render_sources(const Hl__RiskSourceList *l, int tz_min, hctl_buf *out)
                 CELL(NUM(s->outfall_chainage_km));
                 CELL(s->unit_id);
             } else {
-                for (int k = 0; k < 6 && !rc; k++) rc = hctl_table_blank(t);
+                for (int k = 0; k < 6 && !rc; k++)
+                    rc = hctl_table_blank(t);
             }
             CELL(x ? x->name : "-");
             CELL(x ? x->cas : "-");
@@ -697,24 +745,28 @@ int hctl_render_sources(const Hl__RiskSourceList *l, int tz_min, hctl_buf *out)
         }
     }
     rc = table_end(t, rc, "risk sources", out);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     /* What is assumed about each entry, under the table (one line each). */
     for (size_t n = 0; n < l->n_sources; n++) {
         const Hl__RiskSource *s = l->sources[n];
         if (*str_or(s->assumption, ""))
             hctl_buf_printf(out, "%s: assumed: %s\n", s->id, s->assumption);
     }
+    if (*str_or(l->note, ""))
+        hctl_buf_printf(out, "note: %s\n", l->note);
     return truncated_note(l->truncated, out);
 }
 
 int hctl_render_units(const Hl__UnitList *l, int tz_min, hctl_buf *out)
 {
-    static const char *h[] = {"ID",         "NAME",      "NAME (EN)", "SIDE",
-                              "JURISDICTION", "REPORTS TO", "CONNECTED", "LAST SEEN",
-                              "DUTY"};
+    static const char *h[] = {"ID",         "NAME",      "NAME (EN)", "SIDE", "JURISDICTION",
+                              "REPORTS TO", "CONNECTED", "LAST SEEN", "DUTY"};
     hctl_table *t = table_new(h, 9, NULL, 0);
-    if (!t) return HL_ENOMEM;
-    hctl_table_max_width(t, 8, 0); /* how to reach the duty officer: whole */
+    if (!t)
+        return HL_ENOMEM;
+    hctl_table_max_width(t, 1, HCTL_CELL_MAX_WIDTH); /* NAME */
+    hctl_table_max_width(t, 2, HCTL_CELL_MAX_WIDTH); /* NAME (EN) */
     int rc = 0;
     for (size_t n = 0; n < l->n_units; n++) {
         const Hl__Unit *u = l->units[n];
@@ -736,10 +788,12 @@ int hctl_render_units(const Hl__UnitList *l, int tz_min, hctl_buf *out)
 static json_t *json_str(const char *s)
 {
     json_t *j = json_string(s ? s : "");
-    if (j) return j;
+    if (j)
+        return j;
     /* Invalid UTF-8 (jansson refuses it): show it with replacement characters. */
     char *c = hctl_text_clean(s);
-    if (!c) return NULL;
+    if (!c)
+        return NULL;
     j = json_string(c);
     free(c);
     return j;
@@ -787,8 +841,10 @@ static json_t *json_value(const ProtobufCFieldDescriptor *f, const void *p, int 
     case PROTOBUF_C_TYPE_BYTES: {
         const ProtobufCBinaryData *b = p;
         char *hex = malloc(b->len * 2 + 1);
-        if (!hex) return NULL;
-        for (size_t i = 0; i < b->len; i++) snprintf(hex + 2 * i, 3, "%02x", b->data[i]);
+        if (!hex)
+            return NULL;
+        for (size_t i = 0; i < b->len; i++)
+            snprintf(hex + 2 * i, 3, "%02x", b->data[i]);
         hex[b->len * 2] = '\0';
         json_t *j = json_string(hex);
         free(hex);
@@ -839,7 +895,8 @@ static size_t elem_size(const ProtobufCFieldDescriptor *f)
 static int at_name(const char *name, char *buf, size_t n)
 {
     size_t len = strlen(name);
-    if (len < 4 || strcmp(name + len - 3, "_ms") || len + 1 > n) return 0;
+    if (len < 4 || strcmp(name + len - 3, "_ms") || len + 1 > n)
+        return 0;
     memcpy(buf, name, len - 3);
     memcpy(buf + len - 3, "_at", 4);
     return 1;
@@ -850,14 +907,16 @@ json_t *hctl_json_message(const ProtobufCMessage *m, int tz_min)
     const ProtobufCMessageDescriptor *d = m->descriptor;
     const char *base = (const char *)m;
     json_t *o = json_object();
-    if (!o) return NULL;
+    if (!o)
+        return NULL;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         const void *p = base + f->offset;
         json_t *v = NULL;
         if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
             /* Only the member that is set appears. */
-            if (*(const uint32_t *)(base + f->quantifier_offset) != f->id) continue;
+            if (*(const uint32_t *)(base + f->quantifier_offset) != f->id)
+                continue;
         }
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)(base + f->quantifier_offset);
@@ -872,22 +931,24 @@ json_t *hctl_json_message(const ProtobufCMessage *m, int tz_min)
                 }
             }
         } else if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset &&
-                   !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-                   f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE &&
+                   !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && f->type != PROTOBUF_C_TYPE_STRING &&
+                   f->type != PROTOBUF_C_TYPE_MESSAGE &&
                    !*(const protobuf_c_boolean *)(base + f->quantifier_offset)) {
             v = json_null(); /* proto3 optional scalar not given */
         } else {
             v = json_value(f, p, tz_min);
         }
-        if (!v || json_object_set_new(o, f->name, v) < 0) goto fail;
+        if (!v || json_object_set_new(o, f->name, v) < 0)
+            goto fail;
         char at[128];
         if (f->type == PROTOBUF_C_TYPE_INT64 && f->label != PROTOBUF_C_LABEL_REPEATED &&
             json_is_integer(v) && at_name(f->name, at, sizeof at)) {
             int64_t ms = (int64_t)json_integer_value(v);
             char ts[40];
             json_t *a = ms && hl_time_format(ms, tz_min, ts, sizeof ts) == 0 ? json_string(ts)
-                                                                              : json_null();
-            if (!a || json_object_set_new(o, at, a) < 0) goto fail;
+                                                                             : json_null();
+            if (!a || json_object_set_new(o, at, a) < 0)
+                goto fail;
         }
     }
     return o;
@@ -899,12 +960,13 @@ fail:
 const char *hctl_code_name(int code)
 {
     static const char *names[] = {
-        "HL_OK",      "HL_EINVAL",  "HL_ENOMEM",   "HL_EIO",      "HL_ENOTFOUND",
-        "HL_EEXIST",  "HL_EDECODE", "HL_ETOOBIG",  "HL_ETIMEOUT", "HL_EMAPFULL",
-        "HL_EBUSY",   "HL_EUNIT",   "HL_ESTATE",   "HL_EPARSE",   "HL_EZMQ",
-        "HL_ESTORE",  "HL_EDENIED", "HL_EUNKNOWN", "HL_ECLOSED",
+        "HL_OK",     "HL_EINVAL",  "HL_ENOMEM",   "HL_EIO",      "HL_ENOTFOUND",
+        "HL_EEXIST", "HL_EDECODE", "HL_ETOOBIG",  "HL_ETIMEOUT", "HL_EMAPFULL",
+        "HL_EBUSY",  "HL_EUNIT",   "HL_ESTATE",   "HL_EPARSE",   "HL_EZMQ",
+        "HL_ESTORE", "HL_EDENIED", "HL_EUNKNOWN", "HL_ECLOSED",
     };
-    if (code <= 0 && -code < (int)(sizeof names / sizeof names[0])) return names[-code];
+    if (code <= 0 && -code < (int)(sizeof names / sizeof names[0]))
+        return names[-code];
     return "unknown code";
 }
 

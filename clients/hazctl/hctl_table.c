@@ -12,15 +12,19 @@
 
 static int buf_reserve(hctl_buf *b, size_t extra)
 {
-    if (b->err) return b->err;
-    if (b->len + extra + 1 <= b->cap) return 0;
+    if (b->err)
+        return b->err;
+    if (b->len + extra + 1 <= b->cap)
+        return 0;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1) {
-        if (cap > SIZE_MAX / 2) return b->err = HL_ENOMEM;
+        if (cap > SIZE_MAX / 2)
+            return b->err = HL_ENOMEM;
         cap *= 2;
     }
     char *p = realloc(b->p, cap);
-    if (!p) return b->err = HL_ENOMEM;
+    if (!p)
+        return b->err = HL_ENOMEM;
     b->p = p;
     b->cap = cap;
     return 0;
@@ -32,9 +36,11 @@ int hctl_buf_vprintf(hctl_buf *b, const char *fmt, va_list ap)
     va_copy(ap2, ap);
     int n = vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
-    if (n < 0) return b->err = HL_EINVAL;
+    if (n < 0)
+        return b->err = HL_EINVAL;
     int rc = buf_reserve(b, (size_t)n);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
     return 0;
@@ -53,8 +59,10 @@ int hctl_buf_puts(hctl_buf *b, const char *s)
 {
     size_t n = s ? strlen(s) : 0;
     int rc = buf_reserve(b, n);
-    if (rc < 0) return rc;
-    if (n) memcpy(b->p + b->len, s, n);
+    if (rc < 0)
+        return rc;
+    if (n)
+        memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';
     return 0;
@@ -131,21 +139,25 @@ static const struct range zero[] = {
 static int in_ranges(uint32_t cp, const struct range *r, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (cp >= r[i].lo && cp <= r[i].hi) return 1;
+        if (cp >= r[i].lo && cp <= r[i].hi)
+            return 1;
     return 0;
 }
 
 static size_t cp_width(uint32_t cp)
 {
-    if (in_ranges(cp, zero, sizeof zero / sizeof zero[0])) return 0;
-    if (in_ranges(cp, wide, sizeof wide / sizeof wide[0])) return 2;
+    if (in_ranges(cp, zero, sizeof zero / sizeof zero[0]))
+        return 0;
+    if (in_ranges(cp, wide, sizeof wide / sizeof wide[0]))
+        return 2;
     return 1;
 }
 
 size_t hctl_text_width(const char *s)
 {
     size_t w = 0;
-    if (!s) return 0;
+    if (!s)
+        return 0;
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         uint32_t cp;
@@ -168,7 +180,7 @@ struct hctl_table {
     cell header[HCTL_TABLE_MAX_COLS];
     int right[HCTL_TABLE_MAX_COLS];
     size_t max_width[HCTL_TABLE_MAX_COLS]; /* SIZE_MAX = no limit */
-    cell *cells; /* row-major, ncells used */
+    cell *cells;                           /* row-major, ncells used */
     size_t ncells, cap;
 };
 
@@ -179,7 +191,8 @@ static int clean_copy(const char *s, size_t max_width, int ctrl_to_space, cell *
     size_t n = strlen(s);
     /* Each input byte becomes at most 3 output bytes (U+FFFD), plus "…" and NUL. */
     char *t = malloc(n * 3 + 4);
-    if (!t) return HL_ENOMEM;
+    if (!t)
+        return HL_ENOMEM;
     size_t o = 0, w = 0;
     const unsigned char *p = (const unsigned char *)s;
     int cut = 0;
@@ -209,7 +222,8 @@ static int clean_copy(const char *s, size_t max_width, int ctrl_to_space, cell *
         /* Step back until "…" fits within max_width. */
         while (w + 1 > max_width && o > 0) {
             size_t start = o - 1;
-            while (start > 0 && ((unsigned char)t[start] & 0xC0) == 0x80) start--;
+            while (start > 0 && ((unsigned char)t[start] & 0xC0) == 0x80)
+                start--;
             uint32_t cp;
             utf8_next((const unsigned char *)t + start, &cp);
             w -= cp_width(cp);
@@ -239,15 +253,18 @@ char *hctl_text_clean(const char *s)
 
 hctl_table *hctl_table_new(const char *const *headers, size_t ncols)
 {
-    if (ncols == 0 || ncols > HCTL_TABLE_MAX_COLS) return NULL;
+    if (ncols == 0 || ncols > HCTL_TABLE_MAX_COLS)
+        return NULL;
     hctl_table *t = calloc(1, sizeof *t);
-    if (!t) return NULL;
+    if (!t)
+        return NULL;
     t->ncols = ncols;
     t->has_header = headers != NULL;
-    for (size_t i = 0; i < ncols; i++) t->max_width[i] = HCTL_CELL_MAX_WIDTH;
+    for (size_t i = 0; i < ncols; i++)
+        t->max_width[i] = SIZE_MAX;
     if (headers) {
         for (size_t i = 0; i < ncols; i++) {
-            if (cell_make(headers[i], HCTL_CELL_MAX_WIDTH, &t->header[i]) < 0) {
+            if (cell_make(headers[i], SIZE_MAX, &t->header[i]) < 0) {
                 hctl_table_destroy(&t);
                 return NULL;
             }
@@ -258,10 +275,13 @@ hctl_table *hctl_table_new(const char *const *headers, size_t ncols)
 
 void hctl_table_destroy(hctl_table **tp)
 {
-    if (!tp || !*tp) return;
+    if (!tp || !*tp)
+        return;
     hctl_table *t = *tp;
-    for (size_t i = 0; i < t->ncols; i++) free(t->header[i].text);
-    for (size_t i = 0; i < t->ncells; i++) free(t->cells[i].text);
+    for (size_t i = 0; i < t->ncols; i++)
+        free(t->header[i].text);
+    for (size_t i = 0; i < t->ncells; i++)
+        free(t->cells[i].text);
     free(t->cells);
     free(t);
     *tp = NULL;
@@ -269,25 +289,29 @@ void hctl_table_destroy(hctl_table **tp)
 
 int hctl_table_max_width(hctl_table *t, size_t col, size_t width)
 {
-    if (!t || col >= t->ncols) return HL_EINVAL;
+    if (!t || col >= t->ncols)
+        return HL_EINVAL;
     t->max_width[col] = width ? width : SIZE_MAX;
     return 0;
 }
 
 int hctl_table_align_right(hctl_table *t, size_t col)
 {
-    if (!t || col >= t->ncols) return HL_EINVAL;
+    if (!t || col >= t->ncols)
+        return HL_EINVAL;
     t->right[col] = 1;
     return 0;
 }
 
 static int table_push(hctl_table *t, const char *text, int blank)
 {
-    if (t->ncells / t->ncols >= HCTL_TABLE_MAX_ROWS) return HL_ETOOBIG;
+    if (t->ncells / t->ncols >= HCTL_TABLE_MAX_ROWS)
+        return HL_ETOOBIG;
     if (t->ncells == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : t->ncols * 8;
         cell *c = realloc(t->cells, cap * sizeof *c);
-        if (!c) return HL_ENOMEM;
+        if (!c)
+            return HL_ENOMEM;
         t->cells = c;
         t->cap = cap;
     }
@@ -295,10 +319,12 @@ static int table_push(hctl_table *t, const char *text, int blank)
     if (blank) {
         c->text = calloc(1, 1);
         c->width = 0;
-        if (!c->text) return HL_ENOMEM;
+        if (!c->text)
+            return HL_ENOMEM;
     } else {
         int rc = cell_make(text, t->max_width[t->ncells % t->ncols], c);
-        if (rc < 0) return rc;
+        if (rc < 0)
+            return rc;
     }
     t->ncells++;
     return 0;
@@ -331,26 +357,31 @@ size_t hctl_table_rows(const hctl_table *t)
 
 static void pad(hctl_buf *out, size_t n)
 {
-    for (size_t i = 0; i < n; i++) hctl_buf_puts(out, " ");
+    for (size_t i = 0; i < n; i++)
+        hctl_buf_puts(out, " ");
 }
 
 /* One line: cells[0..ncols), "-" for a missing cell (incomplete last row). */
-static void render_line(const hctl_table *t, const cell *cells, size_t have,
-                        const size_t *width, int indent, hctl_buf *out)
+static void render_line(const hctl_table *t, const cell *cells, size_t have, const size_t *width,
+                        int indent, hctl_buf *out)
 {
     pad(out, (size_t)indent);
     for (size_t c = 0; c < t->ncols; c++) {
         const char *s = c < have ? cells[c].text : "-";
         size_t w = c < have ? cells[c].width : 1;
         int last = c + 1 == t->ncols;
-        if (c) hctl_buf_puts(out, "  ");
-        if (t->right[c]) pad(out, width[c] - w);
+        if (c)
+            hctl_buf_puts(out, "  ");
+        if (t->right[c])
+            pad(out, width[c] - w);
         hctl_buf_puts(out, s);
-        if (!t->right[c] && !last) pad(out, width[c] - w);
+        if (!t->right[c] && !last)
+            pad(out, width[c] - w);
     }
     /* Trailing spaces can remain when the last cells are short and right-aligned never;
      * trim them so output compares cleanly. */
-    while (out->len && out->p[out->len - 1] == ' ') out->p[--out->len] = '\0';
+    while (out->len && out->p[out->len - 1] == ' ')
+        out->p[--out->len] = '\0';
     hctl_buf_puts(out, "\n");
 }
 
@@ -358,23 +389,28 @@ int hctl_table_render(const hctl_table *t, int indent, hctl_buf *out)
 {
     size_t width[HCTL_TABLE_MAX_COLS] = {0};
     for (size_t c = 0; c < t->ncols; c++)
-        if (t->has_header) width[c] = t->header[c].width;
+        if (t->has_header)
+            width[c] = t->header[c].width;
     for (size_t i = 0; i < t->ncells; i++) {
         size_t c = i % t->ncols;
-        if (t->cells[i].width > width[c]) width[c] = t->cells[i].width;
+        if (t->cells[i].width > width[c])
+            width[c] = t->cells[i].width;
     }
     if (t->has_header) {
         render_line(t, t->header, t->ncols, width, indent, out);
         pad(out, (size_t)indent);
         for (size_t c = 0; c < t->ncols; c++) {
-            if (c) hctl_buf_puts(out, "  ");
-            for (size_t k = 0; k < width[c]; k++) hctl_buf_puts(out, "-");
+            if (c)
+                hctl_buf_puts(out, "  ");
+            for (size_t k = 0; k < width[c]; k++)
+                hctl_buf_puts(out, "-");
         }
         hctl_buf_puts(out, "\n");
     }
     for (size_t r = 0; r * t->ncols < t->ncells; r++) {
         size_t have = t->ncells - r * t->ncols;
-        if (have > t->ncols) have = t->ncols;
+        if (have > t->ncols)
+            have = t->ncols;
         render_line(t, t->cells + r * t->ncols, have, width, indent, out);
     }
     return out->err;

@@ -6,10 +6,11 @@
  *    take two terminal cells per character (Unicode UAX #11 East Asian Wide/Fullwidth);
  *  - control characters in data (a newline in a free-text report) become spaces, so one
  *    record is always one line;
- *  - a cell wider than its column's limit (HCTL_CELL_MAX_WIDTH unless set otherwise) is cut
- *    and ends with "…" (the JSON output carries the full text). Columns that carry a flag
- *    the reader must see (an "(unverified)" mark, a location's confidence) are given no
- *    limit, so the flag is never the part that is cut;
+ *  - columns are shown whole unless the caller gives one a width limit (free-text columns:
+ *    names, titles, HCTL_CELL_MAX_WIDTH); a cell wider than its column's limit is cut and
+ *    ends with "…" (the JSON output carries the full text). Ids, numbers and the columns
+ *    that carry a flag the reader must see (an "(unverified)" mark, a location's confidence)
+ *    keep no limit, so an id is never shortened and a flag is never the part that is cut;
  *  - an empty or NULL cell shows "-".
  */
 #ifndef HCTL_TABLE_H
@@ -24,10 +25,10 @@
  * failure every further append is ignored and err is HL_ENOMEM, so callers may append freely
  * and check once at the end. */
 typedef struct hctl_buf {
-    char *p;     /* NUL-terminated text (NULL until the first append) */
-    size_t len;  /* bytes, excluding the NUL */
+    char *p;    /* NUL-terminated text (NULL until the first append) */
+    size_t len; /* bytes, excluding the NUL */
     size_t cap;
-    int err;     /* 0 or HL_ENOMEM */
+    int err; /* 0 or HL_ENOMEM */
 } hctl_buf;
 
 /* Append formatted text. Returns 0 or HL_ENOMEM (also latched in b->err). */
@@ -54,7 +55,7 @@ char *hctl_text_clean(const char *s);
 
 #define HCTL_TABLE_MAX_COLS 16     /* columns per table */
 #define HCTL_TABLE_MAX_ROWS 100000 /* rows per table (lists are at most HL_LIST_MAX) */
-#define HCTL_CELL_MAX_WIDTH 48     /* display cells before a cell is cut with "…" */
+#define HCTL_CELL_MAX_WIDTH 48     /* usual limit of a free-text column, in display cells */
 #define HCTL_CELL_MAX_BYTES 1024   /* bytes kept from one formatted cell */
 
 typedef struct hctl_table hctl_table;
@@ -66,8 +67,8 @@ hctl_table *hctl_table_new(const char *const *headers, size_t ncols);
 /* Free; accepts NULL and *t == NULL; clears *t. */
 void hctl_table_destroy(hctl_table **t);
 
-/* Widest cell of column col in display cells, before it is cut with "…"; 0 = no limit.
- * Applies to cells added afterwards. HL_EINVAL if col is out of range. */
+/* Widest cell of column col in display cells, before it is cut with "…"; 0 = no limit (the
+ * default). Applies to cells added afterwards. HL_EINVAL if col is out of range. */
 int hctl_table_max_width(hctl_table *t, size_t col, size_t width);
 
 /* Right-align column col (numbers). HL_EINVAL if col is out of range. */

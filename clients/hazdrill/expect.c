@@ -8,7 +8,10 @@
 
 #include "hazlink/hl_error.h"
 
-static const char *expect__s(const char *s) { return s ? s : ""; }
+static const char *expect__s(const char *s)
+{
+    return s ? s : "";
+}
 
 static void expect__sayf(drill_outcome *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -64,8 +67,7 @@ static void expect__set(json_t *o, const char *k, json_t *v)
 
 /* ------------------------------------------------------------ incident_opened */
 
-static int expect__incident_opened(const drill_expect *e, const drill_facts *f,
-                                   drill_outcome *o)
+static int expect__incident_opened(const drill_expect *e, const drill_facts *f, drill_outcome *o)
 {
     /* The first exceedance is the earliest reading the drill sent at the station that the
      * alert service judged over its limit; its measured time is the drill time it was due. */
@@ -100,8 +102,9 @@ static int expect__incident_opened(const drill_expect *e, const drill_facts *f,
     expect__set(o->figures, "parameter", json_string(e->parameter));
     expect__set(o->figures, "within_s", json_real(e->within_s));
     if (!first) {
-        expect__sayf(o, "no reading at %s%s%s was judged over its limit, so no exceedance "
-                        "started the clock",
+        expect__sayf(o,
+                     "no reading at %s%s%s was judged over its limit, so no exceedance "
+                     "started the clock",
                      e->station_id, e->parameter[0] ? " for " : "", e->parameter);
         o->pass = 0;
         return 0;
@@ -122,7 +125,8 @@ static int expect__incident_opened(const drill_expect *e, const drill_facts *f,
     expect__set(o->figures, "incident_first_exceedance_ms", json_integer(inc->first_exceedance_ms));
     expect__set(o->figures, "delay_s", json_real(delay_s));
     o->pass = delay_s <= e->within_s;
-    expect__sayf(o, "incident %s opened %.0f drill s after the first exceedance at %s (limit %.0f s)",
+    expect__sayf(o,
+                 "incident %s opened %.0f drill s after the first exceedance at %s (limit %.0f s)",
                  expect__s(inc->id), delay_s, e->station_id, e->within_s);
     return 0;
 }
@@ -202,8 +206,9 @@ static int expect__intercept(const drill_expect *e, const drill_facts *f, drill_
                      expect__s(task->id), chosen);
         else if (pt->front_ms > 0 &&
                  (double)task->delivered_ms + e->margin_s * 1000.0 > (double)pt->front_ms)
-            snprintf(why, sizeof why, "intercept task %s reached %s %.0f drill s before the "
-                                      "front, %.0f s required",
+            snprintf(why, sizeof why,
+                     "intercept task %s reached %s %.0f drill s before the "
+                     "front, %.0f s required",
                      expect__s(task->id), expect__s(task->unit_id),
                      (double)(pt->front_ms - task->delivered_ms) / 1000.0, e->margin_s);
         if (pt) {
@@ -229,8 +234,9 @@ static int expect__intercept(const drill_expect *e, const drill_facts *f, drill_
     }
     o->pass = all;
     if (all)
-        expect__sayf(o, "every plan's intercept task reached its unit before the forecast front "
-                        "(%zu plan%s)",
+        expect__sayf(o,
+                     "every plan's intercept task reached its unit before the forecast front "
+                     "(%zu plan%s)",
                      f->n_plans, f->n_plans == 1 ? "" : "s");
     else
         expect__sayf(o, "%s", first_fail);
@@ -293,7 +299,8 @@ static int expect__receptors(const drill_expect *e, const drill_facts *f, drill_
                          rc->unit_id, rc->id, rc->name);
         }
     }
-    expect__set(o->figures, "drinking_water_receptors_threatened", json_integer((json_int_t)checked));
+    expect__set(o->figures, "drinking_water_receptors_threatened",
+                json_integer((json_int_t)checked));
     o->pass = missing == 0;
     if (missing)
         expect__sayf(o, "%s", first_fail);
@@ -301,8 +308,8 @@ static int expect__receptors(const drill_expect *e, const drill_facts *f, drill_
         expect__sayf(o, "no drinking-water receptor was forecast to be threatened, so no owner "
                         "needed a task");
     else
-        expect__sayf(o, "all %zu threatened drinking-water receptor%s' owners have a task",
-                     checked, checked == 1 ? "" : "s");
+        expect__sayf(o, "all %zu threatened drinking-water receptor%s' owners have a task", checked,
+                     checked == 1 ? "" : "s");
     return 0;
 }
 
@@ -324,7 +331,7 @@ static int expect__counterpart(const drill_expect *e, const drill_facts *f, dril
             continue; /* nothing was decided for it, so nobody was to be notified */
         planned++;
         const char *jur = expect__s(inc->jurisdiction);
-        const char *want = e->side[0] ? e->side
+        const char *want = e->side[0]                  ? e->side
                            : strcmp(jur, "corps") == 0 ? "local"
                            : strcmp(jur, "local") == 0 ? "corps"
                                                        : "";
@@ -354,8 +361,7 @@ static int expect__counterpart(const drill_expect *e, const drill_facts *f, dril
         if (!ok && !failed++)
             snprintf(first_fail, sizeof first_fail,
                      "incident %s (%s side) has no notify_counterpart task to a %s unit",
-                     expect__s(inc->id), jur[0] ? jur : "unknown",
-                     want[0] ? want : "counterpart");
+                     expect__s(inc->id), jur[0] ? jur : "unknown", want[0] ? want : "counterpart");
     }
     o->pass = planned > 0 && failed == 0;
     if (planned == 0)
@@ -363,8 +369,8 @@ static int expect__counterpart(const drill_expect *e, const drill_facts *f, dril
     else if (failed)
         expect__sayf(o, "%s", first_fail);
     else
-        expect__sayf(o, "the counterpart side was notified for all %zu planned incident%s",
-                     planned, planned == 1 ? "" : "s");
+        expect__sayf(o, "the counterpart side was notified for all %zu planned incident%s", planned,
+                     planned == 1 ? "" : "s");
     return 0;
 }
 
@@ -404,11 +410,11 @@ static int expect__acked(const drill_expect *e, const drill_facts *f, drill_outc
     else if (acked < f->n_tasks)
         expect__sayf(o, "%zu of %zu tasks acknowledged", acked, f->n_tasks);
     else if (late)
-        expect__sayf(o, "all %zu tasks acknowledged, %zu later than %.0f drill s", f->n_tasks,
-                     late, e->within_s);
+        expect__sayf(o, "all %zu tasks acknowledged, %zu later than %.0f drill s", f->n_tasks, late,
+                     e->within_s);
     else
-        expect__sayf(o, "all %zu tasks acknowledged, the slowest after %.0f drill s",
-                     f->n_tasks, max_lat);
+        expect__sayf(o, "all %zu tasks acknowledged, the slowest after %.0f drill s", f->n_tasks,
+                     max_lat);
     return 0;
 }
 
@@ -485,8 +491,8 @@ static int expect__materials(const drill_expect *e, const drill_facts *f, drill_
                      f->n_reservations, f->n_reservations == 1 ? "" : "s", shortfalls,
                      shortfalls == 1 ? "" : "s");
     else
-        expect__sayf(o, "every material need is covered by %zu reservation%s",
-                     f->n_reservations, f->n_reservations == 1 ? "" : "s");
+        expect__sayf(o, "every material need is covered by %zu reservation%s", f->n_reservations,
+                     f->n_reservations == 1 ? "" : "s");
     return 0;
 }
 
@@ -564,8 +570,9 @@ static int expect__once(const drill_expect *e, const drill_facts *f, drill_outco
     else if (o->pass)
         expect__sayf(o, "each of %zu tasks was shown exactly once to its unit", f->n_tasks);
     else
-        expect__sayf(o, "%zu of %zu tasks shown once: %zu lost, %zu shown twice or more, %zu "
-                        "unknown to dispatch, %zu without a partner export",
+        expect__sayf(o,
+                     "%zu of %zu tasks shown once: %zu lost, %zu shown twice or more, %zu "
+                     "unknown to dispatch, %zu without a partner export",
                      once, f->n_tasks, lost, twice, stray, no_agent);
     return 0;
 }
@@ -581,13 +588,27 @@ int drill_expect_eval(const drill_expect *e, const drill_facts *f, drill_outcome
         return HL_ENOMEM;
     int rc;
     switch (e->kind) {
-    case DRILL_EXPECT_INCIDENT_OPENED: rc = expect__incident_opened(e, f, out); break;
-    case DRILL_EXPECT_INTERCEPT_BEFORE_FRONT: rc = expect__intercept(e, f, out); break;
-    case DRILL_EXPECT_RECEPTOR_OWNERS_TASKED: rc = expect__receptors(e, f, out); break;
-    case DRILL_EXPECT_COUNTERPART_NOTIFIED: rc = expect__counterpart(e, f, out); break;
-    case DRILL_EXPECT_ALL_ACKNOWLEDGED: rc = expect__acked(e, f, out); break;
-    case DRILL_EXPECT_MATERIALS_COVERED: rc = expect__materials(e, f, out); break;
-    case DRILL_EXPECT_DELIVERED_ONCE: rc = expect__once(e, f, out); break;
+    case DRILL_EXPECT_INCIDENT_OPENED:
+        rc = expect__incident_opened(e, f, out);
+        break;
+    case DRILL_EXPECT_INTERCEPT_BEFORE_FRONT:
+        rc = expect__intercept(e, f, out);
+        break;
+    case DRILL_EXPECT_RECEPTOR_OWNERS_TASKED:
+        rc = expect__receptors(e, f, out);
+        break;
+    case DRILL_EXPECT_COUNTERPART_NOTIFIED:
+        rc = expect__counterpart(e, f, out);
+        break;
+    case DRILL_EXPECT_ALL_ACKNOWLEDGED:
+        rc = expect__acked(e, f, out);
+        break;
+    case DRILL_EXPECT_MATERIALS_COVERED:
+        rc = expect__materials(e, f, out);
+        break;
+    case DRILL_EXPECT_DELIVERED_ONCE:
+        rc = expect__once(e, f, out);
+        break;
     default:
         drill_outcome_clear(out);
         return HL_EINVAL;

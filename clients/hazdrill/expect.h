@@ -25,11 +25,11 @@
 /* What happened to one inject. */
 typedef struct drill_inject_result {
     const drill_inject *inject;
-    int sent;                           /* the request was sent */
-    int rc;                             /* 0, or the error reply / transport error */
-    char error[256];                    /* the service's words when rc < 0 */
-    int64_t due_ms;                     /* drill time it was scheduled for */
-    int64_t sent_ms;                    /* drill time it went out */
+    int sent;        /* the request was sent */
+    int rc;          /* 0, or the error reply / transport error */
+    char error[256]; /* the service's words when rc < 0 */
+    int64_t due_ms;  /* drill time it was scheduled for */
+    int64_t sent_ms; /* drill time it went out */
     int64_t sent_real_ms;
     int64_t reply_real_ms;
     /* reading: the alert service's ReadingResult; report: the Incident's id */
@@ -46,8 +46,8 @@ typedef struct drill_shown {
     char unit_id[HL_ID_MAX + 1];
     char task_id[HL_ID_MAX + 1];
     unsigned shown_count;
-    unsigned deliveries;                /* times dispatch delivered it (redeliveries after a
-                                           restart are expected; showing twice is not) */
+    unsigned deliveries; /* times dispatch delivered it (redeliveries after a
+                            restart are expected; showing twice is not) */
 } drill_shown;
 
 typedef struct drill_facts {
@@ -61,22 +61,22 @@ typedef struct drill_facts {
     size_t n_tasks;
     Hl__Reservation *const *reservations;
     size_t n_reservations;
-    Hl__Unit *const *units;             /* dispatch's roster (sides); may be empty */
+    Hl__Unit *const *units; /* dispatch's roster (sides); may be empty */
     size_t n_units;
     const drill_inject_result *injects;
     size_t n_injects;
-    const drill_catalog *cat;           /* receptors (drinking_source, owner), unit sides */
-    const drill_shown *shown;           /* partner exports; NULL/0 when none was taken */
+    const drill_catalog *cat; /* receptors (drinking_source, owner), unit sides */
+    const drill_shown *shown; /* partner exports; NULL/0 when none was taken */
     size_t n_shown;
-    const char *const *exported_units;  /* units whose export was read (even if empty) */
+    const char *const *exported_units; /* units whose export was read (even if empty) */
     size_t n_exported_units;
 } drill_facts;
 
 typedef struct drill_outcome {
     const drill_expect *expect;
     int pass;
-    char summary[512];                  /* one sentence a duty officer reads */
-    json_t *figures;                    /* owned; free with drill_outcome_clear */
+    char summary[512]; /* one sentence a duty officer reads */
+    json_t *figures;   /* owned; free with drill_outcome_clear */
 } drill_outcome;
 
 /* Judge e on f into *out (figures newly allocated). Returns 0, or HL_ENOMEM (then *out is

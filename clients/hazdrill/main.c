@@ -53,8 +53,8 @@ static int parse_num(const char *opt, const char *s, double min, double max, dou
     errno = 0;
     double v = s ? strtod(s, &end) : NAN;
     if (!s || end == s || *end != '\0' || errno || !isfinite(v) || v < min || v > max) {
-        fprintf(stderr, "hazdrill: %s: '%s' is not a number in [%g, %g]\n", opt, s ? s : "",
-                min, max);
+        fprintf(stderr, "hazdrill: %s: '%s' is not a number in [%g, %g]\n", opt, s ? s : "", min,
+                max);
         return HL_EINVAL;
     }
     *out = v;
@@ -74,11 +74,9 @@ static int set_str(const char *opt, const char *v, char *dst, size_t n)
 int main(int argc, char **argv)
 {
     if (argc < 3 || (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "check") != 0)) {
-        usage(argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-                  ? stdout
-                  : stderr);
-        return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? 0
-                                                                                           : 2;
+        usage(argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? stdout
+                                                                                          : stderr);
+        return argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) ? 0 : 2;
     }
     int check_only = strcmp(argv[1], "check") == 0;
     drill_opts o;
@@ -158,8 +156,7 @@ int main(int argc, char **argv)
             if (strcmp(log_level, names[k]) == 0)
                 level = k;
         if (level < 0) {
-            fprintf(stderr, "hazdrill: --log: '%s' is not debug, info, warn or error\n",
-                    log_level);
+            fprintf(stderr, "hazdrill: --log: '%s' is not debug, info, warn or error\n", log_level);
             return 2;
         }
     }
@@ -171,7 +168,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "hazdrill: configuration: %s\n", err);
         return 2;
     }
-    if (playbooks && set_str("--playbooks", playbooks, cfg.playbook_dir, sizeof cfg.playbook_dir) < 0)
+    if (playbooks &&
+        set_str("--playbooks", playbooks, cfg.playbook_dir, sizeof cfg.playbook_dir) < 0)
         return 2;
     if (base_port > 0)
         cfg.base_port = (int)base_port;
@@ -199,6 +197,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "hazdrill: %s\n", err);
         free(cat);
         return 2;
+    }
+    if (o.has_kill) {
+        int known = 0;
+        for (int k = 0; k < 5; k++)
+            known |= strcmp(o.kill_name, hl_service_names[k]) == 0;
+        for (size_t k = 0; k < sc->n_units; k++) {
+            char name[96];
+            snprintf(name, sizeof name, "hazpartner-%s", sc->units[k].id);
+            known |= strcmp(o.kill_name, name) == 0;
+        }
+        if (!known) {
+            fprintf(stderr,
+                    "hazdrill: --kill: '%s' is neither a service (alert, playbook, stock, risk, "
+                    "dispatch) nor hazpartner-UNIT for a unit of the scenario\n",
+                    o.kill_name);
+            free(sc);
+            free(cat);
+            return 2;
+        }
     }
     if (o.has_kill && o.kill_at_s > sc->duration_s) {
         fprintf(stderr, "hazdrill: --kill: %s is after the end of the drill\n", o.kill_name);

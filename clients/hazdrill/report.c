@@ -8,7 +8,10 @@
 #include "hazlink/hl_clock.h"
 #include "hazlink/hl_error.h"
 
-static const char *rep__s(const char *s) { return s ? s : ""; }
+static const char *rep__s(const char *s)
+{
+    return s ? s : "";
+}
 
 static void rep__set(json_t *o, const char *k, json_t *v)
 {
@@ -299,8 +302,8 @@ static json_t *rep__chains(const drill_run_info *ri, const drill_facts *f, int64
         }
         json_t *c = json_object();
         rep__set(c, "incident_id", json_string(r->incident_id));
-        rep__set(c, "trigger", json_string(r->inject->kind == DRILL_INJECT_READING ? "reading"
-                                                                                   : "report"));
+        rep__set(c, "trigger",
+                 json_string(r->inject->kind == DRILL_INJECT_READING ? "reading" : "report"));
         rep__set(c, "trigger_line", json_integer(r->inject->line));
         rep__time(c, "trigger_sent", r->sent_ms, t0);
         rep__set(c, "tasks", json_integer((json_int_t)n));
@@ -322,8 +325,8 @@ static json_t *rep__chains(const drill_run_info *ri, const drill_facts *f, int64
     return chains;
 }
 
-json_t *drill_report_json(const drill_run_info *ri, const drill_facts *f,
-                          const drill_outcome *oc, size_t n_oc)
+json_t *drill_report_json(const drill_run_info *ri, const drill_facts *f, const drill_outcome *oc,
+                          size_t n_oc)
 {
     const drill_scenario *sc = ri->sc;
     int64_t t0 = ri->start_ms;
@@ -341,6 +344,11 @@ json_t *drill_report_json(const drill_run_info *ri, const drill_facts *f,
     rep__set(d, "ended_by", json_string(ri->ended_by));
     rep__set(d, "clock_scale", json_real(ri->scale));
     rep__set(d, "clock_spec", json_string(ri->clock_spec));
+    rep__set(d, "season", json_string(sc->season));
+    rep__set(d, "season_applied",
+             json_string(strcmp(ri->mode, "connected") == 0 ? "the running stack's"
+                         : sc->season[0]                    ? "the scenario's"
+                                                            : "by date"));
     double wall = (double)(ri->wall_end_real_ms - ri->wall_start_real_ms) / 1000.0;
     rep__set(d, "wall_time_s", json_real(wall));
     rep__set(d, "drill_time_s", json_real((double)(ri->end_ms - t0) / 1000.0));
@@ -542,16 +550,16 @@ int drill_report_markdown(const json_t *doc, FILE *out)
         json_array_foreach(probs, i, v) fprintf(out, "- %s\n", json_string_value(v));
     }
 
-    fprintf(out, "\n## Incidents\n\n| id | origin | station | parameter | opened | first "
-                 "exceedance | peak mg/L | limit mg/L (source) | level | side | upstream sources |\n"
-                 "|---|---|---|---|---|---|---|---|---|---|---|\n");
+    fprintf(out,
+            "\n## Incidents\n\n| id | origin | station | parameter | opened | first "
+            "exceedance | peak mg/L | limit mg/L (source) | level | side | upstream sources |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|\n");
     json_array_foreach(json_object_get(doc, "incidents"), i, v)
     {
-        fprintf(out, "| %s | %s | %s | %s | %s | %s | %g | %g (%s) | %s | %s | ",
-                md__str(v, "id"), md__str(v, "origin"), md__str(v, "station_id"),
-                md__str(v, "parameter"), md__off(v, "opened"), md__off(v, "first_exceedance"),
-                md__num(v, "peak_value_mg_l"), md__num(v, "limit_mg_l"),
-                md__str(v, "limit_source"), md__str(v, "warning_level"),
+        fprintf(out, "| %s | %s | %s | %s | %s | %s | %g | %g (%s) | %s | %s | ", md__str(v, "id"),
+                md__str(v, "origin"), md__str(v, "station_id"), md__str(v, "parameter"),
+                md__off(v, "opened"), md__off(v, "first_exceedance"), md__num(v, "peak_value_mg_l"),
+                md__num(v, "limit_mg_l"), md__str(v, "limit_source"), md__str(v, "warning_level"),
                 md__str(v, "jurisdiction"));
         size_t k;
         const json_t *u;
@@ -569,8 +577,7 @@ int drill_report_markdown(const json_t *doc, FILE *out)
 
     json_array_foreach(json_object_get(doc, "plans"), i, v)
     {
-        fprintf(out, "\n## Plan %s (incident %s)\n\n", md__str(v, "id"),
-                md__str(v, "incident_id"));
+        fprintf(out, "\n## Plan %s (incident %s)\n\n", md__str(v, "id"), md__str(v, "incident_id"));
         fprintf(out, "Release at km %g, %s season. Interception at **%s** (%s)%s%s.\n",
                 md__num(v, "release_chainage_km"), md__str(v, "season"),
                 md__str(v, "chosen_space_id")[0] ? md__str(v, "chosen_space_name") : "none",
@@ -616,8 +623,9 @@ int drill_report_markdown(const json_t *doc, FILE *out)
     fprintf(out, "\n## Reservations\n\n");
     json_array_foreach(json_object_get(doc, "reservations"), i, v)
     {
-        fprintf(out, "**%s** (%s, plan %s)\n\n| material | depot | quantity | km away |\n"
-                     "|---|---|---|---|\n",
+        fprintf(out,
+                "**%s** (%s, plan %s)\n\n| material | depot | quantity | km away |\n"
+                "|---|---|---|---|\n",
                 md__str(v, "id"), md__str(v, "state"), md__str(v, "plan_id"));
         size_t k;
         const json_t *l;

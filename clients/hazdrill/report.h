@@ -14,7 +14,7 @@
 #include "expect.h"
 #include "scenario.h"
 
-#define DRILL_MAX_EVENTS 4096   /* progress lines kept for the report (more are counted) */
+#define DRILL_MAX_EVENTS 4096 /* progress lines kept for the report (more are counted) */
 #define DRILL_MAX_PROBLEMS 16
 #define DRILL_LINE_MAX 400
 
@@ -34,28 +34,28 @@ typedef struct drill_ack_seen {
 typedef struct drill_partner_info {
     char unit_id[HL_ID_MAX + 1];
     double ack_delay_s;
-    int exported;                       /* export read */
-    char error[256];                    /* why not */
+    int exported;    /* export read */
+    char error[256]; /* why not */
 } drill_partner_info;
 
 /* Everything about the run that is not a service record. */
 typedef struct drill_run_info {
     const drill_scenario *sc;
-    const char *mode;                   /* "started" (own stack) or "connected" */
+    const char *mode; /* "started" (own stack) or "connected" */
     char clock_spec[128];
     double scale;
-    int64_t start_ms;                   /* drill time of offset 00:00 */
-    int64_t end_ms;                     /* drill time the drill stopped */
+    int64_t start_ms; /* drill time of offset 00:00 */
+    int64_t end_ms;   /* drill time the drill stopped */
     int64_t wall_start_real_ms, wall_end_real_ms;
-    char ended_by[128];                 /* "all tasks settled", "duration reached", … */
+    char ended_by[128]; /* "all tasks settled", "duration reached", … */
     int base_port;
     char data_dir[512];
-    double ack_delay_override;          /* < -1: none */
+    double ack_delay_override; /* < -1: none */
     /* --kill */
     int has_kill;
-    char kill_name[96];                 /* a service or "hazpartner-UNIT" */
+    char kill_name[96]; /* a service or "hazpartner-UNIT" */
     double kill_at_s, kill_down_s;
-    int64_t killed_ms, restarted_ms;    /* drill time; 0 = did not happen */
+    int64_t killed_ms, restarted_ms; /* drill time; 0 = did not happen */
     int kill_ok;
     char kill_error[256];
     /* when each acknowledgement event reached hazdrill (real ms), for the trigger → all
@@ -68,7 +68,7 @@ typedef struct drill_run_info {
     /* what went wrong outside the expectations (a service died, a query failed) */
     char problems[DRILL_MAX_PROBLEMS][256];
     size_t n_problems;
-    drill_event_line *events;           /* progress lines (owned by the runner) */
+    drill_event_line *events; /* progress lines (owned by the runner) */
     size_t n_events;
     size_t events_dropped;
 } drill_run_info;

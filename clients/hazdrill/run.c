@@ -1,9 +1,7 @@
 /* run.c — play a drill against the stack (see run.h). */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include "run.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -43,7 +41,7 @@ typedef struct drill_rt {
     hl_stack *stack;
     drill_inject_result results[DRILL_MAX_INJECTS];
     size_t next_inject;
-    int kill_state;               /* 0 none/pending, 1 killed, 2 restarted or given up */
+    int kill_state; /* 0 none/pending, 1 killed, 2 restarted or given up */
     int64_t last_event_real_ms;
     int64_t last_check_real_ms;
     int done;
@@ -92,7 +90,10 @@ static void run__say(drill_rt *rt, int64_t drill_ms, const char *type, const cha
     fflush(stdout);
 }
 
-static const char *run__s(const char *s) { return s ? s : ""; }
+static const char *run__s(const char *s)
+{
+    return s ? s : "";
+}
 
 /* ------------------------------------------------------------------ events */
 
@@ -118,8 +119,9 @@ static void run__on_event(hl_sock *s, const hl_frame *frames, size_t n, void *ud
     if (strncmp(type, "incident.", 9) == 0) {
         Hl__Incident *x = (Hl__Incident *)hl_msg_unpack(&hl__incident__descriptor, p, len);
         if (x) {
-            run__say(rt, at, type, "%s %s %s at %s (km %g), peak %g mg/L vs limit %g mg/L (%s), "
-                                   "level %s, %s side%s%s",
+            run__say(rt, at, type,
+                     "%s %s %s at %s (km %g), peak %g mg/L vs limit %g mg/L (%s), "
+                     "level %s, %s side%s%s",
                      run__s(x->id), run__s(x->origin), run__s(x->parameter),
                      run__s(x->station_id)[0] ? x->station_id : "report", x->chainage_km,
                      x->peak_value_mg_l, x->limit_mg_l, run__s(x->limit_source),
@@ -148,8 +150,9 @@ static void run__on_event(hl_sock *s, const hl_frame *frames, size_t n, void *ud
                     drill_offset_format((double)(pl->points[i]->front_ms - rt->ri.start_ms) /
                                             1000.0,
                                         off, sizeof off);
-            run__say(rt, at, type, "%s for %s: intercept at %s %s (front %s), %zu points, "
-                                   "%zu tasks%s%s",
+            run__say(rt, at, type,
+                     "%s for %s: intercept at %s %s (front %s), %zu points, "
+                     "%zu tasks%s%s",
                      run__s(pl->id), run__s(pl->incident_id),
                      run__s(pl->chosen_space_id)[0] ? pl->chosen_space_id : "none",
                      run__s(pl->chosen_space_name), off, pl->n_points, pl->n_task_ids,
@@ -157,8 +160,7 @@ static void run__on_event(hl_sock *s, const hl_frame *frames, size_t n, void *ud
             protobuf_c_message_free_unpacked(&pl->base, NULL);
         }
     } else if (strcmp(type, "reservation.made") == 0) {
-        Hl__Reservation *r = (Hl__Reservation *)hl_msg_unpack(&hl__reservation__descriptor, p,
-                                                              len);
+        Hl__Reservation *r = (Hl__Reservation *)hl_msg_unpack(&hl__reservation__descriptor, p, len);
         if (r) {
             run__say(rt, at, type, "%s %s: %zu lines from depots, %zu materials short",
                      run__s(r->id), run__s(r->state), r->n_lines, r->n_shortfall);
@@ -273,8 +275,8 @@ static void run__send_inject(drill_rt *rt, size_t i)
             snprintf(r->incident_id, sizeof r->incident_id, "%s", run__s(x->id));
             r->incident_opened = 1;
             run__say(rt, r->sent_ms, "inject", "report %s by %s: %s at km %g (%g kg) → incident %s",
-                     in->report_id, in->reporter_unit, in->substance, in->chainage_km,
-                     in->mass_kg, run__s(x->id));
+                     in->report_id, in->reporter_unit, in->substance, in->chainage_km, in->mass_kg,
+                     run__s(x->id));
         }
     }
     if (rep)
@@ -350,13 +352,15 @@ static void run__on_kill_timer(uv_timer_t *t)
     rt->ri.restarted_ms = hl_now_ms();
     rt->kill_state = 2;
     if (rc < 0) {
-        snprintf(rt->ri.kill_error, sizeof rt->ri.kill_error, "restart failed: %s", err);
+        snprintf(rt->ri.kill_error, sizeof rt->ri.kill_error, "restart failed: %.200s", err);
         run__problem(rt, "--kill: %s", rt->ri.kill_error);
         return;
     }
     rt->ri.kill_ok = 1;
-    run__say(rt, rt->ri.restarted_ms, "restart", "%s restarted (pid %d) and answering",
-             rt->o->kill_name, (int)hl_stack_pid(rt->stack, rt->o->kill_name));
+    int service = strncmp(rt->o->kill_name, "hazpartner-", 11) != 0;
+    run__say(rt, rt->ri.restarted_ms, "restart", "%s restarted (pid %d)%s", rt->o->kill_name,
+             (int)hl_stack_pid(rt->stack, rt->o->kill_name),
+             service ? " and answering status" : "");
 }
 
 static void run__schedule_kill(drill_rt *rt, int64_t due_ms)
@@ -482,8 +486,8 @@ static void *run__query(drill_rt *rt, const char *service, const char *type,
 
 /* Parse `hazpartner export --unit U --json`: an object with "tasks" (or a bare array) of
  * objects with "task_id" (or "id") and "shown_count". */
-static int run__parse_export(drill_collected *c, const char *unit, const char *text,
-                             char *err, size_t errlen)
+static int run__parse_export(drill_collected *c, const char *unit, const char *text, char *err,
+                             size_t errlen)
 {
     json_error_t je;
     json_t *doc = json_loads(text, 0, &je);
@@ -572,18 +576,10 @@ static void run__collected_free(drill_collected *c)
 
 /* ------------------------------------------------------------------ set-up */
 
-static int run__rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 /* A drill starts from empty stores: an old run's incidents would be judged with the new. */
 static int run__fresh_data_dir(const char *dir, char *err, size_t errlen)
 {
-    struct stat st;
-    if (stat(dir, &st) == 0 &&
-        nftw(dir, run__rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0) {
+    if (hl_stack_remove_tree(dir) < 0) {
         snprintf(err, errlen, "cannot clear the old drill data in %s: %s", dir, strerror(errno));
         return HL_EIO;
     }
@@ -617,8 +613,8 @@ static int run__open_subs(drill_rt *rt, char *err, size_t errlen)
         if (rc == 0)
             rc = hl_sock_subscribe(rt->subs[i], "");
         if (rc < 0) {
-            snprintf(err, errlen, "cannot subscribe to %s events at %s: %s",
-                     hl_service_names[i], ep, hl_strerror(rc));
+            snprintf(err, errlen, "cannot subscribe to %s events at %s: %s", hl_service_names[i],
+                     ep, hl_strerror(rc));
             return rc;
         }
     }
@@ -641,7 +637,10 @@ static int run__start_partners(drill_rt *rt, char *err, size_t errlen)
     return 0;
 }
 
-static void run__close_cb(uv_handle_t *h) { (void)h; }
+static void run__close_cb(uv_handle_t *h)
+{
+    (void)h;
+}
 
 static void run__close_handles(drill_rt *rt)
 {
@@ -784,6 +783,13 @@ int drill_run(const drill_opts *o, hl_config *cfg, const drill_scenario *sc,
         if ((rc = run__adopt_clock(rt, &clk, err, errlen)) < 0)
             goto out;
         scale = clk.scale;
+        /* The running services chose their clock and season when they started. */
+        if (o->scale > 0 && fabs(o->scale - scale) > 1e-9)
+            hl_warn("--connect: the running stack's clock scale ×%g applies, not ×%g", scale,
+                    o->scale);
+        if (sc->season[0])
+            hl_warn("--connect: the running stack's season applies, not the scenario's (%s)",
+                    sc->season);
     } else {
         clk.scale = scale;
         clk.origin_ms = sc->start_ms;
@@ -797,8 +803,8 @@ int drill_run(const drill_opts *o, hl_config *cfg, const drill_scenario *sc,
     snprintf(rt->ri.clock_spec, sizeof rt->ri.clock_spec, "%s", cfg->clock);
     snprintf(rt->ri.data_dir, sizeof rt->ri.data_dir, "%s", cfg->data_dir);
     if (!o->quiet)
-        printf("hazdrill: %s — clock ×%g, base port %d, data %s\n", sc->name, scale,
-               cfg->base_port, cfg->data_dir);
+        printf("hazdrill: %s — clock ×%g, base port %d, data %s\n", sc->name, scale, cfg->base_port,
+               cfg->data_dir);
 
     if ((rc = hl_stack_new(cfg, NULL, &rt->stack, err, errlen)) < 0)
         goto out;
@@ -815,7 +821,8 @@ int drill_run(const drill_opts *o, hl_config *cfg, const drill_scenario *sc,
     if (!o->connect && hl_now_ms() > sc->start_ms) {
         rt->ri.start_ms = hl_now_ms();
         hl_warn("the stack was ready %.0f drill s after the scenario start; the timetable "
-                "starts now", (double)(rt->ri.start_ms - sc->start_ms) / 1000.0);
+                "starts now",
+                (double)(rt->ri.start_ms - sc->start_ms) / 1000.0);
     }
     for (size_t i = 0; i < sc->n_injects; i++) {
         rt->results[i].inject = &sc->injects[i];
@@ -823,9 +830,8 @@ int drill_run(const drill_opts *o, hl_config *cfg, const drill_scenario *sc,
     }
     rt->last_event_real_ms = hl_real_now_ms();
     run__say(rt, rt->ri.start_ms > hl_now_ms() ? rt->ri.start_ms : hl_now_ms(), "drill",
-             "stack up (%s), %zu partner agents, %zu injects, %zu expectations",
-             rt->ri.mode, o->no_partners ? (size_t)0 : sc->n_units, sc->n_injects,
-             sc->n_expects);
+             "stack up (%s), %zu partner agents, %zu injects, %zu expectations", rt->ri.mode,
+             o->no_partners ? (size_t)0 : sc->n_units, sc->n_injects, sc->n_expects);
     run__schedule_inject(rt);
     if (o->has_kill)
         run__schedule_kill(rt, rt->ri.start_ms + (int64_t)llround(o->kill_at_s * 1000.0));
@@ -851,8 +857,8 @@ int drill_run(const drill_opts *o, hl_config *cfg, const drill_scenario *sc,
     c.alerts = run__query(rt, "alert", "alert.alerts", &hl__alert_list__descriptor);
     c.plans = run__query(rt, "playbook", "playbook.plans", &hl__plan_list__descriptor);
     c.tasks = run__query(rt, "dispatch", "dispatch.list", &hl__task_list__descriptor);
-    c.reservations = run__query(rt, "stock", "stock.reservations",
-                                &hl__reservation_list__descriptor);
+    c.reservations =
+        run__query(rt, "stock", "stock.reservations", &hl__reservation_list__descriptor);
     c.units = run__query(rt, "dispatch", "dispatch.units", &hl__unit_list__descriptor);
     run__exports(rt, &c);
     run__judge_and_write(rt, cat, &c, pass, err, errlen, &rc);

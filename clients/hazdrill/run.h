@@ -19,17 +19,17 @@
 typedef struct drill_opts {
     const char *scenario_path;
     char out_dir[512];
-    double scale;                 /* 0 = the scenario's */
-    int connect;                  /* use a running stack */
-    int no_partners;              /* with connect: partners already run */
-    int data_explicit;            /* cfg->data_dir was chosen by the user: never wiped */
+    double scale;      /* 0 = the scenario's */
+    int connect;       /* use a running stack */
+    int no_partners;   /* with connect: partners already run */
+    int data_explicit; /* cfg->data_dir was chosen by the user: never wiped */
     int has_kill;
-    char kill_name[80];           /* service or "hazpartner-UNIT" */
-    double kill_at_s;             /* drill offset */
-    double kill_down_s;           /* drill seconds before the restart */
-    double ack_delay;             /* < -1: use the scenario's; else every unit's delay */
+    char kill_name[80]; /* service or "hazpartner-UNIT" */
+    double kill_at_s;   /* drill offset */
+    double kill_down_s; /* drill seconds before the restart */
+    double ack_delay;   /* < -1: use the scenario's; else every unit's delay */
     int preroll_ms;
-    int quiet;                    /* no progress lines */
+    int quiet; /* no progress lines */
 } drill_opts;
 
 /* Run the drill, write the report into o->out_dir. *pass is 1 when every expectation held

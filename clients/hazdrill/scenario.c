@@ -11,9 +11,8 @@
 #include "hazlink/hl_yaml.h"
 
 static const char *const drill__expect_names[DRILL_EXPECT_KIND_COUNT] = {
-    "incident_opened",     "intercept_before_front", "receptor_owners_tasked",
-    "counterpart_notified", "all_acknowledged",      "materials_covered",
-    "delivered_once",
+    "incident_opened",  "intercept_before_front", "receptor_owners_tasked", "counterpart_notified",
+    "all_acknowledged", "materials_covered",      "delivered_once",
 };
 
 const char *drill_expect_kind_name(drill_expect_kind k)
@@ -121,8 +120,7 @@ const char *drill_catalog_unit_side(const drill_catalog *c, const char *id)
 
 /* Open plan_dir/file and return the sequence under key. */
 static int drill__cat_list(const char *plan_dir, const char *file, const char *key,
-                           hl_yaml_doc **doc, const hl_yaml_node **seq, char *err,
-                           size_t errlen)
+                           hl_yaml_doc **doc, const hl_yaml_node **seq, char *err, size_t errlen)
 {
     char path[1024];
     int w = snprintf(path, sizeof path, "%s/%s", plan_dir, file);
@@ -168,11 +166,11 @@ int drill_catalog_load(const char *plan_dir, drill_catalog **out, char *err, siz
     drill_catalog *c = calloc(1, sizeof *c);
     if (!c)
         return HL_ENOMEM;
-    int rc = drill__cat_ids(plan_dir, "stations.yaml", "stations", c->stations, &c->n_stations,
-                            err, errlen);
+    int rc = drill__cat_ids(plan_dir, "stations.yaml", "stations", c->stations, &c->n_stations, err,
+                            errlen);
     if (rc == 0)
-        rc = drill__cat_ids(plan_dir, "risk_sources.yaml", "sources", c->sources,
-                            &c->n_sources, err, errlen);
+        rc = drill__cat_ids(plan_dir, "risk_sources.yaml", "sources", c->sources, &c->n_sources,
+                            err, errlen);
     hl_yaml_doc *doc = NULL;
     const hl_yaml_node *seq = NULL;
     if (rc == 0 &&
@@ -181,15 +179,15 @@ int drill_catalog_load(const char *plan_dir, drill_catalog **out, char *err, siz
             const hl_yaml_node *u = seq->items[i];
             rc = hl_yaml_str(doc, u, "id", 1, c->units[i], HL_ID_MAX + 1, err, errlen);
             if (rc == 0)
-                rc = hl_yaml_str(doc, u, "side", 0, c->unit_sides[i], sizeof c->unit_sides[i],
-                                 err, errlen);
+                rc = hl_yaml_str(doc, u, "side", 0, c->unit_sides[i], sizeof c->unit_sides[i], err,
+                                 errlen);
             if (rc == 0)
                 c->n_units++;
         }
         hl_yaml_free(&doc);
     }
-    if (rc == 0 && (rc = drill__cat_list(plan_dir, "receptors.yaml", "receptors", &doc, &seq,
-                                         err, errlen)) == 0) {
+    if (rc == 0 && (rc = drill__cat_list(plan_dir, "receptors.yaml", "receptors", &doc, &seq, err,
+                                         errlen)) == 0) {
         for (size_t i = 0; i < seq->n && rc == 0; i++) {
             const hl_yaml_node *m = seq->items[i];
             drill_receptor *r = &c->receptors[i];
@@ -200,11 +198,10 @@ int drill_catalog_load(const char *plan_dir, drill_catalog **out, char *err, siz
             if (rc == 0)
                 rc = hl_yaml_str(doc, m, "unit", 1, r->unit_id, sizeof r->unit_id, err, errlen);
             if (rc == 0)
-                rc = hl_yaml_str(doc, m, "jurisdiction", 0, r->jurisdiction,
-                                 sizeof r->jurisdiction, err, errlen);
+                rc = hl_yaml_str(doc, m, "jurisdiction", 0, r->jurisdiction, sizeof r->jurisdiction,
+                                 err, errlen);
             if (rc == 0)
-                rc = hl_yaml_bool(doc, m, "drinking_source", 0, &r->drinking_source, err,
-                                  errlen);
+                rc = hl_yaml_bool(doc, m, "drinking_source", 0, &r->drinking_source, err, errlen);
             if (rc == 0)
                 rc = hl_yaml_num(doc, m, "chainage_km", 0, 0, 1e5, &km, err, errlen);
             r->chainage_km = km;
@@ -231,8 +228,8 @@ typedef struct drill_ld {
 } drill_ld;
 
 /* A required or optional drill offset field. */
-static int drill__offset_field(drill_ld *L, const hl_yaml_node *map, const char *key,
-                               int required, double *out)
+static int drill__offset_field(drill_ld *L, const hl_yaml_node *map, const char *key, int required,
+                               double *out)
 {
     char text[32] = "";
     int rc = hl_yaml_str(L->d, map, key, required, text, sizeof text, L->err, L->errlen);
@@ -280,8 +277,8 @@ static int drill__load_units(drill_ld *L, drill_scenario *s)
             return hl_yaml_errf(L->d, m, L->err, L->errlen, "units[%zu]: expected a mapping", i);
         if ((rc = hl_yaml_only(L->d, m, keys, L->err, L->errlen)) < 0 ||
             (rc = hl_yaml_str(L->d, m, "id", 1, u->id, sizeof u->id, L->err, L->errlen)) < 0 ||
-            (rc = hl_yaml_num(L->d, m, "ack_delay_s", 0, -1, DRILL_MAX_ACK_DELAY_S,
-                              &u->ack_delay_s, L->err, L->errlen)) < 0)
+            (rc = hl_yaml_num(L->d, m, "ack_delay_s", 0, -1, DRILL_MAX_ACK_DELAY_S, &u->ack_delay_s,
+                              L->err, L->errlen)) < 0)
             return rc;
         if (!drill_catalog_has_unit(L->cat, u->id))
             return hl_yaml_errf(L->d, hl_yaml_get(m, "id"), L->err, L->errlen,
@@ -290,8 +287,8 @@ static int drill__load_units(drill_ld *L, drill_scenario *s)
         for (size_t j = 0; j < i; j++)
             if (strcmp(s->units[j].id, u->id) == 0)
                 return hl_yaml_errf(L->d, m, L->err, L->errlen,
-                                    "units[%zu].id: '%s' listed twice (first on line %d)", i,
-                                    u->id, s->units[j].line);
+                                    "units[%zu].id: '%s' listed twice (first on line %d)", i, u->id,
+                                    s->units[j].line);
         s->n_units++;
     }
     return 0;
@@ -299,8 +296,7 @@ static int drill__load_units(drill_ld *L, drill_scenario *s)
 
 static int drill__load_reading(drill_ld *L, const hl_yaml_node *m, size_t i, drill_inject *in)
 {
-    static const char *const keys[] = {"at", "kind", "station", "parameter", "value", "unit",
-                                       NULL};
+    static const char *const keys[] = {"at", "kind", "station", "parameter", "value", "unit", NULL};
     static const char *const units[] = {"mg/L", "ug/L", "µg/L", "μg/L", "ng/L", NULL};
     int rc;
     if ((rc = hl_yaml_only(L->d, m, keys, L->err, L->errlen)) < 0 ||
@@ -308,8 +304,8 @@ static int drill__load_reading(drill_ld *L, const hl_yaml_node *m, size_t i, dri
                           L->errlen)) < 0 ||
         (rc = hl_yaml_str(L->d, m, "parameter", 1, in->parameter, sizeof in->parameter, L->err,
                           L->errlen)) < 0 ||
-        (rc = hl_yaml_num(L->d, m, "value", 1, 0, DRILL_MAX_VALUE, &in->value, L->err,
-                          L->errlen)) < 0 ||
+        (rc = hl_yaml_num(L->d, m, "value", 1, 0, DRILL_MAX_VALUE, &in->value, L->err, L->errlen)) <
+            0 ||
         (rc = hl_yaml_str(L->d, m, "unit", 1, in->unit, sizeof in->unit, L->err, L->errlen)) < 0)
         return rc;
     char field[48];
@@ -326,9 +322,9 @@ static int drill__load_reading(drill_ld *L, const hl_yaml_node *m, size_t i, dri
 
 static int drill__load_report(drill_ld *L, const hl_yaml_node *m, size_t i, drill_inject *in)
 {
-    static const char *const keys[] = {"at",         "kind",        "report_id", "released_at",
-                                       "source",     "substance",   "chainage_km", "mass_kg",
-                                       "duration_s", "reporter",    "description", NULL};
+    static const char *const keys[] = {"at",         "kind",      "report_id",   "released_at",
+                                       "source",     "substance", "chainage_km", "mass_kg",
+                                       "duration_s", "reporter",  "description", NULL};
     int rc;
     in->released_at_s = in->at_s;
     if ((rc = hl_yaml_only(L->d, m, keys, L->err, L->errlen)) < 0 ||
@@ -343,8 +339,8 @@ static int drill__load_report(drill_ld *L, const hl_yaml_node *m, size_t i, dril
                           L->errlen)) < 0 ||
         (rc = hl_yaml_num(L->d, m, "mass_kg", 0, 0, DRILL_MAX_MASS_KG, &in->mass_kg, L->err,
                           L->errlen)) < 0 ||
-        (rc = hl_yaml_num(L->d, m, "duration_s", 0, 0, DRILL_MAX_DRILL_S, &in->duration_s,
-                          L->err, L->errlen)) < 0 ||
+        (rc = hl_yaml_num(L->d, m, "duration_s", 0, 0, DRILL_MAX_DRILL_S, &in->duration_s, L->err,
+                          L->errlen)) < 0 ||
         (rc = hl_yaml_str(L->d, m, "reporter", 1, in->reporter_unit, sizeof in->reporter_unit,
                           L->err, L->errlen)) < 0 ||
         (rc = hl_yaml_str(L->d, m, "description", 0, in->description, sizeof in->description,
@@ -390,8 +386,7 @@ static int drill__load_injects(drill_ld *L, drill_scenario *s)
         drill_inject *in = &s->injects[i];
         in->line = m->line;
         if (m->kind != HL_YAML_MAP)
-            return hl_yaml_errf(L->d, m, L->err, L->errlen, "injects[%zu]: expected a mapping",
-                                i);
+            return hl_yaml_errf(L->d, m, L->err, L->errlen, "injects[%zu]: expected a mapping", i);
         char kind[16] = "";
         if ((rc = drill__offset_field(L, m, "at", 1, &in->at_s)) < 0 ||
             (rc = hl_yaml_str(L->d, m, "kind", 1, kind, sizeof kind, L->err, L->errlen)) < 0)
@@ -440,21 +435,22 @@ static int drill__load_expect(drill_ld *L, const hl_yaml_node *m, size_t i, dril
         return rc == HL_ETOOBIG ? HL_EPARSE : rc;
     if (drill_expect_kind_parse(kind, &e->kind) < 0) {
         char all[256] = "";
-        for (int k = 0; k < DRILL_EXPECT_KIND_COUNT; k++) {
-            strncat(all, k ? ", " : "", sizeof all - strlen(all) - 1);
-            strncat(all, drill__expect_names[k], sizeof all - strlen(all) - 1);
+        size_t used = 0;
+        for (int k = 0; k < DRILL_EXPECT_KIND_COUNT && used < sizeof all; k++) {
+            int w = snprintf(all + used, sizeof all - used, "%s%s", k ? ", " : "",
+                             drill__expect_names[k]);
+            used += w > 0 ? (size_t)w : 0;
         }
         return hl_yaml_errf(L->d, hl_yaml_get(m, "kind"), L->err, L->errlen,
-                            "expectations[%zu].kind: unknown kind '%s' (one of %s)", i, kind,
-                            all);
+                            "expectations[%zu].kind: unknown kind '%s' (one of %s)", i, kind, all);
     }
     switch (e->kind) {
     case DRILL_EXPECT_INCIDENT_OPENED:
         if ((rc = hl_yaml_only(L->d, m, k_opened, L->err, L->errlen)) < 0 ||
-            (rc = hl_yaml_str(L->d, m, "station", 1, e->station_id, sizeof e->station_id,
-                              L->err, L->errlen)) < 0 ||
-            (rc = hl_yaml_str(L->d, m, "parameter", 0, e->parameter, sizeof e->parameter,
-                              L->err, L->errlen)) < 0 ||
+            (rc = hl_yaml_str(L->d, m, "station", 1, e->station_id, sizeof e->station_id, L->err,
+                              L->errlen)) < 0 ||
+            (rc = hl_yaml_str(L->d, m, "parameter", 0, e->parameter, sizeof e->parameter, L->err,
+                              L->errlen)) < 0 ||
             (rc = drill__offset_field(L, m, "within", 1, &e->within_s)) < 0)
             return rc;
         {
@@ -470,8 +466,7 @@ static int drill__load_expect(drill_ld *L, const hl_yaml_node *m, size_t i, dril
         return drill__offset_field(L, m, "margin", 0, &e->margin_s);
     case DRILL_EXPECT_COUNTERPART_NOTIFIED:
         if ((rc = hl_yaml_only(L->d, m, k_counter, L->err, L->errlen)) < 0 ||
-            (rc = hl_yaml_str(L->d, m, "side", 0, e->side, sizeof e->side, L->err, L->errlen)) <
-                0)
+            (rc = hl_yaml_str(L->d, m, "side", 0, e->side, sizeof e->side, L->err, L->errlen)) < 0)
             return rc;
         if (e->side[0] && strcmp(e->side, "corps") != 0 && strcmp(e->side, "local") != 0)
             return hl_yaml_errf(L->d, hl_yaml_get(m, "side"), L->err, L->errlen,
@@ -503,8 +498,8 @@ static int drill__load_expects(drill_ld *L, drill_scenario *s)
         drill_expect *e = &s->expects[i];
         e->line = m->line;
         if (m->kind != HL_YAML_MAP)
-            return hl_yaml_errf(L->d, m, L->err, L->errlen,
-                                "expectations[%zu]: expected a mapping", i);
+            return hl_yaml_errf(L->d, m, L->err, L->errlen, "expectations[%zu]: expected a mapping",
+                                i);
         if ((rc = drill__load_expect(L, m, i, e)) < 0)
             return rc;
         s->n_expects++;
@@ -514,8 +509,8 @@ static int drill__load_expects(drill_ld *L, drill_scenario *s)
 
 static int drill__load_head(drill_ld *L, drill_scenario *s)
 {
-    static const char *const keys[] = {"name",  "description", "start",    "scale",
-                                       "duration", "season",   "units",    "injects",
+    static const char *const keys[] = {"name",         "description", "start", "scale",
+                                       "duration",     "season",      "units", "injects",
                                        "expectations", NULL};
     const hl_yaml_node *root = L->d->root;
     if (!root || root->kind != HL_YAML_MAP)
@@ -523,8 +518,7 @@ static int drill__load_head(drill_ld *L, drill_scenario *s)
                             "the scenario must be a mapping (name, start, scale, ...)");
     int rc;
     if ((rc = hl_yaml_only(L->d, root, keys, L->err, L->errlen)) < 0 ||
-        (rc = hl_yaml_str(L->d, root, "name", 1, s->name, sizeof s->name, L->err, L->errlen)) <
-            0 ||
+        (rc = hl_yaml_str(L->d, root, "name", 1, s->name, sizeof s->name, L->err, L->errlen)) < 0 ||
         (rc = hl_yaml_str(L->d, root, "description", 0, s->description, sizeof s->description,
                           L->err, L->errlen)) < 0 ||
         (rc = hl_yaml_str(L->d, root, "start", 1, s->start_text, sizeof s->start_text, L->err,
@@ -550,8 +544,8 @@ static int drill__load_head(drill_ld *L, drill_scenario *s)
     return 0;
 }
 
-int drill_scenario_load(const char *path, const drill_catalog *cat, drill_scenario **out,
-                        char *err, size_t errlen)
+int drill_scenario_load(const char *path, const drill_catalog *cat, drill_scenario **out, char *err,
+                        size_t errlen)
 {
     *out = NULL;
     hl_yaml_doc *doc = NULL;

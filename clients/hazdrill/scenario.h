@@ -21,47 +21,48 @@
 
 #include "hazlink/hl_codec.h"
 
-#define DRILL_MAX_UNITS 64          /* partner agents one drill starts */
+#define DRILL_MAX_UNITS 64 /* partner agents one drill starts */
 #define DRILL_MAX_INJECTS 256
 #define DRILL_MAX_EXPECTS 32
-#define DRILL_DESC_MAX 1024         /* bytes of a description (scenario or report) */
+#define DRILL_DESC_MAX 1024               /* bytes of a description (scenario or report) */
 #define DRILL_MAX_DRILL_S (7.0 * 86400.0) /* a drill spans at most a week of drill time */
 #define DRILL_MAX_ACK_DELAY_S 86400.0
-#define DRILL_MAX_VALUE 1e9         /* largest reading value accepted, in its own unit */
+#define DRILL_MAX_VALUE 1e9 /* largest reading value accepted, in its own unit */
 #define DRILL_MAX_MASS_KG 1e9
 
 typedef enum { DRILL_INJECT_READING = 0, DRILL_INJECT_REPORT = 1 } drill_inject_kind;
 
 typedef struct drill_inject {
     drill_inject_kind kind;
-    double at_s;                        /* drill seconds after start, >= 0 */
-    int line;                           /* line in the scenario file */
+    double at_s; /* drill seconds after start, >= 0 */
+    int line;    /* line in the scenario file */
     /* reading */
     char station_id[HL_ID_MAX + 1];
-    char parameter[HL_ID_MAX + 1];      /* GB 3838 item name or alias, e.g. "苯" */
+    char parameter[HL_ID_MAX + 1]; /* GB 3838 item name or alias, e.g. "苯" */
     double value;
-    char unit[16];                      /* "mg/L", "ug/L", "µg/L", "ng/L" */
+    char unit[16]; /* "mg/L", "ug/L", "µg/L", "ng/L" */
     /* report */
     char report_id[HL_ID_MAX + 1];
-    double released_at_s;               /* drill offset the release began (default: at) */
-    char source_id[HL_ID_MAX + 1];      /* risk source id, may be "" */
+    double released_at_s;          /* drill offset the release began (default: at) */
+    char source_id[HL_ID_MAX + 1]; /* risk source id, may be "" */
     char substance[HL_ID_MAX + 1];
     double chainage_km;
-    double mass_kg;                     /* 0 = unknown */
-    double duration_s;                  /* 0 = instantaneous */
+    double mass_kg;    /* 0 = unknown */
+    double duration_s; /* 0 = instantaneous */
     char reporter_unit[HL_ID_MAX + 1];
     char description[DRILL_DESC_MAX + 1];
 } drill_inject;
 
 typedef enum {
-    DRILL_EXPECT_INCIDENT_OPENED = 0,   /* incident at station/parameter within_s of 1st exceedance */
-    DRILL_EXPECT_INTERCEPT_BEFORE_FRONT,/* intercept task at the chosen (first reachable) space
-                                           delivered margin_s before the forecast front */
-    DRILL_EXPECT_RECEPTOR_OWNERS_TASKED,/* each threatened drinking-water receptor's owner has a task */
-    DRILL_EXPECT_COUNTERPART_NOTIFIED,  /* a notify_counterpart task reached the other side */
-    DRILL_EXPECT_ALL_ACKNOWLEDGED,      /* every task acknowledged (within_s of creation if > 0) */
-    DRILL_EXPECT_MATERIALS_COVERED,     /* reserved + reported shortfall cover every need */
-    DRILL_EXPECT_DELIVERED_ONCE,        /* every task shown exactly once to its partner */
+    DRILL_EXPECT_INCIDENT_OPENED = 0, /* incident at station/parameter within_s of 1st exceedance */
+    DRILL_EXPECT_INTERCEPT_BEFORE_FRONT, /* intercept task at the chosen (first reachable) space
+                                            delivered margin_s before the forecast front */
+    DRILL_EXPECT_RECEPTOR_OWNERS_TASKED, /* each threatened drinking-water receptor's owner has a
+                                            task */
+    DRILL_EXPECT_COUNTERPART_NOTIFIED,   /* a notify_counterpart task reached the other side */
+    DRILL_EXPECT_ALL_ACKNOWLEDGED,       /* every task acknowledged (within_s of creation if > 0) */
+    DRILL_EXPECT_MATERIALS_COVERED,      /* reserved + reported shortfall cover every need */
+    DRILL_EXPECT_DELIVERED_ONCE,         /* every task shown exactly once to its partner */
     DRILL_EXPECT_KIND_COUNT
 } drill_expect_kind;
 
@@ -73,19 +74,19 @@ int drill_expect_kind_parse(const char *s, drill_expect_kind *out);
 typedef struct drill_expect {
     drill_expect_kind kind;
     int line;
-    char station_id[HL_ID_MAX + 1];     /* incident_opened */
-    char parameter[HL_ID_MAX + 1];      /* incident_opened ("" = any) */
-    double within_s;                    /* incident_opened (required), all_acknowledged (0 = no bound) */
-    char space_id[HL_ID_MAX + 1];       /* intercept_before_front: expected space ("" = the plan's
-                                           first reachable one, whatever its id) */
-    double margin_s;                    /* intercept_before_front: required lead, drill s */
-    char side[16];                      /* counterpart_notified: "corps"/"local" ("" = opposite of
-                                           the incident's jurisdiction) */
+    char station_id[HL_ID_MAX + 1]; /* incident_opened */
+    char parameter[HL_ID_MAX + 1];  /* incident_opened ("" = any) */
+    double within_s;              /* incident_opened (required), all_acknowledged (0 = no bound) */
+    char space_id[HL_ID_MAX + 1]; /* intercept_before_front: expected space ("" = the plan's
+                                     first reachable one, whatever its id) */
+    double margin_s;              /* intercept_before_front: required lead, drill s */
+    char side[16];                /* counterpart_notified: "corps"/"local" ("" = opposite of
+                                     the incident's jurisdiction) */
 } drill_expect;
 
 typedef struct drill_unit {
     char id[HL_ID_MAX + 1];
-    double ack_delay_s;                 /* drill seconds; < 0 = no automatic acknowledgement */
+    double ack_delay_s; /* drill seconds; < 0 = no automatic acknowledgement */
     int line;
 } drill_unit;
 
@@ -93,11 +94,11 @@ typedef struct drill_scenario {
     char file[512];
     char name[HL_NAME_MAX + 1];
     char description[DRILL_DESC_MAX + 1];
-    char start_text[40];                /* as written */
-    int64_t start_ms;                   /* Unix ms UTC */
-    double scale;                       /* (0, HL_CLOCK_MAX_SCALE] */
-    double duration_s;                  /* drill seconds after which the drill stops */
-    char season[16];                    /* "" = by date */
+    char start_text[40]; /* as written */
+    int64_t start_ms;    /* Unix ms UTC */
+    double scale;        /* (0, HL_CLOCK_MAX_SCALE] */
+    double duration_s;   /* drill seconds after which the drill stops */
+    char season[16];     /* "" = by date */
     drill_unit units[DRILL_MAX_UNITS];
     size_t n_units;
     drill_inject injects[DRILL_MAX_INJECTS]; /* sorted by at_s (stable) */
@@ -111,7 +112,7 @@ typedef struct drill_scenario {
 typedef struct drill_receptor {
     char id[HL_ID_MAX + 1];
     char name[HL_NAME_MAX + 1];
-    char unit_id[HL_ID_MAX + 1];        /* owner */
+    char unit_id[HL_ID_MAX + 1]; /* owner */
     char jurisdiction[16];
     int drinking_source;
     double chainage_km;
@@ -153,7 +154,7 @@ int drill_offset_format(double s, char *buf, size_t n);
  *  HL_EINVAL   a number or time outside its range (file:line)
  *  HL_ETOOBIG  a string or list over its limit (file:line)
  *  HL_ENOMEM */
-int drill_scenario_load(const char *path, const drill_catalog *cat, drill_scenario **out,
-                        char *err, size_t errlen);
+int drill_scenario_load(const char *path, const drill_catalog *cat, drill_scenario **out, char *err,
+                        size_t errlen);
 
 #endif

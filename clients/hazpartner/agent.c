@@ -62,8 +62,8 @@ static void agent__inflight_del(agent *a, const char *id)
 
 /* ---- sending ---- */
 
-static int agent__send(agent *a, const char *type, const ProtobufCMessage *m,
-                       int64_t timeout_ms, hl_reply_fn fn, agent_cb *cb)
+static int agent__send(agent *a, const char *type, const ProtobufCMessage *m, int64_t timeout_ms,
+                       hl_reply_fn fn, agent_cb *cb)
 {
     Hl__Envelope *env = NULL;
     int rc = a->cli ? hl_env_build(a->unit, type, m, NULL, NULL, &env) : HL_ECLOSED;
@@ -83,15 +83,9 @@ static agent_cb *agent__cb(agent *a, const char *task_id, const char *action)
     if (!cb)
         return NULL;
     cb->a = a;
-    snprintf(cb->task_id, sizeof cb->task_id, "%s", task_id ? task_id : "");
+    snprintf(cb->task_id, sizeof cb->task_id, "%.64s", task_id ? task_id : "");
     snprintf(cb->action, sizeof cb->action, "%s", action ? action : "");
     return cb;
-}
-
-/* "code (phrase): message [field]" of an error reply. */
-static void agent__describe(const Hl__Error *e, char *buf, size_t n)
-{
-    snprintf(buf, n, "%d (%s): %s [%s]", e->code, hl_strerror(e->code), e->message, e->field);
 }
 
 /* A refusal that concerns the connection, not the task: reconnect and try again. */
@@ -116,29 +110,19 @@ static void agent__on_receipt_reply(int status, const Hl__Envelope *reply, void 
     agent_cb *cb = ud;
     agent *a = cb->a;
     if (status < 0 || !reply) {
-        hl_debug("receipt of %s: %s (dispatch pushes it again)", cb->task_id,
-                 hl_strerror(status));
+        hl_debug("receipt of %s: %s (dispatch pushes it again)", cb->task_id, hl_strerror(status));
     } else if (reply->error) {
         char why[HL_TEXT_MAX + 128];
-        agent__describe(reply->error, why, sizeof why);
+        pstore_describe_error(reply->error, why, sizeof why);
         hl_warn("receipt of %s refused: %s", cb->task_id, why);
         if (agent__is_conn_error(reply->error))
             a->need_reconnect = 1;
     } else {
         Hl__Task *t = agent__reply_task(reply);
-        hl_txn *txn = NULL;
-        pstore_rec rec;
-        if (t && hl_txn_begin(pstore_store(a->ps), NULL, 0, &txn) == 0) {
-            if (pstore_get(txn, cb->task_id, &rec) == 0) {
-                pstore_rec_take_task(&rec, t);
-                if (pstore_put(txn, &rec) == 0)
-                    hl_txn_commit(&txn);
-                pstore_rec_clear(&rec);
-            }
-            hl_txn_abort(&txn);
-        }
-        if (t)
+        if (t) {
+            pstore_record_reply(a->ps, cb->task_id, NULL, NULL, t);
             hl__task__free_unpacked(t, NULL);
+        }
     }
     free(cb);
 }
@@ -218,8 +202,8 @@ static void agent__on_push(const Hl__Envelope *env, void *ud)
         hl_warn("unexpected push '%s' from dispatch, ignored", env->type);
         return;
     }
-    Hl__TaskDelivery *dv = (Hl__TaskDelivery *)hl_msg_unpack(
-        &hl__task_delivery__descriptor, env->payload.data, env->payload.len);
+    Hl__TaskDelivery *dv = (Hl__TaskDelivery *)hl_msg_unpack(&hl__task_delivery__descriptor,
+                                                             env->payload.data, env->payload.len);
     if (!dv || !dv->task || hl_id_check(dv->task->id) < 0) {
         hl_warn("task.deliver %s: undecodable or without a task id, ignored", env->msg_id);
     } else if (strcmp(dv->task->unit_id, a->unit) != 0) {
@@ -234,21 +218,39 @@ static void agent__on_push(const Hl__Envelope *env, void *ud)
 
 /* ---- answers ---- */
 
+/* Settle an answer's reply in the record; after a confirmed ack, plan the completion. */
+typedef struct agent__settled {
+    agent *a;
+    const char *action, *refused;
+    const Hl__Task *t;
+} agent__settled;
+
+static int agent__settle_fn(pstore_rec *rec, void *ud)
+{
+    const agent__settled *st = ud;
+    int k = pstore_rec_settle(rec, st->action, st->refused);
+    policy_answer next;
+    if (k >= 0 && !st->refused && strcmp(st->action, "ack") == 0 &&
+        policy_after_ack(&st->a->pol, hl_now_ms(), &next))
+        pstore_rec_add_answer(rec, next.action, NULL, next.due_ms, hl_now_ms());
+    pstore_rec_take_task(rec, st->t);
+    return 0;
+}
+
 static void agent__on_answer_reply(int status, const Hl__Envelope *reply, void *ud)
 {
     agent_cb *cb = ud;
     agent *a = cb->a;
     agent__inflight_del(a, cb->task_id);
     if (status < 0 || !reply) {
-        hl_debug("%s of %s: %s (sent again later)", cb->action, cb->task_id,
-                 hl_strerror(status));
+        hl_debug("%s of %s: %s (sent again later)", cb->action, cb->task_id, hl_strerror(status));
         free(cb);
         return;
     }
     char why[HL_TEXT_MAX + 128] = "";
     int final_refusal = 0;
     if (reply->error) {
-        agent__describe(reply->error, why, sizeof why);
+        pstore_describe_error(reply->error, why, sizeof why);
         if (agent__is_conn_error(reply->error)) {
             hl_warn("%s of %s: dispatch does not know this connection (%s); reconnecting",
                     cb->action, cb->task_id, why);
@@ -257,8 +259,8 @@ static void agent__on_answer_reply(int status, const Hl__Envelope *reply, void *
             return;
         }
         int c = reply->error->code;
-        final_refusal = c == HL_ESTATE || c == HL_EDENIED || c == HL_ENOTFOUND ||
-                        c == HL_EINVAL || c == HL_ETOOBIG || c == HL_EUNKNOWN;
+        final_refusal = c == HL_ESTATE || c == HL_EDENIED || c == HL_ENOTFOUND || c == HL_EINVAL ||
+                        c == HL_ETOOBIG || c == HL_EUNKNOWN;
         if (!final_refusal) {
             hl_warn("%s of %s failed: %s (sent again later)", cb->action, cb->task_id, why);
             free(cb);
@@ -266,28 +268,16 @@ static void agent__on_answer_reply(int status, const Hl__Envelope *reply, void *
         }
         hl_warn("%s of %s refused by dispatch: %s", cb->action, cb->task_id, why);
     }
-    hl_txn *txn = NULL;
-    pstore_rec rec;
     Hl__Task *t = reply->error ? NULL : agent__reply_task(reply);
-    int rc = hl_txn_begin(pstore_store(a->ps), NULL, 0, &txn);
-    if (rc == 0 && (rc = pstore_get(txn, cb->task_id, &rec)) == 0) {
-        int k = pstore_rec_settle(&rec, cb->action, final_refusal ? why : NULL);
-        policy_answer next;
-        if (k >= 0 && !final_refusal && strcmp(cb->action, "ack") == 0 &&
-            policy_after_ack(&a->pol, hl_now_ms(), &next))
-            pstore_rec_add_answer(&rec, next.action, NULL, next.due_ms, hl_now_ms());
-        pstore_rec_take_task(&rec, t);
-        if ((rc = pstore_put(txn, &rec)) == 0)
-            rc = hl_txn_commit(&txn);
-        if (rc == 0 && !final_refusal)
-            hl_info("task %s: %s confirmed, now %s", cb->task_id, cb->action,
-                    rec.task->state);
-        pstore_rec_clear(&rec);
-    }
-    hl_txn_abort(&txn);
+    agent__settled st = {
+        .a = a, .action = cb->action, .refused = final_refusal ? why : NULL, .t = t};
+    int rc = pstore_update(a->ps, cb->task_id, agent__settle_fn, &st);
     if (rc < 0)
         hl_error("task %s: cannot record the reply to %s: %s", cb->task_id, cb->action,
                  hl_strerror(rc));
+    else if (!final_refusal)
+        hl_info("task %s: %s confirmed, now %s", cb->task_id, cb->action,
+                t ? t->state : "(unknown)");
     if (t)
         hl__task__free_unpacked(t, NULL);
     free(cb);
@@ -306,8 +296,7 @@ static void agent__send_due(agent *a)
     static agent__todo todo[AGENT_INFLIGHT_MAX];
     size_t ntodo = 0;
     hl_txn *txn = NULL;
-    if (a->ninflight >= AGENT_INFLIGHT_MAX ||
-        hl_txn_begin(pstore_store(a->ps), NULL, 0, &txn) < 0)
+    if (a->ninflight >= AGENT_INFLIGHT_MAX || hl_txn_begin(pstore_store(a->ps), NULL, 0, &txn) < 0)
         return;
     int n = pstore_due_list(txn, ids, AGENT_INFLIGHT_MAX);
     int64_t now = hl_now_ms();
@@ -321,7 +310,7 @@ static void agent__send_due(agent *a)
         if (k >= 0) {
             rec.ans[k].attempts++;
             if (pstore_put(txn, &rec) == 0) {
-                snprintf(todo[ntodo].task_id, sizeof todo[ntodo].task_id, "%s", ids[i]);
+                snprintf(todo[ntodo].task_id, sizeof todo[ntodo].task_id, "%.64s", ids[i]);
                 todo[ntodo++].ans = rec.ans[k];
             }
         }
@@ -340,8 +329,9 @@ static void agent__send_due(agent *a)
         m.action = todo[i].ans.action;
         m.reason = todo[i].ans.reason;
         m.at_ms = todo[i].ans.at_ms;
-        if (agent__send(a, "task.answer", &m.base, AGENT_REQ_TIMEOUT_MS, agent__on_answer_reply, cb) == 0) {
-            snprintf(a->inflight[a->ninflight++], HL_ID_MAX + 1, "%s", todo[i].task_id);
+        if (agent__send(a, "task.answer", &m.base, AGENT_REQ_TIMEOUT_MS, agent__on_answer_reply,
+                        cb) == 0) {
+            snprintf(a->inflight[a->ninflight++], HL_ID_MAX + 1, "%.64s", todo[i].task_id);
             hl_debug("sent %s of %s", todo[i].ans.action, todo[i].task_id);
         }
     }
@@ -368,7 +358,7 @@ static void agent__on_hello_reply(int status, const Hl__Envelope *reply, void *u
     }
     if (reply->error) {
         char why[HL_TEXT_MAX + 128];
-        agent__describe(reply->error, why, sizeof why);
+        pstore_describe_error(reply->error, why, sizeof why);
         hl_error("dispatch refused hello: %s", why);
         a->hello_ok = 0;
         a->need_reconnect = agent__is_conn_error(reply->error);
@@ -388,7 +378,8 @@ static void agent__send_hello(agent *a)
     Hl__PartnerHello m = HL__PARTNER_HELLO__INIT;
     m.unit_id = a->unit;
     m.agent_version = AGENT_VERSION;
-    if (agent__send(a, "partner.hello", &m.base, AGENT_HELLO_MS, agent__on_hello_reply, cb) == 0)
+    if (agent__send(a, "partner.hello", &m.base, AGENT_HELLO_TIMEOUT_MS, agent__on_hello_reply,
+                    cb) == 0)
         a->hello_inflight = 1;
 }
 

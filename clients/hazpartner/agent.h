@@ -5,7 +5,9 @@
  *  - says partner.hello at start and every AGENT_HELLO_MS real ms (heartbeat); after
  *    AGENT_HELLO_MISSES hellos without an answer, or when dispatch does not know the
  *    connection's unit, it drops the connection and connects again, so a restarted dispatch
- *    or a stolen routing id is recovered;
+ *    or a stolen routing id is recovered. (Without CURVE the routing id is the unit, and a
+ *    second connection under the same id takes it over, ZMQ_ROUTER_HANDOVER; the old
+ *    connection then stays open but deaf, which only a missed hello reveals.);
  *  - on each task.deliver push: a task it has not seen is written to the partner store with
  *    shown_count 1 and only then printed to stdout, one line:
  *        2026-11-30T10:00:12+08:00 <task id> <kind> <title>
@@ -24,11 +26,15 @@
 #include "hazlink/hl_config.h"
 #include "policy.h"
 
-#define AGENT_TICK_MS 100          /* real ms between sweeps of owed answers */
-#define AGENT_HELLO_MS 2000        /* real ms between hellos */
-#define AGENT_HELLO_MISSES 2       /* unanswered hellos before reconnecting */
-#define AGENT_REQ_TIMEOUT_MS 3000  /* real ms to wait for a receipt's or answer's reply */
-#define AGENT_INFLIGHT_MAX 256     /* answers awaiting a reply at once */
+#define AGENT_TICK_MS 100           /* real ms between sweeps of owed answers */
+#define AGENT_HELLO_MS 2000         /* real ms between hellos */
+#define AGENT_HELLO_TIMEOUT_MS 1500 /* real ms to wait for the answer to a hello */
+#define AGENT_HELLO_MISSES                                                                         \
+    1                             /* unanswered hellos before reconnecting: a hello is cheap       \
+                                     to answer, so one miss means a dead dispatch or a dead        \
+                                     connection, and a new connection costs little */
+#define AGENT_REQ_TIMEOUT_MS 3000 /* real ms to wait for a receipt's or answer's reply */
+#define AGENT_INFLIGHT_MAX 256    /* answers awaiting a reply at once */
 #define AGENT_VERSION "hazpartner 0.1"
 
 /* Run until SIGINT/SIGTERM. Returns 0 after a clean stop; HL_EBUSY if another agent of the

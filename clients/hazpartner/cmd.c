@@ -55,9 +55,9 @@ static int cmd__list_row(const pstore_rec *rec, void *ud)
             break;
         off += (size_t)k;
     }
-    fprintf(out, "%-28s %-18s %-12s %5u %5u  %-25s %-28s %s\n", rec->task->id,
-            rec->task->kind, rec->task->state, rec->shown_count, rec->deliveries, when,
-            answers[0] ? answers : "-", rec->task->title);
+    fprintf(out, "%-28s %-18s %-12s %5u %5u  %-25s %-28s %s\n", rec->task->id, rec->task->kind,
+            rec->task->state, rec->shown_count, rec->deliveries, when, answers[0] ? answers : "-",
+            rec->task->title);
     return 0;
 }
 
@@ -95,24 +95,24 @@ static int cmd__json_row(const pstore_rec *rec, void *ud)
     for (size_t i = 0; answers && i < rec->nans; i++) {
         const pstore_answer *a = &rec->ans[i];
         json_array_append_new(
-            answers, json_pack("{s:s, s:s, s:I, s:I, s:b, s:s, s:i, s:s}", "action",
-                               a->action, "reason", a->reason, "due_ms", (json_int_t)a->due_ms,
-                               "at_ms", (json_int_t)a->at_ms, "confirmed", a->confirmed,
-                               "refused", a->refused, "attempts", (int)a->attempts, "status",
-                               cmd__answer_status(a)));
+            answers,
+            json_pack("{s:s, s:s, s:I, s:I, s:b, s:s, s:i, s:s}", "action", a->action, "reason",
+                      a->reason, "due_ms", (json_int_t)a->due_ms, "at_ms", (json_int_t)a->at_ms,
+                      "confirmed", a->confirmed, "refused", a->refused, "attempts",
+                      (int)a->attempts, "status", cmd__answer_status(a)));
     }
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:I, s:s, s:s, s:I, s:i, s:i, s:I, s:s, "
         "s:I, s:I, s:I, s:I, s:s, s:s, s:o}",
-        "id", t->id, "incident_id", t->incident_id, "plan_id", t->plan_id, "unit_id",
-        t->unit_id, "kind", t->kind, "title", t->title, "target_id", t->target_id,
-        "chainage_km", t->chainage_km, "due_ms", (json_int_t)t->due_ms, "due", due, "state",
-        t->state, "seq", (json_int_t)t->seq, "shown_count", (int)rec->shown_count,
-        "deliveries", (int)rec->deliveries, "received_ms", (json_int_t)rec->received_ms,
-        "received", received, "delivered_ms", (json_int_t)t->delivered_ms, "acknowledged_ms",
-        (json_int_t)t->acknowledged_ms, "declined_ms", (json_int_t)t->declined_ms,
-        "completed_ms", (json_int_t)t->completed_ms, "reason", t->reason, "detail", t->detail,
-        "answers", answers ? answers : json_array());
+        "id", t->id, "incident_id", t->incident_id, "plan_id", t->plan_id, "unit_id", t->unit_id,
+        "kind", t->kind, "title", t->title, "target_id", t->target_id, "chainage_km",
+        t->chainage_km, "due_ms", (json_int_t)t->due_ms, "due", due, "state", t->state, "seq",
+        (json_int_t)t->seq, "shown_count", (int)rec->shown_count, "deliveries",
+        (int)rec->deliveries, "received_ms", (json_int_t)rec->received_ms, "received", received,
+        "delivered_ms", (json_int_t)t->delivered_ms, "acknowledged_ms",
+        (json_int_t)t->acknowledged_ms, "declined_ms", (json_int_t)t->declined_ms, "completed_ms",
+        (json_int_t)t->completed_ms, "reason", t->reason, "detail", t->detail, "answers",
+        answers ? answers : json_array());
     if (!o)
         return HL_ENOMEM;
     return json_array_append_new(arr, o) == 0 ? 0 : HL_ENOMEM;
@@ -131,8 +131,7 @@ int cmd_export(const hl_config *cfg, const char *unit, FILE *out)
     hl_txn_abort(&t);
     json_t *doc = NULL;
     if (rc == 0)
-        doc = json_pack("{s:s, s:s, s:O}", "unit", unit, "store", pstore_dir(ps), "tasks",
-                        tasks);
+        doc = json_pack("{s:s, s:s, s:O}", "unit", unit, "store", pstore_dir(ps), "tasks", tasks);
     pstore_close(&ps);
     json_decref(tasks);
     if (rc < 0 || !doc) {
@@ -141,7 +140,7 @@ int cmd_export(const hl_config *cfg, const char *unit, FILE *out)
         json_decref(doc);
         return 1;
     }
-    json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     fputc('\n', out);
     json_decref(doc);
     return 0;
@@ -214,8 +213,8 @@ static void cmd__print_task(FILE *out, const char *what, const Hl__Task *t)
 }
 
 /* Record the outcome of a direct send in the record (if any) and report it. */
-static int cmd__settle(pstore *ps, const char *task_id, const char *action, int recorded,
-                       int rc, const Hl__Envelope *reply, FILE *out)
+static int cmd__settle(pstore *ps, const char *task_id, const char *action, int recorded, int rc,
+                       const Hl__Envelope *reply, FILE *out)
 {
     char why[HL_TEXT_MAX + 128] = "";
     Hl__Task *t = NULL;
@@ -223,8 +222,7 @@ static int cmd__settle(pstore *ps, const char *task_id, const char *action, int 
         t = (Hl__Task *)hl_msg_unpack(&hl__task__descriptor, reply->payload.data,
                                       reply->payload.len);
     if (reply && reply->error)
-        snprintf(why, sizeof why, "%d (%s): %s [%s]", reply->error->code,
-                 hl_strerror(reply->error->code), reply->error->message, reply->error->field);
+        pstore_describe_error(reply->error, why, sizeof why);
     int exit_code;
     if (t) {
         cmd__print_task(out, "confirmed by dispatch", t);
@@ -233,26 +231,15 @@ static int cmd__settle(pstore *ps, const char *task_id, const char *action, int 
         fprintf(stderr, "hazpartner: %s of %s refused by dispatch: %s\n", action, task_id, why);
         exit_code = 1;
     } else {
-        fprintf(stderr, "hazpartner: no word from dispatch about %s of %s: %s%s\n", action,
-                task_id, hl_strerror(rc),
+        fprintf(stderr, "hazpartner: no word from dispatch about %s of %s: %s%s\n", action, task_id,
+                hl_strerror(rc),
                 recorded ? "; the answer stays in the partner store and `hazpartner run` "
                            "sends it"
                          : "");
         exit_code = 3;
     }
-    if (recorded && (t || why[0])) {
-        hl_txn *txn = NULL;
-        pstore_rec rec;
-        if (hl_txn_begin(pstore_store(ps), NULL, 0, &txn) == 0 &&
-            pstore_get(txn, task_id, &rec) == 0) {
-            pstore_rec_settle(&rec, action, t ? NULL : why);
-            pstore_rec_take_task(&rec, t);
-            if (pstore_put(txn, &rec) == 0)
-                hl_txn_commit(&txn);
-            pstore_rec_clear(&rec);
-        }
-        hl_txn_abort(&txn);
-    }
+    if (recorded && (t || why[0]))
+        pstore_record_reply(ps, task_id, action, t ? NULL : why, t);
     if (t)
         hl__task__free_unpacked(t, NULL);
     return exit_code;
@@ -262,8 +249,7 @@ static int cmd__settle(pstore *ps, const char *task_id, const char *action, int 
 static int cmd__wait_agent(const hl_config *cfg, pstore *ps, const char *task_id,
                            const char *action, int64_t at_ms, FILE *out)
 {
-    int timeout = (cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : 5000) +
-                  AGENT_HELLO_MS;
+    int timeout = (cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : 5000) + AGENT_HELLO_MS;
     int64_t deadline = hl_real_now_ms() + timeout;
     while (hl_real_now_ms() < deadline) {
         hl_txn *txn = NULL;
@@ -275,15 +261,14 @@ static int cmd__wait_agent(const hl_config *cfg, pstore *ps, const char *task_id
                 if (rec.ans[i].at_ms == at_ms && strcmp(rec.ans[i].action, action) == 0)
                     found = (int)i;
             if (found >= 0 && rec.ans[found].confirmed) {
-                cmd__print_task(out, "confirmed by dispatch (sent by the running agent)",
-                                rec.task);
+                cmd__print_task(out, "confirmed by dispatch (sent by the running agent)", rec.task);
                 pstore_rec_clear(&rec);
                 hl_txn_abort(&txn);
                 return 0;
             }
             if (found >= 0 && rec.ans[found].refused[0]) {
-                fprintf(stderr, "hazpartner: %s of %s refused by dispatch: %s\n", action,
-                        task_id, rec.ans[found].refused);
+                fprintf(stderr, "hazpartner: %s of %s refused by dispatch: %s\n", action, task_id,
+                        rec.ans[found].refused);
                 pstore_rec_clear(&rec);
                 hl_txn_abort(&txn);
                 return 1;
@@ -301,13 +286,29 @@ static int cmd__wait_agent(const hl_config *cfg, pstore *ps, const char *task_id
     return 3;
 }
 
+typedef struct cmd__owed {
+    const char *action, *reason;
+    int64_t at;
+} cmd__owed;
+
+/* A person's answer replaces the agent's unsent plans and is counted as attempted at once:
+ * this command's send or the running agent's carries it. */
+static int cmd__owe_fn(pstore_rec *rec, void *ud)
+{
+    const cmd__owed *o = ud;
+    pstore_rec_drop_unsent(rec);
+    int rc = pstore_rec_add_answer(rec, o->action, o->reason, 0, o->at);
+    if (rc == 0)
+        rec->ans[rec->nans - 1].attempts = 1;
+    return rc;
+}
+
 int cmd_answer(const hl_config *cfg, const char *unit, const char *task_id, const char *action,
                const char *reason, FILE *out)
 {
     task_event ev;
     if (task_action_parse(action, &ev) < 0 || hl_id_check(task_id) < 0) {
-        fprintf(stderr, "hazpartner: %s: '%s' is not a task id\n", action,
-                task_id ? task_id : "");
+        fprintf(stderr, "hazpartner: %s: '%s' is not a task id\n", action, task_id ? task_id : "");
         return 2;
     }
     int rrc = hl_str_check(reason, HL_TEXT_MAX, ev == TASK_EV_DECLINE);
@@ -323,21 +324,9 @@ int cmd_answer(const hl_config *cfg, const char *unit, const char *task_id, cons
         return 1;
     int64_t at = hl_now_ms();
     /* Record the answer first: it is owed to dispatch from now on, whatever happens next. */
-    int recorded = 0;
-    hl_txn *txn = NULL;
-    pstore_rec rec;
-    int rc = hl_txn_begin(pstore_store(ps), NULL, 0, &txn);
-    if (rc == 0 && (rc = pstore_get(txn, task_id, &rec)) == 0) {
-        pstore_rec_drop_unsent(&rec);
-        rc = pstore_rec_add_answer(&rec, action, reason, 0, at);
-        /* Counted as attempted now: the send below or the agent's carries it. */
-        if (rc == 0)
-            rec.ans[rec.nans - 1].attempts = 1;
-        if (rc == 0 && (rc = pstore_put(txn, &rec)) == 0 && (rc = hl_txn_commit(&txn)) == 0)
-            recorded = 1;
-        pstore_rec_clear(&rec);
-    }
-    hl_txn_abort(&txn);
+    cmd__owed owed = {.action = action, .reason = reason, .at = at};
+    int rc = pstore_update(ps, task_id, cmd__owe_fn, &owed);
+    int recorded = rc == 0;
     if (rc < 0 && rc != HL_ENOTFOUND) {
         fprintf(stderr, "hazpartner: cannot record %s of %s in %s: %s\n", action, task_id,
                 pstore_dir(ps), hl_strerror(rc));

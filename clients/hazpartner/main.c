@@ -23,22 +23,21 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: hazpartner run --unit ID [--ack-delay S] [--auto-complete S]\n"
-            "                      [--decline-kinds KIND,KIND --reason TEXT]\n"
-            "       hazpartner list --unit ID\n"
-            "       hazpartner export --unit ID --json\n"
-            "       hazpartner ack|decline|complete --unit ID TASK [--reason TEXT]\n"
-            "common options: --config FILE --data DIR --base-port N --playbooks DIR\n"
-            "                --clock SPEC --log LEVEL\n"
-            "S are drill seconds. The unit's own store is <data>/partner-<ID>.\n");
+    fprintf(f, "usage: hazpartner run --unit ID [--ack-delay S] [--auto-complete S]\n"
+               "                      [--decline-kinds KIND,KIND --reason TEXT]\n"
+               "       hazpartner list --unit ID\n"
+               "       hazpartner export --unit ID --json\n"
+               "       hazpartner ack|decline|complete --unit ID TASK [--reason TEXT]\n"
+               "common options: --config FILE --data DIR --base-port N --playbooks DIR\n"
+               "                --clock SPEC --log LEVEL\n"
+               "S are drill seconds. The unit's own store is <data>/partner-<ID>.\n");
 }
 
 /* Options hl_main_args understands, all with one value. */
 static int hp_common(const char *opt)
 {
-    static const char *const common[] = {"--config",    "--data",  "--base-port",
-                                         "--playbooks", "--clock", "--log", NULL};
+    static const char *const common[] = {"--config", "--data", "--base-port", "--playbooks",
+                                         "--clock",  "--log",  NULL};
     for (size_t i = 0; common[i]; i++)
         if (strcmp(opt, common[i]) == 0)
             return 1;
@@ -125,13 +124,11 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!a.unit || hl_id_check(a.unit) < 0) {
-        fprintf(stderr, "hazpartner %s: --unit ID is required (a unit id of the roster)\n",
-                a.cmd);
+        fprintf(stderr, "hazpartner %s: --unit ID is required (a unit id of the roster)\n", a.cmd);
         return 2;
     }
     const char *c = a.cmd;
-    int answer = strcmp(c, "ack") == 0 || strcmp(c, "decline") == 0 ||
-                 strcmp(c, "complete") == 0;
+    int answer = strcmp(c, "ack") == 0 || strcmp(c, "decline") == 0 || strcmp(c, "complete") == 0;
     if (!answer && a.task) {
         fprintf(stderr, "hazpartner %s: unexpected argument '%s'\n", c, a.task);
         return 2;
@@ -140,8 +137,8 @@ int main(int argc, char **argv)
         policy pol;
         char err[256];
         policy_init(&pol);
-        if ((a.ack_delay && policy_parse_seconds("--ack-delay", a.ack_delay,
-                                                 &pol.ack_delay_ms, err, sizeof err) < 0) ||
+        if ((a.ack_delay && policy_parse_seconds("--ack-delay", a.ack_delay, &pol.ack_delay_ms, err,
+                                                 sizeof err) < 0) ||
             (a.auto_complete && policy_parse_seconds("--auto-complete", a.auto_complete,
                                                      &pol.complete_ms, err, sizeof err) < 0) ||
             (a.decline_kinds && policy_parse_kinds(&pol, a.decline_kinds, err, sizeof err) < 0)) {
@@ -150,8 +147,7 @@ int main(int argc, char **argv)
         }
         if (a.reason) {
             if (hl_str_check(a.reason, HL_TEXT_MAX, 1) < 0) {
-                fprintf(stderr, "hazpartner run: --reason: 1..%d bytes of UTF-8\n",
-                        HL_TEXT_MAX);
+                fprintf(stderr, "hazpartner run: --reason: 1..%d bytes of UTF-8\n", HL_TEXT_MAX);
                 return 2;
             }
             snprintf(pol.reason, sizeof pol.reason, "%s", a.reason);
@@ -163,8 +159,10 @@ int main(int argc, char **argv)
         return agent_run(&cfg, a.unit, &pol) < 0 ? 1 : 0;
     }
     if (a.ack_delay || a.auto_complete || a.decline_kinds) {
-        fprintf(stderr, "hazpartner %s: --ack-delay, --auto-complete and --decline-kinds "
-                        "belong to 'run'\n", c);
+        fprintf(stderr,
+                "hazpartner %s: --ack-delay, --auto-complete and --decline-kinds "
+                "belong to 'run'\n",
+                c);
         return 2;
     }
     if (strcmp(c, "list") == 0)
@@ -178,8 +176,7 @@ int main(int argc, char **argv)
     }
     if (answer) {
         if (!a.task) {
-            fprintf(stderr, "hazpartner %s: which task? (hazpartner %s --unit ID TASK)\n", c,
-                    c);
+            fprintf(stderr, "hazpartner %s: which task? (hazpartner %s --unit ID TASK)\n", c, c);
             return 2;
         }
         return cmd_answer(&cfg, a.unit, a.task, c, a.reason, stdout);

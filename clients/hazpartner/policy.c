@@ -25,8 +25,8 @@ int policy_parse_seconds(const char *opt, const char *text, int64_t *out_ms, cha
     double s = text ? strtod(text, &end) : NAN;
     if (!text || end == text || *end != '\0' || errno == ERANGE || !isfinite(s) || s < 0 ||
         s > POLICY_DELAY_MAX_S) {
-        snprintf(err, errlen, "%s: '%s' is not a number of seconds in 0..%g", opt,
-                 text ? text : "", POLICY_DELAY_MAX_S);
+        snprintf(err, errlen, "%s: '%s' is not a number of seconds in 0..%g", opt, text ? text : "",
+                 POLICY_DELAY_MAX_S);
         return HL_EINVAL;
     }
     *out_ms = (int64_t)llround(s * 1000.0);
@@ -83,8 +83,7 @@ static int policy__declines(const policy *p, const char *kind)
     return 0;
 }
 
-int policy_first_answer(const policy *p, const char *kind, int64_t received_ms,
-                        policy_answer *out)
+int policy_first_answer(const policy *p, const char *kind, int64_t received_ms, policy_answer *out)
 {
     memset(out, 0, sizeof *out);
     int64_t delay = p->ack_delay_ms >= 0 ? p->ack_delay_ms : 0;

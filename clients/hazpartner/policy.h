@@ -16,15 +16,16 @@
 #include <stdint.h>
 #include "hazlink/hl_codec.h"
 
-#define POLICY_KINDS_MAX 8           /* kinds in --decline-kinds */
-#define POLICY_KIND_MAX 32           /* bytes of one kind */
-#define POLICY_DELAY_MAX_S 604800.0  /* a week of drill time: longer is a typo */
-#define POLICY_ANSWERS_MAX 4         /* answers one task can owe (ack or decline, complete,
-                                        and one a person adds) */
+#define POLICY_KINDS_MAX 8          /* kinds in --decline-kinds */
+#define POLICY_KIND_MAX 32          /* bytes of one kind */
+#define POLICY_DELAY_MAX_S 604800.0 /* a week of drill time: longer is a typo */
+#define POLICY_ANSWERS_MAX                                                                         \
+    4 /* answers one task can owe (ack or decline, complete,                                       \
+         and one a person adds) */
 
 typedef struct policy {
-    int64_t ack_delay_ms;      /* < 0: no automatic answer */
-    int64_t complete_ms;       /* < 0: no automatic completion */
+    int64_t ack_delay_ms; /* < 0: no automatic answer */
+    int64_t complete_ms;  /* < 0: no automatic completion */
     size_t nkinds;
     char kinds[POLICY_KINDS_MAX][POLICY_KIND_MAX + 1];
     char reason[HL_TEXT_MAX + 1];
@@ -45,15 +46,14 @@ int policy_check(const policy *p, char *err, size_t errlen);
 
 /* One answer the agent plans. */
 typedef struct policy_answer {
-    char action[16];           /* "ack", "decline", "complete" */
-    const char *reason;        /* points into the policy; NULL when none */
+    char action[16];    /* "ack", "decline", "complete" */
+    const char *reason; /* points into the policy; NULL when none */
     int64_t due_ms;
 } policy_answer;
 
 /* The answer to plan for a task of kind first received at received_ms.
  * Returns 1 with *out filled, or 0 when the policy answers nothing by itself. */
-int policy_first_answer(const policy *p, const char *kind, int64_t received_ms,
-                        policy_answer *out);
+int policy_first_answer(const policy *p, const char *kind, int64_t received_ms, policy_answer *out);
 /* After dispatch confirmed an acknowledgement at confirmed_ms: 1 with the completion to
  * plan, or 0. */
 int policy_after_ack(const policy *p, int64_t confirmed_ms, policy_answer *out);

@@ -17,11 +17,11 @@
 struct pstore {
     hl_store *st;
     char dir[HL_PATH_MAX + HL_ID_MAX + 16];
-    int lock_fd;            /* held while this process is the agent; -1 otherwise */
+    int lock_fd; /* held while this process is the agent; -1 otherwise */
 };
 
-int pstore_open(const char *data_dir, const char *unit, size_t map_size, pstore **out,
-                char *err, size_t errlen)
+int pstore_open(const char *data_dir, const char *unit, size_t map_size, pstore **out, char *err,
+                size_t errlen)
 {
     *out = NULL;
     if (hl_id_check(unit) < 0) {
@@ -218,8 +218,8 @@ int pstore_put(hl_txn *t, const pstore_rec *rec)
     return rc == HL_ENOTFOUND ? 0 : rc;
 }
 
-int pstore_rec_add_answer(pstore_rec *rec, const char *action, const char *reason,
-                          int64_t due_ms, int64_t at_ms)
+int pstore_rec_add_answer(pstore_rec *rec, const char *action, const char *reason, int64_t due_ms,
+                          int64_t at_ms)
 {
     if (rec->nans >= POLICY_ANSWERS_MAX)
         return HL_ETOOBIG;
@@ -290,6 +290,49 @@ int pstore_rec_settle(pstore_rec *rec, const char *action, const char *refused)
         return (int)i;
     }
     return -1;
+}
+
+int pstore_update(pstore *ps, const char *task_id, pstore_update_fn fn, void *ud)
+{
+    hl_txn *txn = NULL;
+    pstore_rec rec;
+    int rc = hl_txn_begin(ps->st, NULL, 0, &txn);
+    if (rc < 0)
+        return rc;
+    if ((rc = pstore_get(txn, task_id, &rec)) == 0) {
+        rc = fn(&rec, ud);
+        if (rc == 0 && (rc = pstore_put(txn, &rec)) == 0)
+            rc = hl_txn_commit(&txn);
+        pstore_rec_clear(&rec);
+    }
+    hl_txn_abort(&txn);
+    return rc > 0 ? 0 : rc;
+}
+
+typedef struct pstore__reply {
+    const char *action, *refused;
+    const Hl__Task *t;
+} pstore__reply;
+
+static int pstore__reply_fn(pstore_rec *rec, void *ud)
+{
+    const pstore__reply *r = ud;
+    if (r->action)
+        pstore_rec_settle(rec, r->action, r->refused);
+    pstore_rec_take_task(rec, r->t);
+    return 0;
+}
+
+int pstore_record_reply(pstore *ps, const char *task_id, const char *action, const char *refused,
+                        const Hl__Task *t)
+{
+    pstore__reply r = {.action = action, .refused = refused, .t = t};
+    return pstore_update(ps, task_id, pstore__reply_fn, &r);
+}
+
+void pstore_describe_error(const Hl__Error *e, char *buf, size_t n)
+{
+    snprintf(buf, n, "%d (%s): %s [%s]", e->code, hl_strerror(e->code), e->message, e->field);
 }
 
 typedef struct pstore__ids {

@@ -23,17 +23,17 @@
 #include "policy.h"
 
 typedef struct pstore_answer {
-    char action[16];            /* "ack", "decline", "complete" */
+    char action[16]; /* "ack", "decline", "complete" */
     char reason[HL_TEXT_MAX + 1];
-    int64_t due_ms;             /* drill ms: send not before */
-    int64_t at_ms;              /* drill ms: when it was decided */
+    int64_t due_ms; /* drill ms: send not before */
+    int64_t at_ms;  /* drill ms: when it was decided */
     int confirmed;
     char refused[HL_TEXT_MAX + 1]; /* "" or why dispatch refused it (final) */
     uint32_t attempts;
 } pstore_answer;
 
 typedef struct pstore_rec {
-    Hl__Task *task;             /* owned: free with pstore_rec_clear */
+    Hl__Task *task; /* owned: free with pstore_rec_clear */
     uint32_t shown_count;
     uint32_t deliveries;
     int64_t received_ms;
@@ -45,8 +45,8 @@ typedef struct pstore pstore;
 
 /* Open (creating) data_dir/partner-<unit>. HL_EINVAL bad unit id, HL_ETOOBIG path too
  * long, and hl_store_open's errors (err names the path). */
-int pstore_open(const char *data_dir, const char *unit, size_t map_size, pstore **out,
-                char *err, size_t errlen);
+int pstore_open(const char *data_dir, const char *unit, size_t map_size, pstore **out, char *err,
+                size_t errlen);
 void pstore_close(pstore **ps);
 hl_store *pstore_store(pstore *ps);
 const char *pstore_dir(const pstore *ps);
@@ -67,8 +67,8 @@ void pstore_rec_clear(pstore_rec *rec);
 Hl__Task *pstore_task_dup(const Hl__Task *task);
 
 /* Append an answer. HL_ETOOBIG when POLICY_ANSWERS_MAX are owed already. */
-int pstore_rec_add_answer(pstore_rec *rec, const char *action, const char *reason,
-                          int64_t due_ms, int64_t at_ms);
+int pstore_rec_add_answer(pstore_rec *rec, const char *action, const char *reason, int64_t due_ms,
+                          int64_t at_ms);
 /* A person's answer replaces the agent's own planned answers that were never sent: drop
  * every open answer with no attempt yet. */
 void pstore_rec_drop_unsent(pstore_rec *rec);
@@ -82,6 +82,19 @@ void pstore_rec_take_task(pstore_rec *rec, const Hl__Task *t);
 /* Settle the open answer of action that was sent (attempts > 0), the first such: confirmed
  * (refused NULL) or refused with that text (final). Returns its index, or -1 if none. */
 int pstore_rec_settle(pstore_rec *rec, const char *action, const char *refused);
+
+/* Read-modify-write the record of task_id in one write transaction: fn changes *rec and
+ * returns 0 to write it, >0 to leave the store unchanged, <0 to abort with that error.
+ * HL_ENOTFOUND when the task is not in the store; store errors. */
+typedef int (*pstore_update_fn)(pstore_rec *rec, void *ud);
+int pstore_update(pstore *ps, const char *task_id, pstore_update_fn fn, void *ud);
+/* Record dispatch's reply about task_id: settle the sent answer of action (NULL for a
+ * receipt: nothing to settle) as confirmed, or as refused with text refused (non-NULL),
+ * and take the task t it returned (may be NULL). Errors of pstore_update. */
+int pstore_record_reply(pstore *ps, const char *task_id, const char *action, const char *refused,
+                        const Hl__Task *t);
+/* How a refusal is written into the store and shown: "code (phrase): message [field]". */
+void pstore_describe_error(const Hl__Error *e, char *buf, size_t n);
 
 /* Task ids with an open answer, up to max, in key order. Returns the count or HL_E*. */
 int pstore_due_list(hl_txn *t, char (*ids)[HL_ID_MAX + 1], size_t max);

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 struct hl_sock {
@@ -33,7 +34,9 @@ struct hl_sock {
     uv_poll_t poll;
     hl_sock_recv_fn recv;
     void *ud;
-    const char *user_id; /* during a receive callback */
+    zmq_msg_t *cur;      /* during a receive callback: the last frame, for properties */
+    int max_frames;      /* per message, both ways */
+    int bound;           /* opened with bind=1: hl_sock_rebind may unbind/bind again */
     int closed;
     int pending; /* ZMQ_EVENTS showed input not yet drained */
     hl_sock *next;
@@ -110,8 +113,8 @@ static void on_poll(uv_poll_t *h, int status, int events)
 }
 
 /* Receive one whole multipart message into msgs; returns frame count, 0 if nothing was
- * waiting, -1 on error. Frames beyond HL_BUS_MAX_FRAMES are read and discarded, and the
- * count returned is HL_BUS_MAX_FRAMES + 1 to say so. */
+ * waiting, -1 on error. Frames beyond the socket's limit are read and discarded, and the
+ * count returned is that limit + 1 to say so. */
 static int recv_message(hl_sock *s, zmq_msg_t *msgs, size_t *total)
 {
     int n = 0;
@@ -125,12 +128,12 @@ static int recv_message(hl_sock *s, zmq_msg_t *msgs, size_t *total)
             if (n == 0 && errno == EAGAIN) return 0;
             if (errno != EAGAIN && errno != EINTR && errno != ETERM)
                 hl_warn("bus: receive on %s: %s", s->endpoint, zmq_strerror(errno));
-            for (int i = 0; i < n && i < HL_BUS_MAX_FRAMES; i++) zmq_msg_close(&msgs[i]);
+            for (int i = 0; i < n && i < s->max_frames; i++) zmq_msg_close(&msgs[i]);
             return -1;
         }
         int more = zmq_msg_more(&m);
         *total += zmq_msg_size(&m);
-        if (n < HL_BUS_MAX_FRAMES) {
+        if (n < s->max_frames) {
             msgs[n] = m; /* zmq_msg_t may be moved by value before further use */
         } else {
             zmq_msg_close(&m);
@@ -138,7 +141,7 @@ static int recv_message(hl_sock *s, zmq_msg_t *msgs, size_t *total)
         n++;
         if (!more) break;
     }
-    return n > HL_BUS_MAX_FRAMES ? HL_BUS_MAX_FRAMES + 1 : n;
+    return n > s->max_frames ? s->max_frames + 1 : n;
 }
 
 static void drain(hl_sock *s)
@@ -147,15 +150,15 @@ static void drain(hl_sock *s)
     b->stats.drains++;
     for (int i = 0; i < HL_BUS_BATCH && !s->closed; i++) {
         if (!has_input(s)) return;
-        zmq_msg_t msgs[HL_BUS_MAX_FRAMES];
+        zmq_msg_t msgs[HL_BUS_FRAMES_CAP];
         size_t total;
         int n = recv_message(s, msgs, &total);
         if (n <= 0) return;
-        if (n > HL_BUS_MAX_FRAMES) {
-            for (int k = 0; k < HL_BUS_MAX_FRAMES; k++) zmq_msg_close(&msgs[k]);
+        if (n > s->max_frames) {
+            for (int k = 0; k < s->max_frames; k++) zmq_msg_close(&msgs[k]);
             b->stats.dropped_frames++;
             hl_warn("bus: %s: message with more than %d frames dropped", s->endpoint,
-                    HL_BUS_MAX_FRAMES);
+                    s->max_frames);
             continue;
         }
         if (total > b->max_msg) {
@@ -166,16 +169,16 @@ static void drain(hl_sock *s)
             continue;
         }
         b->stats.received++;
-        hl_frame frames[HL_BUS_MAX_FRAMES];
+        hl_frame frames[HL_BUS_FRAMES_CAP];
         for (int k = 0; k < n; k++) {
             frames[k].data = zmq_msg_data(&msgs[k]);
             frames[k].len = zmq_msg_size(&msgs[k]);
         }
         /* Under CURVE the ZAP handler's User-Id rides on every frame; read it from the
          * last, which for ROUTER is the payload and not the routing id. */
-        s->user_id = zmq_msg_gets(&msgs[n - 1], "User-Id");
+        s->cur = &msgs[n - 1];
         if (s->recv) s->recv(s, frames, (size_t)n, s->ud);
-        s->user_id = NULL;
+        s->cur = NULL;
         for (int k = 0; k < n; k++) zmq_msg_close(&msgs[k]);
     }
     /* Batch used up: continue next turn rather than hold the loop. */
@@ -305,6 +308,7 @@ int hl_sock_open_opts(hl_bus *b, int type, const char *endpoint, int bind,
     s->type = type;
     s->recv = recv;
     s->ud = ud;
+    s->max_frames = HL_BUS_MAX_FRAMES;
     snprintf(s->endpoint, sizeof s->endpoint, "%s", endpoint);
     s->z = zmq_socket(b->zctx, type);
     if (!s->z) {
@@ -330,6 +334,15 @@ int hl_sock_open_opts(hl_bus *b, int type, const char *endpoint, int bind,
     if (rc != 0) {
         hl_error("bus: %s %s: %s", bind ? "bind" : "connect", endpoint, zmq_strerror(errno));
         goto fail;
+    }
+    if (bind) {
+        /* Remember the endpoint as resolved ("tcp://127.0.0.1:*" becomes the real port) so
+         * that hl_sock_rebind can unbind it. */
+        char last[sizeof s->endpoint];
+        size_t lsz = sizeof last;
+        if (zmq_getsockopt(s->z, ZMQ_LAST_ENDPOINT, last, &lsz) == 0 && lsz > 1)
+            snprintf(s->endpoint, sizeof s->endpoint, "%s", last);
+        s->bound = 1;
     }
     int fd;
     size_t fsz = sizeof fd;
@@ -385,12 +398,58 @@ void *hl_sock_zsock(hl_sock *s)
 
 const char *hl_sock_user_id(hl_sock *s)
 {
-    return s ? s->user_id : NULL;
+    return hl_sock_msg_prop(s, "User-Id");
+}
+
+const char *hl_sock_msg_prop(hl_sock *s, const char *name)
+{
+    if (!s || !s->cur || !name) return NULL;
+    return zmq_msg_gets(s->cur, name);
+}
+
+int hl_sock_set_max_frames(hl_sock *s, size_t n)
+{
+    if (!s || n < 1 || n > HL_BUS_FRAMES_CAP) return HL_EINVAL;
+    s->max_frames = (int)n;
+    return 0;
+}
+
+int hl_sock_rebind(hl_sock *s, const hl_sock_opt *opts, size_t nopts)
+{
+    if (!s || s->closed || !s->bound || (nopts && !opts)) return HL_EINVAL;
+    for (size_t i = 0; i < nopts; i++) {
+        if (zmq_setsockopt(s->z, opts[i].name, opts[i].val, opts[i].len) != 0) {
+            hl_error("bus: socket option for %s: %s", s->endpoint, zmq_strerror(errno));
+            return HL_EZMQ;
+        }
+    }
+    if (zmq_unbind(s->z, s->endpoint) != 0 && errno != ENOENT) {
+        hl_error("bus: unbind %s: %s", s->endpoint, zmq_strerror(errno));
+        return HL_EZMQ;
+    }
+    /* The listener is closed by libzmq's I/O thread, usually within a millisecond; until
+     * then the port may still be taken. */
+    int rc = -1;
+    for (int i = 0; i < 400 && rc != 0; i++) {
+        rc = zmq_bind(s->z, s->endpoint);
+        if (rc != 0 && errno != EADDRINUSE) break;
+        if (rc != 0) {
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (rc != 0) {
+        hl_error("bus: bind %s again: %s", s->endpoint, zmq_strerror(errno));
+        s->bound = 0;
+        return HL_EZMQ;
+    }
+    recheck(s);
+    return 0;
 }
 
 int hl_sock_sendv(hl_sock *s, const hl_frame *frames, size_t n)
 {
-    if (!s || !frames || n == 0 || n > HL_BUS_MAX_FRAMES) return HL_EINVAL;
+    if (!s || !frames || n == 0 || n > (size_t)s->max_frames) return HL_EINVAL;
     if (s->closed) return HL_ECLOSED;
     hl_bus *b = s->bus;
     int rc = 0;

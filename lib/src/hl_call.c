@@ -27,7 +27,15 @@ int hl_call(void *zctx, const char *endpoint, const char *sender, const char *ty
             const ProtobufCMessage *payload, int timeout_ms, Hl__Envelope **reply, char *err,
             size_t errlen)
 {
-    if (!endpoint || !type || !reply) return HL_EINVAL;
+    return hl_call_opts(zctx, endpoint, NULL, 0, sender, type, payload, timeout_ms, reply, err,
+                        errlen);
+}
+
+int hl_call_opts(void *zctx, const char *endpoint, const hl_sock_opt *opts, size_t nopts,
+                 const char *sender, const char *type, const ProtobufCMessage *payload,
+                 int timeout_ms, Hl__Envelope **reply, char *err, size_t errlen)
+{
+    if (!endpoint || !type || !reply || (nopts && !opts)) return HL_EINVAL;
     *reply = NULL;
     if (err && errlen) err[0] = '\0';
     void *own = NULL;
@@ -51,6 +59,19 @@ int hl_call(void *zctx, const char *endpoint, const char *sender, const char *ty
     int64_t zmax = (int64_t)HL_MAX_MSG_BYTES * 2 + 4096;
     zmq_setsockopt(z, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(z, ZMQ_MAXMSGSIZE, &zmax, sizeof zmax);
+    for (size_t i = 0; i < nopts; i++) {
+        if (zmq_setsockopt(z, opts[i].name, opts[i].val, opts[i].len) != 0) {
+            if (err && errlen)
+                snprintf(err, errlen, "socket option %d for %s: %s", opts[i].name, endpoint,
+                         zmq_strerror(errno));
+            rc = HL_EZMQ;
+            goto out;
+        }
+    }
+    int curve = 0;
+    size_t csz = sizeof curve;
+    zmq_getsockopt(z, ZMQ_MECHANISM, &curve, &csz);
+    curve = curve == ZMQ_CURVE;
     if (zmq_connect(z, endpoint) != 0) {
         if (err && errlen)
             snprintf(err, errlen, "connect %s: %s", endpoint, zmq_strerror(errno));
@@ -68,8 +89,10 @@ int hl_call(void *zctx, const char *endpoint, const char *sender, const char *ty
         int64_t left = deadline - hl_real_now_ms();
         if (left <= 0) {
             if (err && errlen)
-                snprintf(err, errlen, "no reply from %s to %s within %d ms", endpoint, type,
-                         timeout_ms);
+                snprintf(err, errlen, "no reply from %s to %s within %d ms%s", endpoint, type,
+                         timeout_ms,
+                         curve ? " (with CURVE this is also what a refused key looks like)"
+                               : "");
             rc = HL_ETIMEOUT;
             goto out;
         }

@@ -43,15 +43,16 @@ static int season_ok(const char *s)
     return 0;
 }
 
-static int load_file(const char *path, hl_config *c, char *err, size_t errlen)
+/* Apply the keys of a loaded configuration document to c; frees d. */
+static int apply_doc(hl_yaml_doc *d, hl_config *c, char *err, size_t errlen)
 {
     static const char *const keys[] = {"data_dir", "playbook_dir", "plan", "host",
                                        "base_port", "clock", "season", "log_level",
                                        "max_msg_bytes", "map_size", "request_timeout_ms",
-                                       "resend_ms", NULL};
-    hl_yaml_doc *d = NULL;
-    int rc = hl_yaml_load(path, &d, err, errlen);
-    if (rc < 0) return rc;
+                                       "resend_ms", "bind_host", "host_alert",
+                                       "host_playbook", "host_stock", "host_risk",
+                                       "host_dispatch", NULL};
+    int rc;
     const hl_yaml_node *m = d->root;
     if (m->kind != HL_YAML_MAP) {
         rc = hl_yaml_errf(d, m, err, errlen, "expected a mapping of configuration keys");
@@ -64,9 +65,18 @@ static int load_file(const char *path, hl_config *c, char *err, size_t errlen)
                           err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, m, "plan", 0, c->plan, sizeof c->plan, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, m, "host", 0, c->host, sizeof c->host, err, errlen)) < 0 ||
+        (rc = hl_yaml_str(d, m, "bind_host", 0, c->bind_host, sizeof c->bind_host, err,
+                          errlen)) < 0 ||
         (rc = hl_yaml_str(d, m, "clock", 0, c->clock, sizeof c->clock, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, m, "season", 0, c->season, sizeof c->season, err, errlen)) < 0)
         goto out;
+    for (int i = 0; i < 5; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "host_%s", hl_service_names[i]);
+        if ((rc = hl_yaml_str(d, m, key, 0, c->service_host[i], sizeof c->service_host[i], err,
+                              errlen)) < 0)
+            goto out;
+    }
     int64_t v;
     if ((rc = hl_yaml_int(d, m, "base_port", 0, 1024, 65000, &v, err, errlen)) < 0) goto out;
     if (hl_yaml_get(m, "base_port")) c->base_port = (int)v;
@@ -111,6 +121,33 @@ out:
     return rc;
 }
 
+static int load_file(const char *path, hl_config *c, char *err, size_t errlen)
+{
+    hl_yaml_doc *d = NULL;
+    int rc = hl_yaml_load(path, &d, err, errlen);
+    return rc < 0 ? rc : apply_doc(d, c, err, errlen);
+}
+
+int hl_config_load_mem(const char *name, const void *buf, size_t len, hl_config *out,
+                       char *err, size_t errlen)
+{
+    if (!out || (!buf && len)) return HL_EINVAL;
+    if (err && errlen) err[0] = '\0';
+    hl_config c;
+    defaults(&c);
+    hl_yaml_doc *d = NULL;
+    int rc = hl_yaml_load_mem(name ? name : "config", buf, len, &d, err, errlen);
+    if (rc == 0) rc = apply_doc(d, &c, err, errlen);
+    if (rc < 0) return rc;
+    if (c.data_dir[0] == '\0' || c.host[0] == '\0') {
+        hl__errf(err, errlen, "%s: %s: must not be empty", name ? name : "config",
+                 c.host[0] ? "data_dir" : "host");
+        return HL_EINVAL;
+    }
+    *out = c;
+    return 0;
+}
+
 /* Copy an environment string into a fixed field, refusing what does not fit. */
 static int env_str(const char *var, char *dst, size_t n, char *err, size_t errlen)
 {
@@ -141,8 +178,17 @@ int hl_config_load(const char *path, hl_config *out, char *err, size_t errlen)
         (rc = env_str("HAZLINK_PLAYBOOKS", c.playbook_dir, sizeof c.playbook_dir, err,
                       errlen)) < 0 ||
         (rc = env_str("HAZLINK_CLOCK", c.clock, sizeof c.clock, err, errlen)) < 0 ||
-        (rc = env_str("HAZLINK_SEASON", c.season, sizeof c.season, err, errlen)) < 0)
+        (rc = env_str("HAZLINK_SEASON", c.season, sizeof c.season, err, errlen)) < 0 ||
+        (rc = env_str("HAZLINK_BIND", c.bind_host, sizeof c.bind_host, err, errlen)) < 0)
         return rc;
+    for (int i = 0; i < 5; i++) {
+        static const char *const vars[5] = {"HAZLINK_HOST_ALERT", "HAZLINK_HOST_PLAYBOOK",
+                                            "HAZLINK_HOST_STOCK", "HAZLINK_HOST_RISK",
+                                            "HAZLINK_HOST_DISPATCH"};
+        if ((rc = env_str(vars[i], c.service_host[i], sizeof c.service_host[i], err, errlen)) <
+            0)
+            return rc;
+    }
     const char *bp = getenv("HAZLINK_BASE_PORT");
     if (bp) {
         char *end = NULL;
@@ -173,8 +219,9 @@ int hl_config_load(const char *path, hl_config *out, char *err, size_t errlen)
     return 0;
 }
 
-int hl_config_endpoint(const hl_config *c, const char *service, const char *kind, char *buf,
-                       size_t n)
+/* host is NULL to use the per-service connect host (or the common host). */
+static int endpoint(const hl_config *c, const char *service, const char *kind, int bind,
+                    char *buf, size_t n)
 {
     if (!c || !service || !kind || !buf) return HL_EINVAL;
     int idx = -1;
@@ -190,9 +237,26 @@ int hl_config_endpoint(const hl_config *c, const char *service, const char *kind
     else
         return HL_ENOTFOUND;
     if (idx < 0) return HL_ENOTFOUND;
-    int k = snprintf(buf, n, "tcp://%s:%d", c->host, c->base_port + 10 * idx + off);
+    const char *host = c->host;
+    if (bind && c->bind_host[0])
+        host = c->bind_host;
+    else if (!bind && c->service_host[idx][0])
+        host = c->service_host[idx];
+    int k = snprintf(buf, n, "tcp://%s:%d", host, c->base_port + 10 * idx + off);
     if (k < 0 || (size_t)k >= n) return HL_ETOOBIG;
     return 0;
+}
+
+int hl_config_endpoint(const hl_config *c, const char *service, const char *kind, char *buf,
+                       size_t n)
+{
+    return endpoint(c, service, kind, 0, buf, n);
+}
+
+int hl_config_bind_endpoint(const hl_config *c, const char *service, const char *kind,
+                            char *buf, size_t n)
+{
+    return endpoint(c, service, kind, 1, buf, n);
 }
 
 int hl_config_path(const hl_config *c, const char *sub, char *buf, size_t n)

@@ -47,16 +47,18 @@ typedef struct item {
     uint8_t *data; /* envelope bytes */
     size_t len;
     char *user_id; /* ZAP User-Id, gateway only */
+    char *key;     /* ZAP metadata HL_ZAP_PROP_KEY (CURVE gateway only) */
     sub *sub;
     every *every;
     struct item *next;
 } item;
 
 /* Something to send once the batch is on disk. */
-typedef enum { OUT_REQ, OUT_GW, OUT_PUB } out_kind;
+typedef enum { OUT_REQ, OUT_GW, OUT_PUSH, OUT_PUB } out_kind; /* OUT_PUSH: unsolicited, to
+                                                                   the gateway */
 typedef struct outmsg {
     out_kind kind;
-    uint8_t *peer; /* OUT_REQ/OUT_GW: routing id; OUT_PUB: topic */
+    uint8_t *peer; /* OUT_REQ/OUT_GW/OUT_PUSH: routing id; OUT_PUB: topic */
     size_t peer_len;
     uint8_t *buf;
     size_t len;
@@ -112,6 +114,12 @@ typedef struct sched {
     int64_t next_try; /* real ms */
 } sched;
 
+/* CURVE gateway: who spoke last from a routing id (printable), to gate pushes. */
+typedef struct gw_peer {
+    char id[HL_ID_MAX + 1];
+    char key[HL_KEY_Z85_LEN + 1];
+} gw_peer;
+
 typedef struct touch {
     uint64_t seq;
     int64_t next;
@@ -126,6 +134,12 @@ struct hl_svc {
     hl_store *store;
     hl_bus *bus;
     hl_sock *req, *pub, *gw;
+    hl_keytable *kt;   /* CURVE gateway: borrowed key table; NULL otherwise */
+    hl_zap *zap;
+    hl_curve gw_curve; /* the gateway's server options, for rebinds */
+    uint64_t kt_rev;   /* revision of kt last acted on */
+    gw_peer *peers;
+    size_t npeers, cappeers;
     handler *handlers;
     size_t nhandlers;
     handler *rhandlers; /* reply handlers */
@@ -292,6 +306,7 @@ static void item_free(item *it)
     free(it->peer);
     free(it->data);
     free(it->user_id);
+    free(it->key);
     free(it);
 }
 
@@ -339,7 +354,12 @@ static void recv_router(hl_sock *sk, const hl_frame *f, size_t n, void *ud, int 
     memcpy(it->peer, f[0].data, f[0].len);
     it->peer_len = f[0].len;
     const char *uid = gateway ? hl_sock_user_id(sk) : NULL;
-    if (uid && uid[0]) it->user_id = strdup(uid);
+    const char *key = gateway && s->kt ? hl_sock_msg_prop(sk, HL_ZAP_PROP_KEY) : NULL;
+    if ((uid && uid[0] && !(it->user_id = strdup(uid))) ||
+        (key && key[0] && !(it->key = strdup(key)))) {
+        item_free(it);
+        return;
+    }
     enqueue(s, it);
 }
 
@@ -444,6 +464,30 @@ int hl_req_fail(hl_req *r, int code, const char *field, const char *fmt, ...)
     return code;
 }
 
+int hl_req_fail_check(hl_req *r, const hl_check *c)
+{
+    if (!c || c->rc >= 0) return hl_req_fail(r, HL_EINVAL, "", "invalid request");
+    return hl_req_fail(r, c->rc, c->field, "%s", c->why);
+}
+
+int hl_req_payload(hl_req *r, const ProtobufCMessageDescriptor *d, ProtobufCMessage **out)
+{
+    if (!out) return HL_EINVAL;
+    *out = NULL;
+    if (!r || !r->env || !d) return HL_EINVAL;
+    const Hl__Envelope *e = r->env;
+    size_t max = r->svc ? r->svc->cfg.max_msg_bytes : HL_MAX_MSG_BYTES;
+    if (e->payload.len > max)
+        return hl_req_fail(r, HL_ETOOBIG, "payload", "%s payload of %zu bytes is over the limit "
+                           "of %zu bytes", e->type, e->payload.len, max);
+    ProtobufCMessage *m = hl_msg_unpack(d, e->payload.data, e->payload.len);
+    if (!m)
+        return hl_req_fail(r, HL_EDECODE, "payload", "%s payload (%zu bytes) is not a %s",
+                           e->type, e->payload.len, d->name);
+    *out = m;
+    return 0;
+}
+
 static int known_service(const char *name)
 {
     for (int i = 0; i < 5; i++)
@@ -507,7 +551,7 @@ int hl_svc_push(hl_req *r, const char *peer, const char *type, const ProtobufCMe
     size_t len;
     int rc = pack_new(r->svc, type, m, &buf, &len);
     if (rc < 0) return rc;
-    return outlist_add(&r->reply_->outs, OUT_GW, id, (size_t)n, buf, len);
+    return outlist_add(&r->reply_->outs, OUT_PUSH, id, (size_t)n, buf, len);
 }
 
 /* ---- built-in status ---- */
@@ -654,6 +698,98 @@ static void replay(batch *b, const item *it, const Hl__Envelope *req, const void
     b->d.replays++;
 }
 
+/* ---- CURVE gateway: who may speak, who may be pushed to ---- */
+
+static gw_peer *gw_peer_find(hl_svc *s, const char *id)
+{
+    for (size_t i = 0; i < s->npeers; i++)
+        if (strcmp(s->peers[i].id, id) == 0) return &s->peers[i];
+    return NULL;
+}
+
+static void gw_peer_forget(hl_svc *s, const char *id)
+{
+    gw_peer *p = gw_peer_find(s, id);
+    if (p) *p = s->peers[--s->npeers];
+}
+
+static void gw_peer_set(hl_svc *s, const char *id, const char *key)
+{
+    gw_peer *p = gw_peer_find(s, id);
+    if (!p) {
+        /* Bounded: one entry per admitted unit (routing id == unit id is enforced). */
+        if (s->npeers == s->cappeers) {
+            size_t cap = s->cappeers ? s->cappeers * 2 : 16;
+            gw_peer *np = realloc(s->peers, cap * sizeof *np);
+            if (!np) return; /* no record: pushes to it are dropped, never misdirected */
+            s->peers = np;
+            s->cappeers = cap;
+        }
+        p = &s->peers[s->npeers++];
+        snprintf(p->id, sizeof p->id, "%.*s", HL_ID_MAX, id);
+    }
+    snprintf(p->key, sizeof p->key, "%s", key);
+}
+
+/* May this gateway message be handled? 0, or HL_EDENIED with why. */
+static int gw_admit(hl_svc *s, const item *it, const char *peer, char *why, size_t whylen)
+{
+    if (!it->user_id || !it->key) {
+        snprintf(why, whylen, "this connection is not authenticated");
+        return HL_EDENIED;
+    }
+    const char *unit = hl_keytable_unit(s->kt, it->key);
+    if (!unit || strcmp(unit, it->user_id) != 0) {
+        snprintf(why, whylen, "the key unit %s connected with has been revoked", it->user_id);
+        return HL_EDENIED;
+    }
+    if (strcmp(peer, it->user_id) != 0) {
+        /* Someone may be holding another unit's routing id: stop pushing to it. */
+        gw_peer_forget(s, peer);
+        snprintf(why, whylen, "routing id '%.64s' is not the authenticated unit '%s': a "
+                 "partner must connect with ZMQ_ROUTING_ID set to its unit id", peer,
+                 it->user_id);
+        return HL_EDENIED;
+    }
+    gw_peer_set(s, peer, it->key);
+    return 0;
+}
+
+/* A push to routing id peer is allowed when its last accepted message came from that unit
+ * with a key still admitted. */
+static int gw_push_allowed(hl_svc *s, const char *peer)
+{
+    if (!s->kt) return 1;
+    gw_peer *p = gw_peer_find(s, peer);
+    if (!p) return 0;
+    const char *unit = hl_keytable_unit(s->kt, p->key);
+    return unit && strcmp(unit, p->id) == 0;
+}
+
+static int gw_rebind(hl_svc *s, const hl_sock_opt *opts, size_t nopts)
+{
+    int rc = hl_sock_rebind(s->gw, opts, nopts);
+    s->npeers = 0;
+    s->st.gw_cuts++;
+    return rc;
+}
+
+/* After a batch: a key revoked since the last look cuts every connection. */
+static void gw_check_revocations(hl_svc *s)
+{
+    if (!s->kt || !s->gw) return;
+    uint64_t rev = hl_keytable_revision(s->kt);
+    if (rev == s->kt_rev) return;
+    s->kt_rev = rev;
+    int rc = gw_rebind(s, NULL, 0);
+    if (rc < 0)
+        hl_error("%s: gateway: cutting connections after a revocation failed: %s", s->name,
+                 hl_strerror(rc));
+    else
+        hl_info("%s: gateway: a key was revoked; every partner connection was cut and must "
+                "authenticate again", s->name);
+}
+
 static void apply_request(batch *b, item *it)
 {
     hl_svc *s = b->s;
@@ -690,6 +826,16 @@ static void apply_request(batch *b, item *it)
         snprintf(msg, sizeof msg, "'%s' is not served on the partner gateway", req->type);
         queue_error(b, it, req, HL_EDENIED, "type", msg);
         goto out;
+    }
+    if (it->gateway && s->kt) {
+        char why[256];
+        if (gw_admit(s, it, peer, why, sizeof why) < 0) {
+            b->d.denied++;
+            hl_warn("%s: gateway: %s %s from %s refused: %s", s->name, req->type, req->msg_id,
+                    peer, why);
+            queue_error(b, it, req, HL_EDENIED, "unit", why);
+            goto out;
+        }
     }
     if (it->gateway && hl_id_check(auth) < 0) {
         /* The unit is what the inbox and every handler key on: it must be an id. */
@@ -971,13 +1117,20 @@ static void send_outs(hl_svc *s, outlist *l)
             if (rc < 0) hl_debug("%s: event not published: %s", s->name, hl_strerror(rc));
             continue;
         }
-        hl_sock *sk = m->kind == OUT_GW ? s->gw : s->req;
+        hl_sock *sk = m->kind == OUT_REQ ? s->req : s->gw;
         if (!sk) continue;
+        char peer[HL_ID_MAX * 4 + 8];
+        peer_print(m->peer, m->peer_len, peer, sizeof peer);
+        if (m->kind == OUT_PUSH && !gw_push_allowed(s, peer)) {
+            s->st.pushes_dropped++;
+            hl_debug("%s: push to %s dropped: no authenticated message from it since its "
+                     "last connection change", s->name, peer);
+            continue;
+        }
         hl_frame f[2] = {{m->peer, m->peer_len}, {m->buf, m->len}};
         rc = hl_sock_sendv(sk, f, 2);
         if (rc < 0) {
-            char peer[HL_ID_MAX * 4 + 8];
-            peer_print(m->peer, m->peer_len, peer, sizeof peer);
+            if (rc == HL_ENOTFOUND && m->kind != OUT_REQ) gw_peer_forget(s, peer);
             /* The peer went away: it will ask again and get the stored reply. */
             if (rc == HL_ENOTFOUND)
                 hl_debug("%s: peer %s gone; message not sent", s->name, peer);
@@ -1073,11 +1226,13 @@ static void process_batch(hl_svc *s)
         s->st.bad_messages += b.d.bad_messages;
         s->st.replays += b.d.replays;
         s->st.outbox_acked += b.d.outbox_acked;
+        s->st.denied += b.d.denied;
         s->st.commits++;
         send_outs(s, &b.outs);
         outlist_free(&b.outs);
         if (b.pump) s->pump_wanted = 1;
     }
+    gw_check_revocations(s);
     while (items) {
         item *nx = items->next;
         item_free(items);
@@ -1341,12 +1496,12 @@ int hl_svc_new(uv_loop_t *loop, const char *name, const hl_config *cfg, hl_svc *
         free(s);
         return rc;
     }
-    hl_config_endpoint(cfg, name, "req", ep, sizeof ep);
+    hl_config_bind_endpoint(cfg, name, "req", ep, sizeof ep);
     if ((rc = hl_sock_open(s->bus, ZMQ_ROUTER, ep, 1, recv_req, s, &s->req)) < 0) {
         hl__errf(err, errlen, "cannot bind %s requests at %s: %s", name, ep, zmq_strerror(errno));
         goto fail;
     }
-    hl_config_endpoint(cfg, name, "pub", ep, sizeof ep);
+    hl_config_bind_endpoint(cfg, name, "pub", ep, sizeof ep);
     if ((rc = hl_sock_open(s->bus, ZMQ_PUB, ep, 1, NULL, NULL, &s->pub)) < 0) {
         hl__errf(err, errlen, "cannot bind %s events at %s: %s", name, ep, zmq_strerror(errno));
         goto fail;
@@ -1394,6 +1549,7 @@ void hl_svc_destroy(hl_svc **sp)
         uv_close((uv_handle_t *)&e->timer, on_every_closed);
         e = nx;
     }
+    hl_zap_destroy(&s->zap);
     hl_bus_destroy(&s->bus);
     while (s->handles_open > 0) uv_run(s->loop, UV_RUN_NOWAIT);
     hl_store_destroy(&s->store);
@@ -1411,6 +1567,8 @@ void hl_svc_destroy(hl_svc **sp)
     free(s->rhandlers);
     free(s->sched);
     free(s->touches);
+    free(s->peers);
+    memset(&s->gw_curve, 0, sizeof s->gw_curve); /* holds the gateway's secret key */
     free(s);
 }
 
@@ -1516,6 +1674,64 @@ int hl_svc_gateway(hl_svc *s, const char *endpoint, const hl_sock_opt *opts, siz
     int rc = hl_sock_open_opts(s->bus, ZMQ_ROUTER, endpoint, 1, all, nopts + 1, recv_gw, s,
                                &s->gw);
     free(all);
+    return rc;
+}
+
+int hl_svc_gateway_curve(hl_svc *s, const char *endpoint, const char *server_secret,
+                         hl_keytable *kt, char *err, size_t errlen)
+{
+    if (!s || !endpoint || !kt) return HL_EINVAL;
+    if (s->gw) return HL_EEXIST;
+    int rc = hl_curve_available(err, errlen);
+    if (rc < 0) return rc;
+    if (hl_curve_server(server_secret, &s->gw_curve) < 0) {
+        hl__errf(err, errlen, "the gateway's secret key is not a z85 CURVE key");
+        return HL_EINVAL;
+    }
+    /* The handler first: a CURVE server bound before it would have nobody to ask, and with
+     * ZAP_ENFORCE_DOMAIN it would refuse everyone (RFC 27). */
+    if ((rc = hl_zap_start(s->bus, kt, &s->zap, err, errlen)) < 0) return rc;
+    hl_sock_opt opts[HL_CURVE_MAX_OPTS + 4];
+    size_t n = hl_curve_sockopts(&s->gw_curve, opts);
+    static const int zero = 0, hb_ivl = 2000, hb_timeout = 6000, handshake = 5000;
+    opts[n++] = (hl_sock_opt){ZMQ_ROUTER_HANDOVER, &zero, sizeof zero};
+    opts[n++] = (hl_sock_opt){ZMQ_HEARTBEAT_IVL, &hb_ivl, sizeof hb_ivl};
+    opts[n++] = (hl_sock_opt){ZMQ_HEARTBEAT_TIMEOUT, &hb_timeout, sizeof hb_timeout};
+    opts[n++] = (hl_sock_opt){ZMQ_HANDSHAKE_IVL, &handshake, sizeof handshake};
+    if ((rc = hl_svc_gateway(s, endpoint, opts, n)) < 0) {
+        hl__errf(err, errlen, "cannot bind the partner gateway at %s: %s", endpoint,
+                 zmq_strerror(errno));
+        hl_zap_destroy(&s->zap);
+        memset(&s->gw_curve, 0, sizeof s->gw_curve);
+        return rc;
+    }
+    s->kt = kt;
+    s->kt_rev = hl_keytable_revision(kt);
+    hl_info("%s: partner gateway at %s with CURVE; %zu key(s) admitted", s->name, endpoint,
+            hl_keytable_count(kt));
+    return 0;
+}
+
+int hl_svc_gateway_cut(hl_svc *s)
+{
+    if (!s) return HL_EINVAL;
+    if (!s->kt || !s->gw) return HL_ESTATE;
+    s->kt_rev = hl_keytable_revision(s->kt);
+    return gw_rebind(s, NULL, 0);
+}
+
+int hl_svc_gateway_rekey(hl_svc *s, const char *new_secret)
+{
+    if (!s) return HL_EINVAL;
+    if (!s->kt || !s->gw) return HL_ESTATE;
+    hl_curve c;
+    if (hl_curve_server(new_secret, &c) < 0) return HL_EINVAL;
+    s->gw_curve = c;
+    memset(&c, 0, sizeof c);
+    hl_sock_opt opts[HL_CURVE_MAX_OPTS];
+    size_t n = hl_curve_sockopts(&s->gw_curve, opts);
+    int rc = gw_rebind(s, opts, n);
+    if (rc == 0) hl_info("%s: gateway key rotated; partners need the new public key", s->name);
     return rc;
 }
 

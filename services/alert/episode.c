@@ -75,9 +75,8 @@ int episode_apply(episode_set *set, const episode_reading *rd, int64_t quiet_ms,
 {
     memset(out, 0, sizeof *out);
     /* Bounded times and quiet period keep every sum and difference below from overflowing. */
-    if (quiet_ms < 1 || quiet_ms > EPISODE_QUIET_MAX_MS || rd->ms < 0 ||
-        rd->ms > EPISODE_MS_MAX || !isfinite(rd->multiple) ||
-        rd->multiple < 0 || (rd->exceeded && !isfinite(rd->value)))
+    if (quiet_ms < 1 || quiet_ms > EPISODE_QUIET_MAX_MS || rd->ms < 0 || rd->ms > EPISODE_MS_MAX ||
+        !isfinite(rd->multiple) || rd->multiple < 0 || (rd->exceeded && !isfinite(rd->value)))
         return HL_EINVAL;
     if (rd->exceeded) {
         size_t len = new_incident_id ? strlen(new_incident_id) : 0;
@@ -92,8 +91,7 @@ int episode_apply(episode_set *set, const episode_reading *rd, int64_t quiet_ms,
     /* Rule 3: the quiet period passed before this exceeding reading. */
     if (set->n) {
         episode *e = &set->ep[set->n - 1];
-        if (!e->ended && e->has_clean &&
-            rd->ms >= e->clean_since_ms + quiet_ms)
+        if (!e->ended && e->has_clean && rd->ms >= e->clean_since_ms + quiet_ms)
             episode__end(e, quiet_ms, out);
     }
     /* The newest episode whose window [first - quiet, end) holds the reading. */

@@ -44,16 +44,16 @@
 
 typedef struct episode {
     char incident_id[EPISODE_ID_MAX + 1];
-    int64_t first_ms, last_ms;  /* earliest and latest exceeding reading, Unix ms */
+    int64_t first_ms, last_ms; /* earliest and latest exceeding reading, Unix ms */
     int64_t peak_ms;
-    double peak_value;          /* value at the peak, in the limit's unit (mg/L …) */
-    double peak_multiple;       /* largest 超标倍数 */
-    uint32_t count;             /* exceeding readings in the episode */
-    int has_clean;              /* a within-limit reading after last_ms has been seen */
-    int64_t clean_since_ms;     /* earliest such reading */
-    int64_t clean_latest_ms;    /* latest such reading */
+    double peak_value;       /* value at the peak, in the limit's unit (mg/L …) */
+    double peak_multiple;    /* largest 超标倍数 */
+    uint32_t count;          /* exceeding readings in the episode */
+    int has_clean;           /* a within-limit reading after last_ms has been seen */
+    int64_t clean_since_ms;  /* earliest such reading */
+    int64_t clean_latest_ms; /* latest such reading */
     int ended;
-    int64_t end_ms;             /* when the quiet period was complete */
+    int64_t end_ms; /* when the quiet period was complete */
 } episode;
 
 /* Episodes of one station+parameter, oldest first (by first_ms); only the last may be open. */
@@ -63,24 +63,24 @@ typedef struct episode_set {
 } episode_set;
 
 typedef struct episode_reading {
-    int64_t ms;        /* measured time, Unix ms */
+    int64_t ms; /* measured time, Unix ms */
     int exceeded;
-    double value;      /* in the limit's unit */
-    double multiple;   /* 超标倍数, >= 0 */
+    double value;    /* in the limit's unit */
+    double multiple; /* 超标倍数, >= 0 */
 } episode_reading;
 
 typedef enum {
-    EPISODE_NOOP = 0,     /* within-limit reading: no incident (may end the open episode) */
-    EPISODE_OPENED = 1,   /* a new episode: incident new_incident_id */
-    EPISODE_ATTACHED = 2  /* attached to episode index (its incident) */
+    EPISODE_NOOP = 0,    /* within-limit reading: no incident (may end the open episode) */
+    EPISODE_OPENED = 1,  /* a new episode: incident new_incident_id */
+    EPISODE_ATTACHED = 2 /* attached to episode index (its incident) */
 } episode_action;
 
 typedef struct episode_outcome {
     episode_action action;
-    size_t index;         /* OPENED/ATTACHED: index into set->ep after the call */
-    int peak_changed;     /* this reading is the episode's new peak */
-    int ended;            /* the open episode ended on this reading … */
-    char ended_incident_id[EPISODE_ID_MAX + 1]; /* … and this was its incident */
+    size_t index;     /* OPENED/ATTACHED: index into set->ep after the call */
+    int peak_changed; /* this reading is the episode's new peak */
+    int ended;        /* the open episode ended on this reading … */
+    char ended_incident_id[EPISODE_ID_MAX + 1];   /* … and this was its incident */
     char dropped_incident_id[EPISODE_ID_MAX + 1]; /* oldest episode dropped to make room, or "" */
 } episode_outcome;
 

@@ -146,8 +146,8 @@ static int gb3838__row_limits(const refcsv *c, const refcsv_row *r, const gb3838
     return 0;
 }
 
-static int gb3838__row(const refcsv *c, const refcsv_row *r, const gb3838__cols *k,
-                       gb3838_item *it, char *err, size_t errlen)
+static int gb3838__row(const refcsv *c, const refcsv_row *r, const gb3838__cols *k, gb3838_item *it,
+                       char *err, size_t errlen)
 {
     memset(it, 0, sizeof *it);
     it->line = r->line;
@@ -173,63 +173,34 @@ static int gb3838__row(const refcsv *c, const refcsv_row *r, const gb3838__cols 
     if (!name[0])
         return refcsv_fail(c, r->line, "item", HL_EPARSE, err, errlen, "empty item name");
     if (gb3838__trim_copy(name, strlen(name), it->name, sizeof it->name) < 0)
-        return refcsv_fail(c, r->line, "item", HL_ETOOBIG, err, errlen,
-                           "name longer than %d bytes", GB3838_NAME_MAX);
+        return refcsv_fail(c, r->line, "item", HL_ETOOBIG, err, errlen, "name longer than %d bytes",
+                           GB3838_NAME_MAX);
     if (snprintf(it->unit, sizeof it->unit, "%s", r->f[k->unit]) >= (int)sizeof it->unit)
-        return refcsv_fail(c, r->line, "unit", HL_ETOOBIG, err, errlen,
-                           "unit longer than %d bytes", GB3838_UNIT_MAX);
+        return refcsv_fail(c, r->line, "unit", HL_ETOOBIG, err, errlen, "unit longer than %d bytes",
+                           GB3838_UNIT_MAX);
     if (strlen(r->f[k->note]) > GB3838_NOTE_MAX)
-        return refcsv_fail(c, r->line, "note", HL_ETOOBIG, err, errlen,
-                           "note longer than %d bytes", GB3838_NOTE_MAX);
+        return refcsv_fail(c, r->line, "note", HL_ETOOBIG, err, errlen, "note longer than %d bytes",
+                           GB3838_NOTE_MAX);
     snprintf(it->note, sizeof it->note, "%s", r->f[k->note]);
 
-    const char *cmp = r->f[k->cmp];
-    if (strcmp(cmp, "<=") == 0)
-        it->kind = GB3838_MAX;
-    else if (strcmp(cmp, ">=") == 0)
-        it->kind = GB3838_MIN;
-    else if (strcmp(cmp, "range") == 0)
-        it->kind = GB3838_RANGE;
-    else if (strcmp(cmp, "text") == 0)
-        it->kind = GB3838_TEXT;
-    else
-        return refcsv_fail(c, r->line, "comparison", HL_EPARSE, err, errlen,
-                           "'%s' is not <=, >=, range or text", cmp);
-
-    if (strcmp(it->unit, "mg/L") == 0)
-        it->quantity = GB3838_Q_CONC;
-    else if (strcmp(it->unit, "无量纲") == 0)
-        it->quantity = GB3838_Q_PH;
-    else if (strcmp(it->unit, "个/L") == 0)
-        it->quantity = GB3838_Q_COUNT;
-    else if (strcmp(it->unit, "℃") == 0)
-        it->quantity = GB3838_Q_TEMP;
-    else
-        return refcsv_fail(c, r->line, "unit", HL_EPARSE, err, errlen,
-                           "'%s' is not mg/L, 无量纲, 个/L or ℃", it->unit);
+    /* The orders below are those of gb3838_kind, gb3838_quantity and gb3838_body. */
+    static const char *const kinds[] = {"<=", ">=", "range", "text", NULL};
+    static const char *const units[] = {"mg/L", "无量纲", "个/L", "℃", NULL};
+    static const char *const bodies[] = {"any", "river", "lake_reservoir", NULL};
+    static const char *const yes_no[] = {"no", "yes", NULL};
+    int kind, quantity, body, verified;
+    if ((rc = refcsv_enum(c, r, k->cmp, kinds, &kind, err, errlen)) < 0 ||
+        (rc = refcsv_enum(c, r, k->unit, units, &quantity, err, errlen)) < 0 ||
+        (rc = refcsv_enum(c, r, k->body, bodies, &body, err, errlen)) < 0 ||
+        (rc = refcsv_enum(c, r, k->verified, yes_no, &verified, err, errlen)) < 0)
+        return rc;
+    it->kind = (gb3838_kind)kind;
+    it->quantity = (gb3838_quantity)quantity;
+    it->body = (gb3838_body)body;
+    it->verified = verified;
     if ((it->quantity == GB3838_Q_TEMP) != (it->kind == GB3838_TEXT))
         return refcsv_fail(c, r->line, "comparison", HL_EPARSE, err, errlen,
                            "only the ℃ item (水温) is a text rule");
-
-    const char *body = r->f[k->body];
-    if (strcmp(body, "any") == 0)
-        it->body = GB3838_BODY_ANY;
-    else if (strcmp(body, "river") == 0)
-        it->body = GB3838_BODY_RIVER;
-    else if (strcmp(body, "lake_reservoir") == 0)
-        it->body = GB3838_BODY_LAKE;
-    else
-        return refcsv_fail(c, r->line, "water_body", HL_EPARSE, err, errlen,
-                           "'%s' is not any, river or lake_reservoir", body);
-
-    const char *ver = r->f[k->verified];
-    if (strcmp(ver, "yes") == 0)
-        it->verified = 1;
-    else if (strcmp(ver, "no") == 0)
-        it->verified = 0;
-    else
-        return refcsv_fail(c, r->line, "verified", HL_EPARSE, err, errlen,
-                           "'%s' is not yes or no", ver);
 
     /* Aliases: ";"-separated, blanks around each ignored, none empty. */
     const char *a = r->f[k->alias];
@@ -237,8 +208,8 @@ static int gb3838__row(const refcsv *c, const refcsv_row *r, const gb3838__cols 
         const char *semi = strchr(a, ';');
         size_t len = semi ? (size_t)(semi - a) : strlen(a);
         if (it->n_aliases >= GB3838_MAX_ALIASES)
-            return refcsv_fail(c, r->line, "alias", HL_ETOOBIG, err, errlen,
-                               "more than %d aliases", GB3838_MAX_ALIASES);
+            return refcsv_fail(c, r->line, "alias", HL_ETOOBIG, err, errlen, "more than %d aliases",
+                               GB3838_MAX_ALIASES);
         char *dst = it->aliases[it->n_aliases];
         if (gb3838__trim_copy(a, len, dst, GB3838_NAME_MAX + 1) < 0)
             return refcsv_fail(c, r->line, "alias", HL_ETOOBIG, err, errlen,
@@ -266,11 +237,10 @@ static int gb3838__check_unique(const refcsv *c, const gb3838_table *t, size_t n
     for (size_t i = 0; i < n; i++) {
         const gb3838_item *o = &t->items[i];
         if (strcmp(o->name, it->name) == 0) {
-            if (o->body == GB3838_BODY_ANY || it->body == GB3838_BODY_ANY ||
-                o->body == it->body)
+            if (o->body == GB3838_BODY_ANY || it->body == GB3838_BODY_ANY || o->body == it->body)
                 return refcsv_fail(c, it->line, "item", HL_EPARSE, err, errlen,
-                                   "'%s' already has a row for this water body (line %d)",
-                                   it->name, o->line);
+                                   "'%s' already has a row for this water body (line %d)", it->name,
+                                   o->line);
             continue;
         }
         if (gb3838__item_has_name(o, it->name))
@@ -358,9 +328,8 @@ int gb3838_limit_for(const gb3838_table *t, const char *name, const gb3838_site 
     const gb3838_item *first = gb3838_find(t, name);
     if (!first) {
         const char *base = strrchr(t->file, '/');
-        snprintf(out->why, sizeof out->why,
-                 "'%.*s' is not a GB 3838-2002 item or alias in %.200s", GB3838_NAME_MAX,
-                 name ? name : "", base ? base + 1 : t->file);
+        snprintf(out->why, sizeof out->why, "'%.*s' is not a GB 3838-2002 item or alias in %.200s",
+                 GB3838_NAME_MAX, name ? name : "", base ? base + 1 : t->file);
         return HL_ENOTFOUND;
     }
     if (site->water_class < 1 || site->water_class > 5) {
@@ -372,8 +341,7 @@ int gb3838_limit_for(const gb3838_table *t, const char *name, const gb3838_site 
     const gb3838_item *it = NULL;
     for (size_t i = (size_t)(first - t->items); i < t->n_items; i++) {
         const gb3838_item *o = &t->items[i];
-        if (strcmp(o->name, first->name) == 0 &&
-            (o->body == GB3838_BODY_ANY || o->body == body)) {
+        if (strcmp(o->name, first->name) == 0 && (o->body == GB3838_BODY_ANY || o->body == body)) {
             it = o;
             break;
         }
@@ -383,8 +351,8 @@ int gb3838_limit_for(const gb3838_table *t, const char *name, const gb3838_site 
     gb3838__source(out->item, site->water_class, out->source, sizeof out->source);
     if (!it) {
         snprintf(out->why, sizeof out->why,
-                 "GB 3838-2002 表1 item %d %s applies to lakes and reservoirs (湖、库) only; "
-                 "this section is a river",
+                 "not checked: GB 3838-2002 表1 item %d %s applies to lakes and reservoirs "
+                 "(湖、库) only; this section is a river",
                  first->seq, first->name);
         return 0;
     }
@@ -397,8 +365,8 @@ int gb3838_limit_for(const gb3838_table *t, const char *name, const gb3838_site 
     }
     if (it->table == 2 && !site->drinking_source) {
         snprintf(out->why, sizeof out->why,
-                 "GB 3838-2002 表2 item %d %s applies to drinking-water source sections only "
-                 "(§4.2); this section is not one",
+                 "not checked: GB 3838-2002 表2 item %d %s applies to drinking-water source "
+                 "sections only (§4.2); this section is not one",
                  it->seq, it->name);
         return 0;
     }
@@ -409,9 +377,9 @@ int gb3838_limit_for(const gb3838_table *t, const char *name, const gb3838_site 
                 selected = 1;
         if (!selected) {
             snprintf(out->why, sizeof out->why,
-                     "GB 3838-2002 表3 item %d %s applies to drinking-water source sections "
-                     "and to sections whose authority selected it (§4.2); this section is "
-                     "neither",
+                     "not checked: GB 3838-2002 表3 item %d %s applies to drinking-water source "
+                     "sections and to sections whose authority selected it (§4.2); this "
+                     "section is neither",
                      it->seq, it->name);
             return 0;
         }
@@ -428,10 +396,10 @@ int gb3838_unit_factor(const char *unit, double *factor)
         const char *unit;
         double f;
     } units[] = {
-        {"mg/L", 1.0},       {"mg/l", 1.0},        {"ug/L", 1e-3},       {"ug/l", 1e-3},
-        {"\xC2\xB5g/L", 1e-3}, {"\xC2\xB5g/l", 1e-3}, /* U+00B5 MICRO SIGN */
+        {"mg/L", 1.0},         {"mg/l", 1.0},         {"ug/L", 1e-3},
+        {"ug/l", 1e-3},        {"\xC2\xB5g/L", 1e-3}, {"\xC2\xB5g/l", 1e-3}, /* U+00B5 MICRO SIGN */
         {"\xCE\xBCg/L", 1e-3}, {"\xCE\xBCg/l", 1e-3}, /* U+03BC GREEK SMALL LETTER MU */
-        {"ng/L", 1e-6},      {"ng/l", 1e-6},
+        {"ng/L", 1e-6},        {"ng/l", 1e-6},
     };
     if (!unit)
         return HL_EUNIT;

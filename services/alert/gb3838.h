@@ -48,9 +48,9 @@
 
 #include "refcsv.h"
 
-#define GB3838_NAME_MAX 127      /* item names and aliases, bytes */
-#define GB3838_MAX_ALIASES 8     /* aliases per item */
-#define GB3838_MAX_ITEMS 512     /* rows per file */
+#define GB3838_NAME_MAX 127  /* item names and aliases, bytes */
+#define GB3838_MAX_ALIASES 8 /* aliases per item */
+#define GB3838_MAX_ITEMS 512 /* rows per file */
 #define GB3838_UNIT_MAX 31
 #define GB3838_NOTE_MAX 255
 #define GB3838_SOURCE_MAX 191    /* "GB 3838-2002 表3 item 19 苯 …" */
@@ -82,19 +82,19 @@ typedef enum {
 /* One row of the table. lo/hi per class I..V (index 0..4): MAX uses hi, MIN lo, RANGE both;
  * 表2/表3 rows copy single_limit to every class. Units as in unit (mg/L for concentrations). */
 typedef struct gb3838_item {
-    int table;                                  /* 1, 2 or 3 */
-    int seq;                                    /* item number within its table */
-    char name[GB3838_NAME_MAX + 1];             /* as in the standard, e.g. "苯" */
+    int table;                      /* 1, 2 or 3 */
+    int seq;                        /* item number within its table */
+    char name[GB3838_NAME_MAX + 1]; /* as in the standard, e.g. "苯" */
     char aliases[GB3838_MAX_ALIASES][GB3838_NAME_MAX + 1];
     size_t n_aliases;
-    char unit[GB3838_UNIT_MAX + 1];             /* as in the table: "mg/L","无量纲","个/L","℃" */
+    char unit[GB3838_UNIT_MAX + 1]; /* as in the table: "mg/L","无量纲","个/L","℃" */
     gb3838_quantity quantity;
     gb3838_kind kind;
     double lo[5], hi[5];
     gb3838_body body;
-    int verified;                               /* 0 = the row is marked unverified */
+    int verified; /* 0 = the row is marked unverified */
     char note[GB3838_NOTE_MAX + 1];
-    int line;                                   /* line in the CSV, for messages */
+    int line; /* line in the CSV, for messages */
 } gb3838_item;
 
 typedef struct gb3838_table {
@@ -106,9 +106,9 @@ typedef struct gb3838_table {
 /* A monitoring section as far as GB 3838 is concerned. extra[] are item names (or aliases)
  * of 表3 selected for the section; the strings are the caller's. */
 typedef struct gb3838_site {
-    int water_class;                            /* 1..5 = I..V */
-    int drinking_source;                        /* centralised drinking-water source section */
-    gb3838_body body;                           /* RIVER or LAKE (ANY is taken as RIVER) */
+    int water_class;     /* 1..5 = I..V */
+    int drinking_source; /* centralised drinking-water source section */
+    gb3838_body body;    /* RIVER or LAKE (ANY is taken as RIVER) */
     const char *extra[GB3838_SITE_MAX_EXTRA];
     size_t n_extra;
 } gb3838_site;
@@ -116,24 +116,24 @@ typedef struct gb3838_site {
 /* The limit that applies to one item at one site. */
 typedef struct gb3838_limit {
     const gb3838_item *item;
-    int applies;                                /* 0: no limit applies or item not checkable;
-                                                   why says which and cites the clause */
+    int applies; /* 0: no limit applies or item not checkable;
+                    why says which and cites the clause */
     gb3838_kind kind;
-    double lo, hi;                              /* in the item's unit (mg/L for concentrations) */
-    char source[GB3838_SOURCE_MAX + 1];         /* "GB 3838-2002 表1 item 3 溶解氧 class III" */
+    double lo, hi;                      /* in the item's unit (mg/L for concentrations) */
+    char source[GB3838_SOURCE_MAX + 1]; /* "GB 3838-2002 表1 item 3 溶解氧 class III" */
     char why[GB3838_WHY_MAX + 1];
 } gb3838_limit;
 
 /* Outcome of checking one reading. */
 typedef struct gb3838_result {
     gb3838_limit limit;
-    int checked;                                /* = limit.applies */
+    int checked; /* = limit.applies */
     int exceeded;
-    double value;                               /* the reading in the item's unit (mg/L …) */
-    double bound;                               /* the bound compared with: MAX hi, MIN lo,
-                                                   RANGE the bound nearer the value; 0 if
-                                                   not checked */
-    double multiple;                            /* 超标倍数 (see above); 0 unless exceeded */
+    double value;    /* the reading in the item's unit (mg/L …) */
+    double bound;    /* the bound compared with: MAX hi, MIN lo,
+                        RANGE the bound nearer the value; 0 if
+                        not checked */
+    double multiple; /* 超标倍数 (see above); 0 unless exceeded */
 } gb3838_result;
 
 /* Load the table from path. err gets "file:line: field: what". HL_EIO, HL_EPARSE (missing
@@ -151,9 +151,9 @@ void gb3838_destroy(gb3838_table **t);
 const gb3838_item *gb3838_find(const gb3838_table *t, const char *name);
 
 /* Limit of item name at site. 0 with out->applies = 1 and the bounds, or 0 with
- * out->applies = 0 and why (表2/表3 item at a section that is not a drinking source and did
- * not select it; 总氮 in a river; 水温). HL_ENOTFOUND: no such item (why names it).
- * HL_EINVAL: water_class outside 1..5. */
+ * out->applies = 0 and why, a sentence that starts "not checked: " (表2/表3 item at a
+ * section that is not a drinking source and did not select it; 总氮 in a river; 水温).
+ * HL_ENOTFOUND: no such item (why names it). HL_EINVAL: water_class outside 1..5. */
 int gb3838_limit_for(const gb3838_table *t, const char *name, const gb3838_site *site,
                      gb3838_limit *out);
 

@@ -17,16 +17,16 @@ typedef struct refcsv__ctx {
     char *cur[REFCSV_MAX_COLS];
     size_t ncur;
     size_t cap_rows;
-    int cur_line;   /* line being fed to the parser */
-    int rec_line;   /* line where the current record started */
-    int in_record;  /* a record has started and not yet ended */
-    int rc;         /* first error, 0 = none */
+    int cur_line;  /* line being fed to the parser */
+    int rec_line;  /* line where the current record started */
+    int in_record; /* a record has started and not yet ended */
+    int rc;        /* first error, 0 = none */
     char *err;
     size_t errlen;
 } refcsv__ctx;
 
-int refcsv_fail(const refcsv *t, int line, const char *field, int code, char *err,
-                size_t errlen, const char *fmt, ...)
+int refcsv_fail(const refcsv *t, int line, const char *field, int code, char *err, size_t errlen,
+                const char *fmt, ...)
 {
     if (err && errlen) {
         char what[512];
@@ -72,9 +72,9 @@ static void refcsv__on_field(void *s, size_t len, void *ud)
         return;
     }
     if (len > REFCSV_MAX_FIELD) {
-        c->rc = refcsv_fail(c->t, c->rec_line, refcsv__colname(c, c->ncur, nb, sizeof nb),
-                            HL_ETOOBIG, c->err, c->errlen, "field of %zu bytes (limit %d)", len,
-                            REFCSV_MAX_FIELD);
+        c->rc =
+            refcsv_fail(c->t, c->rec_line, refcsv__colname(c, c->ncur, nb, sizeof nb), HL_ETOOBIG,
+                        c->err, c->errlen, "field of %zu bytes (limit %d)", len, REFCSV_MAX_FIELD);
         return;
     }
     char *f = malloc(len + 1);
@@ -114,8 +114,8 @@ static void refcsv__on_record(int term, void *ud)
             }
             for (size_t j = 0; j < i; j++)
                 if (strcmp(c->cur[i], c->cur[j]) == 0) {
-                    c->rc = refcsv_fail(t, c->rec_line, c->cur[i], HL_EPARSE, c->err,
-                                        c->errlen, "header: duplicate column name");
+                    c->rc = refcsv_fail(t, c->rec_line, c->cur[i], HL_EPARSE, c->err, c->errlen,
+                                        "header: duplicate column name");
                     refcsv__free_cur(c);
                     return;
                 }
@@ -134,8 +134,8 @@ static void refcsv__on_record(int term, void *ud)
     }
     if (c->ncur != t->ncols) {
         c->rc = refcsv_fail(t, c->rec_line, NULL, HL_EPARSE, c->err, c->errlen,
-                            "%zu fields, the header (line %d) has %zu", c->ncur,
-                            t->header_line, t->ncols);
+                            "%zu fields, the header (line %d) has %zu", c->ncur, t->header_line,
+                            t->ncols);
         refcsv__free_cur(c);
         return;
     }
@@ -207,8 +207,8 @@ int refcsv_load_mem(const char *name, const void *buf, size_t len, refcsv **out,
         return HL_ENOMEM;
     snprintf(t->file, sizeof t->file, "%s", name ? name : "(memory)");
     if (len > REFCSV_MAX_BYTES) {
-        int rc = refcsv_fail(t, 1, NULL, HL_ETOOBIG, err, errlen,
-                             "file of %zu bytes (limit %u)", len, REFCSV_MAX_BYTES);
+        int rc = refcsv_fail(t, 1, NULL, HL_ETOOBIG, err, errlen, "file of %zu bytes (limit %u)",
+                             len, REFCSV_MAX_BYTES);
         refcsv_destroy(&t);
         return rc;
     }
@@ -237,8 +237,7 @@ int refcsv_load_mem(const char *name, const void *buf, size_t len, refcsv **out,
             c.in_record = 1;
             c.rec_line = c.cur_line;
         }
-        if (csv_parse(&p, s + pos, n, refcsv__on_field, refcsv__on_record, &c) != n &&
-            !c.rc) {
+        if (csv_parse(&p, s + pos, n, refcsv__on_field, refcsv__on_record, &c) != n && !c.rc) {
             c.rc = refcsv_fail(t, c.cur_line, NULL, HL_EPARSE, err, errlen, "malformed CSV: %s",
                                csv_strerror(csv_error(&p)));
         }
@@ -322,8 +321,28 @@ int refcsv_double(const refcsv *t, const refcsv_row *r, size_t col, int required
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
-        return refcsv_fail(t, r->line, t->cols[col], HL_EPARSE, err, errlen,
-                           "'%s' is not a number", s);
+        return refcsv_fail(t, r->line, t->cols[col], HL_EPARSE, err, errlen, "'%s' is not a number",
+                           s);
     *out = v;
     return 0;
+}
+
+int refcsv_enum(const refcsv *t, const refcsv_row *r, size_t col, const char *const *names,
+                int *out, char *err, size_t errlen)
+{
+    const char *v = r->f[col];
+    char list[256] = "";
+    size_t used = 0;
+    for (int i = 0; names[i]; i++) {
+        if (strcmp(v, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+        /* "a, b or c" for the message. */
+        const char *sep = i == 0 ? "" : names[i + 1] ? ", " : " or ";
+        int w = snprintf(list + used, sizeof list - used, "%s%s", sep, names[i]);
+        if (w > 0 && (size_t)w < sizeof list - used)
+            used += (size_t)w;
+    }
+    return refcsv_fail(t, r->line, t->cols[col], HL_EPARSE, err, errlen, "'%s' is not %s", v, list);
 }

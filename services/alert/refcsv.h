@@ -27,15 +27,15 @@
 #define REFCSV_NAME_MAX 511 /* file name kept for messages (longer is cut) */
 
 typedef struct refcsv_row {
-    int line;      /* 1-based line where the record starts */
-    char **f;      /* ncols fields, NUL-terminated, never NULL ("" when empty) */
+    int line; /* 1-based line where the record starts */
+    char **f; /* ncols fields, NUL-terminated, never NULL ("" when empty) */
 } refcsv_row;
 
 typedef struct refcsv {
     char file[REFCSV_NAME_MAX + 1]; /* as given, for messages */
     int header_line;
     size_t ncols;
-    char **cols;                    /* header names */
+    char **cols; /* header names */
     refcsv_row *rows;
     size_t nrows;
 } refcsv;
@@ -62,8 +62,13 @@ int refcsv_col(const refcsv *t, const char *name, size_t *idx, char *err, size_t
 int refcsv_double(const refcsv *t, const refcsv_row *r, size_t col, int required, double *out,
                   char *err, size_t errlen);
 
+/* Field col of row r must be one of names (a NULL-terminated list): *out = its index.
+ * HL_EPARSE otherwise, err "file:line: column: 'x' is not a, b or c". */
+int refcsv_enum(const refcsv *t, const refcsv_row *r, size_t col, const char *const *names,
+                int *out, char *err, size_t errlen);
+
 /* Write "file:line: field: what" into err and return code (for loaders' own checks). */
-int refcsv_fail(const refcsv *t, int line, const char *field, int code, char *err,
-                size_t errlen, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+int refcsv_fail(const refcsv *t, int line, const char *field, int code, char *err, size_t errlen,
+                const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
 #endif

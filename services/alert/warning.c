@@ -42,8 +42,8 @@ void warning_destroy(warning_table **t)
 }
 
 /* Rows of one drinking_source value must tile [0, ∞) in file order. */
-static int warning__check_cover(const refcsv *c, const warning_table *t, int drinking,
-                                char *err, size_t errlen)
+static int warning__check_cover(const refcsv *c, const warning_table *t, int drinking, char *err,
+                                size_t errlen)
 {
     const warning_rule *prev = NULL;
     for (size_t i = 0; i < t->n; i++) {
@@ -75,8 +75,8 @@ static int warning__check_cover(const refcsv *c, const warning_table *t, int dri
     return 0;
 }
 
-static int warning__row(const refcsv *c, const refcsv_row *row, const size_t *k,
-                        warning_table *t, char *err, size_t errlen)
+static int warning__row(const refcsv *c, const refcsv_row *row, const size_t *k, warning_table *t,
+                        char *err, size_t errlen)
 {
     enum { ORIGIN, DRINK, MIN, MAX, LEVEL, LEVEL_EN };
     warning_level lv, lv_en;
@@ -88,14 +88,21 @@ static int warning__row(const refcsv *c, const refcsv_row *row, const size_t *k,
         return refcsv_fail(c, row->line, "level_en", HL_EPARSE, err, errlen,
                            "'%s' is not the English name of %s (%s)", row->f[k[LEVEL_EN]],
                            warning_name(lv), warning_name_en(lv));
-    const char *origin = row->f[k[ORIGIN]], *drink = row->f[k[DRINK]];
-    if (strcmp(origin, "report") == 0) {
+    /* origin: 0 reading, 1 report; drinking_source: 0 no, 1 yes, 2 any (report rows). */
+    static const char *const origins[] = {"reading", "report", NULL};
+    static const char *const drinks[] = {"no", "yes", "any", NULL};
+    int origin, drink;
+    int rc = refcsv_enum(c, row, k[ORIGIN], origins, &origin, err, errlen);
+    if (rc < 0 || (rc = refcsv_enum(c, row, k[DRINK], drinks, &drink, err, errlen)) < 0)
+        return rc;
+    if (origin == 1) {
         if (t->report_line)
             return refcsv_fail(c, row->line, "origin", HL_EPARSE, err, errlen,
                                "a second report row (the first is line %d)", t->report_line);
-        if (strcmp(drink, "any") != 0)
+        if (drink != 2)
             return refcsv_fail(c, row->line, "drinking_source", HL_EPARSE, err, errlen,
-                               "'%s': a report row applies to any section (write any)", drink);
+                               "'%s': a report row applies to any section (write any)",
+                               row->f[k[DRINK]]);
         if (row->f[k[MIN]][0] || row->f[k[MAX]][0])
             return refcsv_fail(c, row->line, row->f[k[MIN]][0] ? "min_multiple" : "max_multiple",
                                HL_EPARSE, err, errlen, "a report row has no multiples");
@@ -103,29 +110,23 @@ static int warning__row(const refcsv *c, const refcsv_row *row, const size_t *k,
         t->report_line = row->line;
         return 0;
     }
-    if (strcmp(origin, "reading") != 0)
-        return refcsv_fail(c, row->line, "origin", HL_EPARSE, err, errlen,
-                           "'%s' is not reading or report", origin);
+    if (drink == 2)
+        return refcsv_fail(c, row->line, "drinking_source", HL_EPARSE, err, errlen,
+                           "'any' is for the report row; a reading row says yes or no");
     if (t->n >= WARNING_MAX_RULES)
-        return refcsv_fail(c, row->line, NULL, HL_ETOOBIG, err, errlen,
-                           "more than %d reading rows", WARNING_MAX_RULES);
+        return refcsv_fail(c, row->line, NULL, HL_ETOOBIG, err, errlen, "more than %d reading rows",
+                           WARNING_MAX_RULES);
     warning_rule *r = &t->rules[t->n];
     memset(r, 0, sizeof *r);
     r->line = row->line;
     r->level = lv;
-    if (strcmp(drink, "yes") == 0)
-        r->drinking = 1;
-    else if (strcmp(drink, "no") == 0)
-        r->drinking = 0;
-    else
-        return refcsv_fail(c, row->line, "drinking_source", HL_EPARSE, err, errlen,
-                           "'%s' is not yes or no", drink);
-    int rc = refcsv_double(c, row, k[MIN], 1, &r->min, err, errlen);
+    r->drinking = drink;
+    rc = refcsv_double(c, row, k[MIN], 1, &r->min, err, errlen);
     if (rc < 0)
         return rc;
     if (r->min < 0)
-        return refcsv_fail(c, row->line, "min_multiple", HL_EPARSE, err, errlen,
-                           "%g is negative", r->min);
+        return refcsv_fail(c, row->line, "min_multiple", HL_EPARSE, err, errlen, "%g is negative",
+                           r->min);
     rc = refcsv_double(c, row, k[MAX], 0, &r->max, err, errlen);
     if (rc == HL_ENOTFOUND) {
         r->bounded = 0;
@@ -144,8 +145,8 @@ static int warning__row(const refcsv *c, const refcsv_row *row, const size_t *k,
 
 int warning_from_csv(const refcsv *c, warning_table **out, char *err, size_t errlen)
 {
-    static const char *const names[] = {"origin", "drinking_source", "min_multiple",
-                                        "max_multiple", "level", "level_en", "basis"};
+    static const char *const names[] = {"origin", "drinking_source", "min_multiple", "max_multiple",
+                                        "level",  "level_en",        "basis"};
     size_t k[7];
     for (size_t i = 0; i < 7; i++) {
         int rc = refcsv_col(c, names[i], &k[i], err, errlen);
@@ -185,8 +186,7 @@ int warning_load(const char *path, warning_table **out, char *err, size_t errlen
     return rc;
 }
 
-int warning_for_reading(const warning_table *t, double multiple, int drinking,
-                        warning_level *out)
+int warning_for_reading(const warning_table *t, double multiple, int drinking, warning_level *out)
 {
     if (!isfinite(multiple) || multiple < 0)
         return HL_EINVAL;

@@ -32,9 +32,9 @@ typedef enum {
 } warning_level;
 
 typedef struct warning_rule {
-    int drinking;         /* 1 yes, 0 no */
-    double min, max;      /* [min, max) */
-    int bounded;          /* 0: max is infinity */
+    int drinking;    /* 1 yes, 0 no */
+    double min, max; /* [min, max) */
+    int bounded;     /* 0: max is infinity */
     warning_level level;
     int line;
 } warning_rule;
@@ -56,8 +56,7 @@ void warning_destroy(warning_table **t);
 
 /* Level of an exceedance with multiple (>= 0, finite) at a section that is (drinking = 1)
  * or is not a drinking-water source. HL_EINVAL for a negative or non-finite multiple. */
-int warning_for_reading(const warning_table *t, double multiple, int drinking,
-                        warning_level *out);
+int warning_for_reading(const warning_table *t, double multiple, int drinking, warning_level *out);
 /* Level of an incident report. */
 warning_level warning_for_report(const warning_table *t);
 

@@ -19,17 +19,17 @@
 /* What dispatch knows about a unit's partner connection. Not stored (except last_seen_ms):
  * after a restart every partner proves itself again with a hello. */
 typedef struct dispatch_unit {
-    int64_t last_hello_real_ms; /* 0 = no hello since dispatch started */
-    int64_t last_seen_ms;       /* drill time of the last hello, persisted */
-    char peer[2 * HL_ID_MAX + 1];/* routing id to push to, as the gateway printed it */
+    int64_t last_hello_real_ms;   /* 0 = no hello since dispatch started */
+    int64_t last_seen_ms;         /* drill time of the last hello, persisted */
+    char peer[2 * HL_ID_MAX + 1]; /* routing id to push to, as the gateway printed it */
 } dispatch_unit;
 
 struct dispatch {
     hl_svc *svc;
     const units_roster *roster;
-    dispatch_unit *units;       /* parallel to roster->units */
-    int64_t resend_ms;          /* real ms */
-    dstore_pending *pend;       /* DISPATCH_PUSH_BATCH scratch entries */
+    dispatch_unit *units; /* parallel to roster->units */
+    int64_t resend_ms;    /* real ms */
+    dstore_pending *pend; /* DISPATCH_PUSH_BATCH scratch entries */
 };
 
 /* ---- helpers ---- */
@@ -73,8 +73,7 @@ static void dispatch__set_status(Hl__Task *t, const task_status *st)
 
 /* Store the task, append the audit entries of its steps, publish task.state. */
 static int dispatch__record(hl_req *r, Hl__Task *t, const task_step *steps, size_t nsteps,
-                            int created, const char *actor, const char *reason,
-                            int64_t claimed_ms)
+                            int created, const char *actor, const char *reason, int64_t claimed_ms)
 {
     int rc = dstore_task_put(r->txn, t);
     for (size_t i = 0; rc == 0 && i < (created ? 1 : nsteps); i++) {
@@ -145,8 +144,8 @@ static int dispatch__tasks_check(dispatch *d, hl_req *r, const Hl__TaskBatch *b)
 {
     char field[64], msg[256];
     if (b->n_tasks > HL_LIST_MAX)
-        return hl_req_fail(r, HL_ETOOBIG, "tasks", "%zu tasks in one batch, at most %d",
-                           b->n_tasks, HL_LIST_MAX);
+        return hl_req_fail(r, HL_ETOOBIG, "tasks", "%zu tasks in one batch, at most %d", b->n_tasks,
+                           HL_LIST_MAX);
     if (b->incident_id[0] && hl_id_check(b->incident_id) < 0)
         return hl_req_fail(r, HL_EINVAL, "incident_id", "batch incident_id is not an id");
     if (b->plan_id[0] && hl_id_check(b->plan_id) < 0)
@@ -165,9 +164,8 @@ static int dispatch__tasks_check(dispatch *d, hl_req *r, const Hl__TaskBatch *b)
     return 0;
 }
 
-static int dispatch__tasks_store(dispatch *d, hl_req *r, const Hl__TaskBatch *b,
-                                 Hl__Task **stored, Hl__Task *fresh, Hl__Task **out,
-                                 unsigned char *touched)
+static int dispatch__tasks_store(dispatch *d, hl_req *r, const Hl__TaskBatch *b, Hl__Task **stored,
+                                 Hl__Task *fresh, Hl__Task **out, unsigned char *touched)
 {
     const char *actor = r->env->sender_unit[0] ? r->env->sender_unit : r->peer;
     for (size_t i = 0; i < b->n_tasks; i++) {
@@ -177,14 +175,14 @@ static int dispatch__tasks_store(dispatch *d, hl_req *r, const Hl__TaskBatch *b,
             /* Already stored (a resend, a replay, or a repeat inside this batch): the stored
              * task stands. A different unit would mean two plans reuse an id: say so. */
             if (strcmp(stored[i]->unit_id, in->unit_id) != 0)
-                hl_warn("task %s resent for unit %s but stored for unit %s; kept as stored",
-                        in->id, in->unit_id, stored[i]->unit_id);
+                hl_warn("task %s resent for unit %s but stored for unit %s; kept as stored", in->id,
+                        in->unit_id, stored[i]->unit_id);
             out[i] = stored[i];
             continue;
         }
         if (rc != HL_ENOTFOUND)
-            return hl_req_fail(r, rc, "tasks[].id", "task %s: cannot read the store: %s",
-                               in->id, hl_strerror(rc));
+            return hl_req_fail(r, rc, "tasks[].id", "task %s: cannot read the store: %s", in->id,
+                               hl_strerror(rc));
         char counter[HL_ID_MAX + 8];
         snprintf(counter, sizeof counter, "unit:%s", in->unit_id);
         uint64_t seq;
@@ -210,8 +208,7 @@ static int dispatch__tasks_store(dispatch *d, hl_req *r, const Hl__TaskBatch *b,
         if ((rc = hl_kv_put(r->txn, "by_unit", key, t->id, strlen(t->id))) < 0 ||
             (rc = dstore_pending_put(r->txn, t->unit_id, seq, t->id, 0)) < 0 ||
             (rc = dispatch__record(r, t, NULL, 0, 1, actor, NULL, 0)) < 0)
-            return hl_req_fail(r, rc, "tasks", "task %s: cannot store: %s", t->id,
-                               hl_strerror(rc));
+            return hl_req_fail(r, rc, "tasks", "task %s: cannot store: %s", t->id, hl_strerror(rc));
         touched[units_find(d->roster, t->unit_id) - d->roster->units] = 1;
         out[i] = t;
     }
@@ -270,12 +267,24 @@ done:
 
 /* ---- queries ---- */
 
+/* Room for one more element in an array of n (capacity *cap, doubling from 64): the array,
+ * possibly moved, or NULL when out of memory (the old one is then still valid). */
+static void *dispatch__grow(void *arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return arr;
+    size_t c = *cap ? *cap * 2 : 64;
+    void *na = realloc(arr, c * elem);
+    if (na)
+        *cap = c;
+    return na;
+}
+
 typedef struct dispatch__tasks_acc {
     hl_txn *txn;
     const Hl__ListQuery *q;
     size_t limit, n, cap;
     Hl__Task **tasks;
-    int err;
 } dispatch__tasks_acc;
 
 static int dispatch__acc_add(dispatch__tasks_acc *a, Hl__Task *t)
@@ -284,16 +293,12 @@ static int dispatch__acc_add(dispatch__tasks_acc *a, Hl__Task *t)
         hl__task__free_unpacked(t, NULL);
         return 0;
     }
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        Hl__Task **nt = realloc(a->tasks, cap * sizeof *nt);
-        if (!nt) {
-            hl__task__free_unpacked(t, NULL);
-            return HL_ENOMEM;
-        }
-        a->tasks = nt;
-        a->cap = cap;
+    Hl__Task **nt = dispatch__grow(a->tasks, &a->cap, a->n, sizeof *nt);
+    if (!nt) {
+        hl__task__free_unpacked(t, NULL);
+        return HL_ENOMEM;
     }
+    a->tasks = nt;
     a->tasks[a->n++] = t;
     return a->n >= a->limit ? 1 : 0;
 }
@@ -354,8 +359,7 @@ static int dispatch__on_list(hl_req *r, void *ud)
         rc = hl_kv_scan(r->txn, "tasks", "", dispatch__scan_task, &a);
     }
     if (rc < 0) {
-        rc = hl_req_fail(r, rc, "", "dispatch.list: cannot read the store: %s",
-                         hl_strerror(rc));
+        rc = hl_req_fail(r, rc, "", "dispatch.list: cannot read the store: %s", hl_strerror(rc));
     } else {
         Hl__TaskList list = HL__TASK_LIST__INIT;
         list.n_tasks = a.n;
@@ -423,16 +427,12 @@ static int dispatch__scan_audit(const char *key, const void *val, size_t len, vo
         hl__audit_entry__free_unpacked(e, NULL);
         return 0;
     }
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        Hl__AuditEntry **ne = realloc(a->e, cap * sizeof *ne);
-        if (!ne) {
-            hl__audit_entry__free_unpacked(e, NULL);
-            return HL_ENOMEM;
-        }
-        a->e = ne;
-        a->cap = cap;
+    Hl__AuditEntry **ne = dispatch__grow(a->e, &a->cap, a->n, sizeof *ne);
+    if (!ne) {
+        hl__audit_entry__free_unpacked(e, NULL);
+        return HL_ENOMEM;
     }
+    a->e = ne;
     a->e[a->n++] = e;
     return a->n >= a->limit ? 1 : 0;
 }
@@ -446,8 +446,7 @@ static int dispatch__on_audit(hl_req *r, void *ud)
     dispatch__audit_acc a = {.task_id = q->id, .limit = dispatch__limit(q)};
     int rc = hl_kv_scan(r->txn, "audit", "", dispatch__scan_audit, &a);
     if (rc < 0) {
-        rc = hl_req_fail(r, rc, "", "dispatch.audit: cannot read the store: %s",
-                         hl_strerror(rc));
+        rc = hl_req_fail(r, rc, "", "dispatch.audit: cannot read the store: %s", hl_strerror(rc));
     } else {
         Hl__AuditList list = HL__AUDIT_LIST__INIT;
         list.n_entries = a.n;
@@ -479,18 +478,33 @@ static int dispatch__auth(dispatch *d, hl_req *r, const char **unit, dispatch_un
     return 0;
 }
 
+/* A gateway request's unit (dispatch__auth) and its payload unpacked with desc; NULL after
+ * an error reply, whose code is in *rc. */
+static ProtobufCMessage *dispatch__gw_in(dispatch *d, hl_req *r,
+                                         const ProtobufCMessageDescriptor *desc, const char **unit,
+                                         dispatch_unit **du, int *rc)
+{
+    if ((*rc = dispatch__auth(d, r, unit, du)) < 0)
+        return NULL;
+    ProtobufCMessage *m = dispatch__payload(r, desc);
+    if (!m)
+        *rc = hl_req_fail(r, HL_EDECODE, "payload", "%s: payload is not a %s", r->env->type,
+                          desc->short_name);
+    return m;
+}
+
 static int dispatch__on_hello(hl_req *r, void *ud)
 {
     dispatch *d = ud;
-    const char *unit;
-    dispatch_unit *du;
-    int rc = dispatch__auth(d, r, &unit, &du);
-    if (rc < 0)
-        return rc;
+    /* Set by dispatch__gw_in whenever it returns a message; initialised for the optimiser,
+     * which cannot see that (-Wmaybe-uninitialized at -O2). */
+    const char *unit = NULL;
+    dispatch_unit *du = NULL;
+    int rc = 0;
     Hl__PartnerHello *h =
-        (Hl__PartnerHello *)dispatch__payload(r, &hl__partner_hello__descriptor);
+        (Hl__PartnerHello *)dispatch__gw_in(d, r, &hl__partner_hello__descriptor, &unit, &du, &rc);
     if (!h)
-        return hl_req_fail(r, HL_EDECODE, "payload", "partner.hello: payload is not a PartnerHello");
+        return rc;
     int64_t now_real = hl_real_now_ms();
     if (!dispatch__connected(du, now_real) || strcmp(du->peer, r->peer) != 0)
         hl_info("unit %s connected (agent %.64s)", unit, dispatch__str(h->agent_version));
@@ -505,8 +519,7 @@ static int dispatch__on_hello(hl_req *r, void *ud)
 }
 
 /* Look up the task a partner names and check it is the partner's own. */
-static int dispatch__own_task(hl_req *r, const char *unit, const char *task_id,
-                              Hl__Task **out)
+static int dispatch__own_task(hl_req *r, const char *unit, const char *task_id, Hl__Task **out)
 {
     *out = NULL;
     if (hl_id_check(task_id) < 0)
@@ -521,8 +534,7 @@ static int dispatch__own_task(hl_req *r, const char *unit, const char *task_id,
         hl_warn("unit %s tried to answer task %s of unit %s", unit, task_id, (*out)->unit_id);
         hl__task__free_unpacked(*out, NULL);
         *out = NULL;
-        return hl_req_fail(r, HL_EDENIED, "task_id", "task %s is not a task of %s", task_id,
-                           unit);
+        return hl_req_fail(r, HL_EDENIED, "task_id", "task %s is not a task of %s", task_id, unit);
     }
     return 0;
 }
@@ -562,19 +574,16 @@ static int dispatch__answer(dispatch *d, hl_req *r, const char *unit, const char
         t.actor = (char *)unit;
         if (ev == TASK_EV_DECLINE)
             t.reason = (char *)reason;
-        if (before.state == TASK_PENDING &&
-            (rc = dstore_pending_del(r->txn, unit, t.seq)) < 0) {
+        if (before.state == TASK_PENDING && (rc = dstore_pending_del(r->txn, unit, t.seq)) < 0) {
             rc = hl_req_fail(r, rc, "", "task %s: %s", task_id, hl_strerror(rc));
             goto done;
         }
         if ((rc = dispatch__record(r, &t, res.steps, res.nsteps, 0, unit,
                                    ev == TASK_EV_DECLINE ? reason : NULL, claimed_ms)) < 0) {
-            rc = hl_req_fail(r, rc, "", "task %s: cannot record: %s", task_id,
-                             hl_strerror(rc));
+            rc = hl_req_fail(r, rc, "", "task %s: cannot record: %s", task_id, hl_strerror(rc));
             goto done;
         }
-        hl_info("task %s %s -> %s by %s", task_id, task_state_name(before.state),
-                t.state, unit);
+        hl_info("task %s %s -> %s by %s", task_id, task_state_name(before.state), t.state, unit);
     }
     rc = hl_req_reply(r, r->env->type, &t.base);
 done:
@@ -585,15 +594,15 @@ done:
 static int dispatch__on_receipt(hl_req *r, void *ud)
 {
     dispatch *d = ud;
-    const char *unit;
-    dispatch_unit *du;
-    int rc = dispatch__auth(d, r, &unit, &du);
-    if (rc < 0)
-        return rc;
+    /* Set by dispatch__gw_in whenever it returns a message; initialised for the optimiser,
+     * which cannot see that (-Wmaybe-uninitialized at -O2). */
+    const char *unit = NULL;
+    dispatch_unit *du = NULL;
+    int rc = 0;
     Hl__TaskReceipt *m =
-        (Hl__TaskReceipt *)dispatch__payload(r, &hl__task_receipt__descriptor);
+        (Hl__TaskReceipt *)dispatch__gw_in(d, r, &hl__task_receipt__descriptor, &unit, &du, &rc);
     if (!m)
-        return hl_req_fail(r, HL_EDECODE, "payload", "task.receipt: payload is not a TaskReceipt");
+        return rc;
     rc = dispatch__answer(d, r, unit, m->task_id, TASK_EV_RECEIPT, NULL, 0);
     hl__task_receipt__free_unpacked(m, NULL);
     return rc;
@@ -602,14 +611,15 @@ static int dispatch__on_receipt(hl_req *r, void *ud)
 static int dispatch__on_answer(hl_req *r, void *ud)
 {
     dispatch *d = ud;
-    const char *unit;
-    dispatch_unit *du;
-    int rc = dispatch__auth(d, r, &unit, &du);
-    if (rc < 0)
-        return rc;
-    Hl__TaskAnswer *m = (Hl__TaskAnswer *)dispatch__payload(r, &hl__task_answer__descriptor);
+    /* Set by dispatch__gw_in whenever it returns a message; initialised for the optimiser,
+     * which cannot see that (-Wmaybe-uninitialized at -O2). */
+    const char *unit = NULL;
+    dispatch_unit *du = NULL;
+    int rc = 0;
+    Hl__TaskAnswer *m =
+        (Hl__TaskAnswer *)dispatch__gw_in(d, r, &hl__task_answer__descriptor, &unit, &du, &rc);
     if (!m)
-        return hl_req_fail(r, HL_EDECODE, "payload", "task.answer: payload is not a TaskAnswer");
+        return rc;
     task_event ev;
     if (task_action_parse(m->action, &ev) < 0)
         rc = hl_req_fail(r, HL_EINVAL, "action", "action '%.32s' is not ack, decline or complete",
@@ -651,8 +661,7 @@ static int dispatch__load_seen(dispatch *d)
     return rc;
 }
 
-int dispatch_new(hl_svc *svc, const units_roster *roster, const char *gw_endpoint,
-                 dispatch **out)
+int dispatch_new(hl_svc *svc, const units_roster *roster, const char *gw_endpoint, dispatch **out)
 {
     *out = NULL;
     dispatch *d = calloc(1, sizeof *d);

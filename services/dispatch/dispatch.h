@@ -42,10 +42,11 @@
 #include "hazlink/hl_svc.h"
 #include "units.h"
 
-#define DISPATCH_TICK_MS 500       /* real ms between resend sweeps */
-#define DISPATCH_STALE_MS 10000    /* real ms without a hello after which a unit counts as
-                                      disconnected (partners say hello every 2 s) */
-#define DISPATCH_PUSH_BATCH 256    /* pushes per unit per hello or sweep */
+#define DISPATCH_TICK_MS 500 /* real ms between resend sweeps */
+#define DISPATCH_STALE_MS                                                                          \
+    10000                       /* real ms without a hello after which a unit counts as            \
+                                   disconnected (partners say hello every 2 s) */
+#define DISPATCH_PUSH_BATCH 256 /* pushes per unit per hello or sweep */
 #define DISPATCH_LIST_DEFAULT 1000
 
 typedef struct dispatch dispatch;
@@ -54,8 +55,7 @@ typedef struct dispatch dispatch;
  * that reconnects under its unit id takes over from its dead connection) and the timer on
  * svc. roster must outlive the dispatch. Reads the units' last_seen from the store.
  *  HL_ENOMEM, HL_EZMQ (gateway bind), HL_EEXIST (handlers registered twice), HL_ESTORE. */
-int dispatch_new(hl_svc *svc, const units_roster *roster, const char *gw_endpoint,
-                 dispatch **out);
+int dispatch_new(hl_svc *svc, const units_roster *roster, const char *gw_endpoint, dispatch **out);
 /* Accepts NULL; clears *d. Call after the service stopped. */
 void dispatch_destroy(dispatch **d);
 

@@ -63,7 +63,7 @@ int main(int argc, char **argv)
     char gw[128];
     if ((rc = hl_svc_new(&loop, "dispatch", &cfg, &svc, err, sizeof err)) < 0) {
         hl_error("%s", err);
-    } else if ((rc = hl_config_endpoint(&cfg, "dispatch", "gw", gw, sizeof gw)) < 0) {
+    } else if ((rc = hl_config_bind_endpoint(&cfg, "dispatch", "gw", gw, sizeof gw)) < 0) {
         hl_error("gateway endpoint: %s", hl_strerror(rc));
     } else if ((rc = dispatch_new(svc, roster, gw, &d)) < 0) {
         hl_error("dispatch: cannot start on %s: %s", gw, hl_strerror(rc));

@@ -8,13 +8,11 @@
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
 
-static const char *const task__state_names[TASK_STATE_N] = {
-    "pending", "delivered", "acknowledged", "declined", "completed"};
-static const char *const task__event_names[TASK_EV_N] = {"receipt", "ack", "decline",
-                                                         "complete"};
-static const char *const task__kinds[] = {"intercept",          "protect_receptor",
-                                          "warn_owner",         "sample",
-                                          "notify_counterpart", "reserve_materials",
+static const char *const task__state_names[TASK_STATE_N] = {"pending", "delivered", "acknowledged",
+                                                            "declined", "completed"};
+static const char *const task__event_names[TASK_EV_N] = {"receipt", "ack", "decline", "complete"};
+static const char *const task__kinds[] = {"intercept", "protect_receptor",   "warn_owner",
+                                          "sample",    "notify_counterpart", "reserve_materials",
                                           NULL};
 
 const char *task_state_name(task_state s)
@@ -50,22 +48,33 @@ int task_action_parse(const char *action, task_event *out)
 /* What ev does in each state: the state it leads to, DUP (nothing to do) or BAD (refused).
  * An answer to a pending task goes through delivered first (see task.h). */
 enum { DUP = -1, BAD = -2 };
+/* clang-format off */
 static const int task__next[TASK_EV_N][TASK_STATE_N] = {
-    /*               pending            delivered          acknowledged     declined        completed */
-    [TASK_EV_RECEIPT] = {TASK_DELIVERED, DUP, DUP, DUP, DUP},
-    [TASK_EV_ACK] = {TASK_ACKNOWLEDGED, TASK_ACKNOWLEDGED, DUP, BAD, DUP},
-    [TASK_EV_DECLINE] = {TASK_DECLINED, TASK_DECLINED, BAD, DUP, BAD},
-    [TASK_EV_COMPLETE] = {BAD, BAD, TASK_COMPLETED, BAD, DUP},
+    /*                   pending            delivered          acknowledged    declined  completed */
+    [TASK_EV_RECEIPT]  = {TASK_DELIVERED,    DUP,               DUP,            DUP,      DUP},
+    [TASK_EV_ACK]      = {TASK_ACKNOWLEDGED, TASK_ACKNOWLEDGED, DUP,            BAD,      DUP},
+    [TASK_EV_DECLINE]  = {TASK_DECLINED,     TASK_DECLINED,     BAD,            DUP,      BAD},
+    [TASK_EV_COMPLETE] = {BAD,               BAD,               TASK_COMPLETED, BAD,      DUP},
 };
+/* clang-format on */
 
 static void task__stamp(task_status *st, task_state to, int64_t at_ms)
 {
     switch (to) {
-    case TASK_DELIVERED: st->delivered_ms = at_ms; break;
-    case TASK_ACKNOWLEDGED: st->acknowledged_ms = at_ms; break;
-    case TASK_DECLINED: st->declined_ms = at_ms; break;
-    case TASK_COMPLETED: st->completed_ms = at_ms; break;
-    default: break;
+    case TASK_DELIVERED:
+        st->delivered_ms = at_ms;
+        break;
+    case TASK_ACKNOWLEDGED:
+        st->acknowledged_ms = at_ms;
+        break;
+    case TASK_DECLINED:
+        st->declined_ms = at_ms;
+        break;
+    case TASK_COMPLETED:
+        st->completed_ms = at_ms;
+        break;
+    default:
+        break;
     }
     st->state = to;
 }
@@ -104,11 +113,11 @@ int task_kind_known(const char *kind)
     return 0;
 }
 
-#define TASK__FAIL(code, fld, ...)                                                          \
-    do {                                                                                    \
-        snprintf(field, fieldlen, "tasks[%zu].%s", index, fld);                             \
-        snprintf(msg, msglen, __VA_ARGS__);                                                 \
-        return (code);                                                                      \
+#define TASK__FAIL(code, fld, ...)                                                                 \
+    do {                                                                                           \
+        snprintf(field, fieldlen, "tasks[%zu].%s", index, fld);                                    \
+        snprintf(msg, msglen, __VA_ARGS__);                                                        \
+        return (code);                                                                             \
     } while (0)
 
 int task_check(const Hl__Task *t, size_t index, char *field, size_t fieldlen, char *msg,
@@ -128,8 +137,7 @@ int task_check(const Hl__Task *t, size_t index, char *field, size_t fieldlen, ch
     if (t->target_id && t->target_id[0] && hl_id_check(t->target_id) < 0)
         TASK__FAIL(HL_EINVAL, "target_id", "task %s: target_id is not an id", id);
     if (!task_kind_known(t->kind))
-        TASK__FAIL(HL_EINVAL, "kind", "task %s: unknown kind '%.48s'", id,
-                   t->kind ? t->kind : "");
+        TASK__FAIL(HL_EINVAL, "kind", "task %s: unknown kind '%.48s'", id, t->kind ? t->kind : "");
     int rc = hl_str_check(t->title, HL_NAME_MAX, 1);
     if (rc < 0)
         TASK__FAIL(rc, "title", "task %s: title %s (1..%d bytes of UTF-8)", id,
@@ -141,7 +149,7 @@ int task_check(const Hl__Task *t, size_t index, char *field, size_t fieldlen, ch
         TASK__FAIL(HL_EINVAL, "chainage_km", "task %s: chainage %g km outside 0..%g", id,
                    t->chainage_km, TASK_MAX_KM);
     if (t->due_ms < 0 || t->created_ms < 0)
-        TASK__FAIL(HL_EINVAL, t->due_ms < 0 ? "due_ms" : "created_ms",
-                   "task %s: negative time", id);
+        TASK__FAIL(HL_EINVAL, t->due_ms < 0 ? "due_ms" : "created_ms", "task %s: negative time",
+                   id);
     return 0;
 }

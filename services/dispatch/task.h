@@ -61,8 +61,8 @@ typedef struct task_step {
 } task_step;
 
 typedef struct task_result {
-    task_status after;  /* equals before when nothing changed */
-    size_t nsteps;      /* 0 (duplicate), 1, or 2 (an answer that implied the delivery) */
+    task_status after; /* equals before when nothing changed */
+    size_t nsteps;     /* 0 (duplicate), 1, or 2 (an answer that implied the delivery) */
     task_step steps[2];
 } task_result;
 

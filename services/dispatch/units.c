@@ -8,10 +8,9 @@
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_yaml.h"
 
-static const char *const units__keys[] = {"id",         "name",       "name_en",
-                                          "side",       "jurisdiction", "reports_to",
-                                          "duty",       "assumption", "escalation",
-                                          NULL};
+static const char *const units__keys[] = {"id",           "name",       "name_en", "side",
+                                          "jurisdiction", "reports_to", "duty",    "assumption",
+                                          "escalation",   NULL};
 static const char *const units__esc_keys[] = {"after_min", "to", NULL};
 
 static int units__side_ok(const char *s)
@@ -26,8 +25,8 @@ static const hl_yaml_node *units__at(const hl_yaml_node *map, const char *key)
     return v ? v : map;
 }
 
-static int units__escalation(const hl_yaml_doc *d, const hl_yaml_node *m, unit_info *u,
-                             char *err, size_t errlen)
+static int units__escalation(const hl_yaml_doc *d, const hl_yaml_node *m, unit_info *u, char *err,
+                             size_t errlen)
 {
     const hl_yaml_node *seq = NULL;
     int rc = hl_yaml_seq(d, m, "escalation", 0, &seq, err, errlen);
@@ -81,11 +80,10 @@ static int units__one(const hl_yaml_doc *d, const hl_yaml_node *m, size_t idx, u
                             "id: '%s' is not a valid id (1..%d bytes of A-Z a-z 0-9 . _ : -)",
                             u->id, HL_ID_MAX);
     if ((rc = hl_yaml_str(d, m, "name", 1, u->name, sizeof u->name, err, errlen)) < 0 ||
-        (rc = hl_yaml_str(d, m, "name_en", 0, u->name_en, sizeof u->name_en, err,
-                          errlen)) < 0 ||
+        (rc = hl_yaml_str(d, m, "name_en", 0, u->name_en, sizeof u->name_en, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, m, "side", 1, u->side, sizeof u->side, err, errlen)) < 0 ||
-        (rc = hl_yaml_str(d, m, "jurisdiction", 0, u->jurisdiction,
-                          sizeof u->jurisdiction, err, errlen)) < 0 ||
+        (rc = hl_yaml_str(d, m, "jurisdiction", 0, u->jurisdiction, sizeof u->jurisdiction, err,
+                          errlen)) < 0 ||
         (rc = hl_yaml_str(d, m, "duty", 1, u->duty, sizeof u->duty, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, m, "assumption", 0, u->assumption, sizeof u->assumption, err,
                           errlen)) < 0)
@@ -133,14 +131,13 @@ static int units__links(const hl_yaml_doc *d, const hl_yaml_node *seq, const uni
         }
         if (steps > r->n)
             return hl_yaml_errf(d, units__at(m, "reports_to"), err, errlen,
-                                "reports_to: the chain from '%s' comes back to itself",
-                                u->id);
+                                "reports_to: the chain from '%s' comes back to itself", u->id);
         for (size_t k = 0; k < u->nesc; k++) {
             const hl_yaml_node *esc = hl_yaml_get(m, "escalation");
             const hl_yaml_node *at = esc && k < esc->n ? units__at(esc->items[k], "to") : m;
             if (!units_find(r, u->esc[k].to))
-                return hl_yaml_errf(d, at, err, errlen, "escalation[%zu].to: unknown unit '%s'",
-                                    k, u->esc[k].to);
+                return hl_yaml_errf(d, at, err, errlen, "escalation[%zu].to: unknown unit '%s'", k,
+                                    u->esc[k].to);
             if (strcmp(u->esc[k].to, u->id) == 0)
                 return hl_yaml_errf(d, at, err, errlen,
                                     "escalation[%zu].to: a unit cannot escalate to itself", k);
@@ -203,8 +200,8 @@ int units_load(const char *path, units_roster **out, char *err, size_t errlen)
     return rc;
 }
 
-int units_load_mem(const char *name, const void *buf, size_t len, units_roster **out,
-                   char *err, size_t errlen)
+int units_load_mem(const char *name, const void *buf, size_t len, units_roster **out, char *err,
+                   size_t errlen)
 {
     *out = NULL;
     hl_yaml_doc *d = NULL;

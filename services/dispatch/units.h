@@ -23,12 +23,12 @@
 #include <stddef.h>
 #include "hazlink/hl_codec.h"
 
-#define UNITS_MAX 256       /* units in one roster */
-#define UNITS_ESC_MAX 8     /* steps of one escalation chain */
+#define UNITS_MAX 256   /* units in one roster */
+#define UNITS_ESC_MAX 8 /* steps of one escalation chain */
 #define UNITS_ESC_MAX_MIN 10080
 
 typedef struct unit_esc_step {
-    int after_min;                 /* minutes without acknowledgement */
+    int after_min; /* minutes without acknowledgement */
     char to[HL_ID_MAX + 1];
 } unit_esc_step;
 
@@ -36,20 +36,20 @@ typedef struct unit_info {
     char id[HL_ID_MAX + 1];
     char name[HL_NAME_MAX + 1];
     char name_en[HL_NAME_MAX + 1];
-    char side[16];                 /* "corps", "local" or "enterprise" */
+    char side[16]; /* "corps", "local" or "enterprise" */
     char jurisdiction[HL_NAME_MAX + 1];
-    char reports_to[HL_ID_MAX + 1];/* "" at the top of a chain */
+    char reports_to[HL_ID_MAX + 1]; /* "" at the top of a chain */
     char duty[HL_TEXT_MAX + 1];
     char assumption[HL_TEXT_MAX + 1]; /* "" when nothing about the unit is assumed */
     size_t nesc;
     unit_esc_step esc[UNITS_ESC_MAX];
-    int line;                      /* line of the unit in its file, for later messages */
+    int line; /* line of the unit in its file, for later messages */
 } unit_info;
 
 typedef struct units_roster {
     char file[512];
     size_t n;
-    unit_info *units;              /* n entries, in file order */
+    unit_info *units; /* n entries, in file order */
 } units_roster;
 
 /* Load and validate a roster file. *out owned by the caller (units_destroy).
@@ -58,8 +58,8 @@ typedef struct units_roster {
  *  HL_ENOMEM. On error *out is NULL. */
 int units_load(const char *path, units_roster **out, char *err, size_t errlen);
 /* Same from memory; name stands for the file in messages. */
-int units_load_mem(const char *name, const void *buf, size_t len, units_roster **out,
-                   char *err, size_t errlen);
+int units_load_mem(const char *name, const void *buf, size_t len, units_roster **out, char *err,
+                   size_t errlen);
 /* Accepts NULL and *r == NULL; clears *r. */
 void units_destroy(units_roster **r);
 

@@ -18,13 +18,13 @@
 #define Q (24 * H)
 
 typedef struct step {
-    int64_t at;          /* offset from T0 */
+    int64_t at; /* offset from T0 */
     int exceeded;
     double multiple;
     episode_action action;
-    const char *incident;/* incident the reading belongs to ("" for none) */
-    const char *ended;   /* incident that ended on this reading, or "" */
-    int peak;            /* the reading is the new peak */
+    const char *incident; /* incident the reading belongs to ("" for none) */
+    const char *ended;    /* incident that ended on this reading, or "" */
+    int peak;             /* the reading is the new peak */
 } step;
 
 typedef struct scenario {
@@ -32,21 +32,20 @@ typedef struct scenario {
     int64_t quiet;
     step steps[12];
     size_t n;
-    size_t n_episodes;   /* episodes kept at the end */
+    size_t n_episodes; /* episodes kept at the end */
 } scenario;
 
+/* clang-format off */
 #define EXC(t, m, act, inc, end, pk) {(t), 1, (m), (act), (inc), (end), (pk)}
 #define CLEAN(t, end) {(t), 0, 0, EPISODE_NOOP, "", (end), 0}
+/* clang-format on */
 
 static const scenario scenarios[] = {
-    {"rule 1: a within-limit reading opens nothing",
-     Q,
-     {CLEAN(0, "")},
-     1,
-     0},
+    {"rule 1: a within-limit reading opens nothing", Q, {CLEAN(0, "")}, 1, 0},
     {"rules 1-2: the first exceedance opens, the next ones attach, the peak is tracked",
      Q,
-     {EXC(0, 1.0, EPISODE_OPENED, "inc-1", "", 1), EXC(1 * H, 3.0, EPISODE_ATTACHED, "inc-1", "", 1),
+     {EXC(0, 1.0, EPISODE_OPENED, "inc-1", "", 1),
+      EXC(1 * H, 3.0, EPISODE_ATTACHED, "inc-1", "", 1),
       EXC(2 * H, 2.0, EPISODE_ATTACHED, "inc-1", "", 0)},
      3,
      1},
@@ -71,7 +70,8 @@ static const scenario scenarios[] = {
      2},
     {"rule 3: silence alone never ends an episode",
      Q,
-     {EXC(0, 1.0, EPISODE_OPENED, "inc-1", "", 1), EXC(72 * H, 1.0, EPISODE_ATTACHED, "inc-1", "", 0)},
+     {EXC(0, 1.0, EPISODE_OPENED, "inc-1", "", 1),
+      EXC(72 * H, 1.0, EPISODE_ATTACHED, "inc-1", "", 0)},
      2,
      1},
     {"rule 3: a configurable quiet period (1 h)",
@@ -82,7 +82,8 @@ static const scenario scenarios[] = {
      2},
     {"out of order: a late exceeding reading older than the first joins the episode",
      Q,
-     {EXC(5 * H, 1.0, EPISODE_OPENED, "inc-1", "", 1), EXC(4 * H, 2.0, EPISODE_ATTACHED, "inc-1", "", 1),
+     {EXC(5 * H, 1.0, EPISODE_OPENED, "inc-1", "", 1),
+      EXC(4 * H, 2.0, EPISODE_ATTACHED, "inc-1", "", 1),
       EXC(1 * H, 0.1, EPISODE_ATTACHED, "inc-1", "", 0)},
      3,
      1},
@@ -96,8 +97,7 @@ static const scenario scenarios[] = {
     {"out of order: a late exceeding reading inside the quiet period restarts it",
      Q,
      {EXC(0, 1.0, EPISODE_OPENED, "inc-1", "", 1), CLEAN(2 * H, ""), CLEAN(10 * H, ""),
-      EXC(5 * H, 1.0, EPISODE_ATTACHED, "inc-1", "", 0), CLEAN(26 * H, ""),
-      CLEAN(34 * H, "inc-1")},
+      EXC(5 * H, 1.0, EPISODE_ATTACHED, "inc-1", "", 0), CLEAN(26 * H, ""), CLEAN(34 * H, "inc-1")},
      6,
      1},
     {"out of order: a late reading of an ended episode joins it, not the open one",
@@ -110,7 +110,8 @@ static const scenario scenarios[] = {
      2},
     {"out of order: an exceedance long before every episode is its own (ended) episode",
      Q,
-     {EXC(100 * H, 1.0, EPISODE_OPENED, "inc-1", "", 1), EXC(10 * H, 1.0, EPISODE_OPENED, "inc-2", "", 1),
+     {EXC(100 * H, 1.0, EPISODE_OPENED, "inc-1", "", 1),
+      EXC(10 * H, 1.0, EPISODE_OPENED, "inc-2", "", 1),
       EXC(12 * H, 1.0, EPISODE_ATTACHED, "inc-2", "", 0),
       EXC(101 * H, 1.0, EPISODE_ATTACHED, "inc-1", "", 0)},
      4,
@@ -168,7 +169,8 @@ static void test_peak_and_counts(void **state)
     episode_set set;
     memset(&set, 0, sizeof set);
     episode_outcome out;
-    episode_reading a = {T0, 1, 0.05, 4.0}, b = {T0 + H, 1, 0.09, 8.0}, c = {T0 + 2 * H, 1, 0.03, 2.0};
+    episode_reading a = {T0, 1, 0.05, 4.0}, b = {T0 + H, 1, 0.09, 8.0},
+                    c = {T0 + 2 * H, 1, 0.03, 2.0};
     assert_int_equal(episode_apply(&set, &a, Q, "inc-a", &out), 0);
     assert_int_equal(episode_apply(&set, &b, Q, "inc-b", &out), 0);
     assert_int_equal(episode_apply(&set, &c, Q, "inc-c", &out), 0);

@@ -14,7 +14,9 @@
 #include "refcsv.h"
 #include "warning.h"
 
-#define GBH "table,seq,item,unit,comparison,I,II,III,IV,V,single_limit,note,source,alias,water_body,verified\n"
+#define GBH                                                                                        \
+    "table,seq,item,unit,comparison,I,II,III,IV,V,single_limit,note,source,alias,water_body,"      \
+    "verified\n"
 #define GB_BENZENE "表3 特定项目,19,苯,mg/L,<=,,,,,,0.01,,src,benzene,any,yes\n"
 #define GB_DO "表1 基本项目,3,溶解氧,mg/L,>=,7.5,6.0,5.0,3.0,2.0,,,src,DO,any,yes\n"
 #define WH "origin,drinking_source,min_multiple,max_multiple,level,level_en,basis\n"
@@ -74,12 +76,14 @@ static const bad_case cases[] = {
      HL_EPARSE, "t.csv:2: alias: empty alias"},
     {"trailing ;", L_GB3838, GBH "表3 x,19,苯,mg/L,<=,,,,,,0.01,,s,benzene;,any,yes\n", HL_EPARSE,
      "t.csv:2: alias: empty alias"},
-    {"alias used twice", L_GB3838, GBH GB_BENZENE "表3 x,20,甲苯,mg/L,<=,,,,,,0.7,,s,BENZENE,any,yes\n",
-     HL_EPARSE, "t.csv:3: alias: 'BENZENE' is already a name or alias of '苯' (line 2)"},
+    {"alias used twice", L_GB3838,
+     GBH GB_BENZENE "表3 x,20,甲苯,mg/L,<=,,,,,,0.7,,s,BENZENE,any,yes\n", HL_EPARSE,
+     "t.csv:3: alias: 'BENZENE' is already a name or alias of '苯' (line 2)"},
     {"item twice", L_GB3838, GBH GB_BENZENE GB_BENZENE, HL_EPARSE,
      "t.csv:3: item: '苯' already has a row"},
-    {"too many aliases", L_GB3838, GBH "表3 x,19,苯,mg/L,<=,,,,,,0.01,,s,a;b;c;d;e;f;g;h;i,any,yes\n",
-     HL_ETOOBIG, "t.csv:2: alias: more than 8 aliases"},
+    {"too many aliases", L_GB3838,
+     GBH "表3 x,19,苯,mg/L,<=,,,,,,0.01,,s,a;b;c;d;e;f;g;h;i,any,yes\n", HL_ETOOBIG,
+     "t.csv:2: alias: more than 8 aliases"},
     {"text rule on a concentration", L_GB3838, GBH "表3 x,19,苯,mg/L,text,,,,,,0.01,,s,,any,yes\n",
      HL_EPARSE, "t.csv:2: comparison: only the ℃ item"},
     {"no items", L_GB3838, GBH, HL_EPARSE, "t.csv:1: no items"},
@@ -88,14 +92,16 @@ static const bad_case cases[] = {
      "t.csv:1: min_multiple: column missing"},
     {"warning: unknown level", L_WARNING, WH "reading,no,0,,紫,purple,r\n" W_OK_YES W_REPORT,
      HL_EPARSE, "t.csv:2: level: '紫'"},
-    {"warning: English name does not match", L_WARNING, WH "reading,no,0,,蓝,red,r\n" W_OK_YES W_REPORT,
-     HL_EPARSE, "t.csv:2: level_en: 'red'"},
-    {"warning: gap", L_WARNING, WH "reading,no,0,1,蓝,blue,r\nreading,no,2,,黄,yellow,r\n" W_OK_YES
-     W_REPORT, HL_EPARSE, "t.csv:3: min_multiple: 2 leaves a gap"},
+    {"warning: English name does not match", L_WARNING,
+     WH "reading,no,0,,蓝,red,r\n" W_OK_YES W_REPORT, HL_EPARSE, "t.csv:2: level_en: 'red'"},
+    {"warning: gap", L_WARNING,
+     WH "reading,no,0,1,蓝,blue,r\nreading,no,2,,黄,yellow,r\n" W_OK_YES W_REPORT, HL_EPARSE,
+     "t.csv:3: min_multiple: 2 leaves a gap"},
     {"warning: not starting at 0", L_WARNING, WH "reading,no,0.5,,蓝,blue,r\n" W_OK_YES W_REPORT,
      HL_EPARSE, "t.csv:2: min_multiple: 0.5 leaves a gap"},
-    {"warning: level falls", L_WARNING, WH "reading,no,0,1,黄,yellow,r\nreading,no,1,,蓝,blue,r\n"
-     W_OK_YES W_REPORT, HL_EPARSE, "t.csv:3: level: 蓝 is lower than 黄"},
+    {"warning: level falls", L_WARNING,
+     WH "reading,no,0,1,黄,yellow,r\nreading,no,1,,蓝,blue,r\n" W_OK_YES W_REPORT, HL_EPARSE,
+     "t.csv:3: level: 蓝 is lower than 黄"},
     {"warning: bounded last row", L_WARNING, WH "reading,no,0,1,蓝,blue,r\n" W_OK_YES W_REPORT,
      HL_EPARSE, "t.csv:2: max_multiple: the last row"},
     {"warning: row after the unbounded one", L_WARNING,
@@ -105,13 +111,16 @@ static const bad_case cases[] = {
      HL_EPARSE, "t.csv:2: max_multiple: 0 is not above"},
     {"warning: no rows for drinking sources", L_WARNING, WH W_OK_NO W_REPORT, HL_EPARSE,
      "t.csv:1: drinking_source: no reading rows for drinking_source yes"},
-    {"warning: no report row", L_WARNING, WH W_OK_NO W_OK_YES, HL_EPARSE, "t.csv:1: origin: no report"},
+    {"warning: no report row", L_WARNING, WH W_OK_NO W_OK_YES, HL_EPARSE,
+     "t.csv:1: origin: no report"},
     {"warning: two report rows", L_WARNING, WH W_OK_NO W_OK_YES W_REPORT W_REPORT, HL_EPARSE,
      "t.csv:6: origin: a second report row (the first is line 5)"},
     {"warning: unknown origin", L_WARNING, WH "guess,no,0,,蓝,blue,r\n", HL_EPARSE,
      "t.csv:2: origin: 'guess'"},
     {"warning: bad drinking_source", L_WARNING, WH "reading,maybe,0,,蓝,blue,r\n", HL_EPARSE,
      "t.csv:2: drinking_source: 'maybe'"},
+    {"warning: 'any' on a reading row", L_WARNING, WH "reading,any,0,,蓝,blue,r\n", HL_EPARSE,
+     "t.csv:2: drinking_source: 'any' is for the report row"},
     {"warning: negative multiple", L_WARNING, WH "reading,no,-1,,蓝,blue,r\n", HL_EPARSE,
      "t.csv:2: min_multiple: -1 is negative"},
 };
@@ -245,6 +254,72 @@ static void test_row_limit(void **state)
     free(buf);
 }
 
+/* Grow *buf by the printf result (test helper; aborts the test on overflow). */
+static void append(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(buf + *used, cap - *used, fmt, ap);
+    va_end(ap);
+    assert_true(w >= 0 && (size_t)w < cap - *used);
+    *used += (size_t)w;
+}
+
+static int load_text(loader which, const char *text, char *err, size_t errlen)
+{
+    bad_case c = {"", which, text, 0, ""};
+    return run_loader(&c, err, errlen);
+}
+
+/* GB3838_NAME_MAX bytes of name or alias are accepted, one more is not; GB3838_MAX_ITEMS
+ * rows are accepted, one more is not; WARNING_MAX_RULES reading rows likewise. */
+static void test_loader_limits(void **state)
+{
+    (void)state;
+    size_t cap = 200000, used = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    char err[512];
+    char name[GB3838_NAME_MAX + 2];
+    memset(name, 'n', sizeof name);
+    name[GB3838_NAME_MAX] = '\0';
+    used = 0;
+    append(buf, cap, &used, GBH "表3 x,1,%s,mg/L,<=,,,,,,0.1,,s,a%s,any,yes\n", name, name + 1);
+    assert_int_equal(load_text(L_GB3838, buf, err, sizeof err), 0);
+    name[GB3838_NAME_MAX] = 'n';
+    name[GB3838_NAME_MAX + 1] = '\0';
+    used = 0;
+    append(buf, cap, &used, GBH "表3 x,1,%s,mg/L,<=,,,,,,0.1,,s,,any,yes\n", name);
+    assert_int_equal(load_text(L_GB3838, buf, err, sizeof err), HL_ETOOBIG);
+    assert_non_null(strstr(err, "t.csv:2: item: name longer than"));
+    used = 0;
+    append(buf, cap, &used, GBH "表3 x,1,x,mg/L,<=,,,,,,0.1,,s,%s,any,yes\n", name);
+    assert_int_equal(load_text(L_GB3838, buf, err, sizeof err), HL_ETOOBIG);
+    assert_non_null(strstr(err, "t.csv:2: alias: alias longer than"));
+
+    used = 0;
+    append(buf, cap, &used, GBH);
+    for (int i = 1; i <= GB3838_MAX_ITEMS; i++)
+        append(buf, cap, &used, "表3 x,%d,item%d,mg/L,<=,,,,,,0.1,,s,,any,yes\n", i % 999 + 1, i);
+    assert_int_equal(load_text(L_GB3838, buf, err, sizeof err), 0);
+    append(buf, cap, &used, "表3 x,1,one-more,mg/L,<=,,,,,,0.1,,s,,any,yes\n");
+    assert_int_equal(load_text(L_GB3838, buf, err, sizeof err), HL_ETOOBIG);
+    assert_non_null(strstr(err, "more than 512 items"));
+
+    used = 0;
+    append(buf, cap, &used, WH W_OK_YES W_REPORT);
+    for (int i = 0; i < WARNING_MAX_RULES - 2; i++)
+        append(buf, cap, &used, "reading,no,%d,%d,蓝,blue,r\n", i, i + 1);
+    append(buf, cap, &used, "reading,no,%d,,红,red,r\n", WARNING_MAX_RULES - 2);
+    assert_int_equal(load_text(L_WARNING, buf, err, sizeof err), 0);
+    append(buf, cap, &used, "reading,yes,99,,红,red,r\n");
+    assert_int_equal(load_text(L_WARNING, buf, err, sizeof err), HL_ETOOBIG);
+    assert_non_null(strstr(err, "more than 64 reading rows"));
+    free(buf);
+}
+
 /* Files on disk: the path appears in the message. */
 static void test_files(void **state)
 {
@@ -259,7 +334,8 @@ static void test_files(void **state)
     assert_int_equal(warning_load(HL_TEST_DATA_DIR "/warning_overlap.csv", &w, err, sizeof err),
                      HL_EPARSE);
     assert_null(w);
-    assert_non_null(strstr(err, "warning_overlap.csv:4: min_multiple: 0.5 leaves a gap or overlap"));
+    assert_non_null(
+        strstr(err, "warning_overlap.csv:4: min_multiple: 0.5 leaves a gap or overlap"));
     assert_int_equal(gb3838_load(HL_TEST_DATA_DIR "/no-such-file.csv", &g, err, sizeof err),
                      HL_EIO);
     assert_non_null(strstr(err, "no-such-file.csv: cannot open"));
@@ -275,9 +351,12 @@ static void test_files(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_files),        cmocka_unit_test(test_good_small),
-        cmocka_unit_test(test_limits_of_reader), cmocka_unit_test(test_row_limit),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_good_small),
+        cmocka_unit_test(test_limits_of_reader),
+        cmocka_unit_test(test_row_limit),
         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_loader_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

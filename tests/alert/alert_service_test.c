@@ -112,22 +112,27 @@ static Hl__ServiceStatus *status(void)
     return s;
 }
 
-static void wait_ready(void)
+/* 0 when the service answers status; HL_EIO when it exited first (e.g. its port was
+ * taken); fails the test when it neither answers nor exits within 10 s. */
+static int wait_ready(void)
 {
     for (int i = 0; i < 200; i++) {
         Hl__Envelope *rep = NULL;
         char err[256];
         if (hl_call(F.zctx, F.req, "test", "status", NULL, 200, &rep, err, sizeof err) == 0) {
             hl_env_free(&rep);
-            return;
+            return 0;
         }
         hl_env_free(&rep);
         int st;
-        if (waitpid(F.pid, &st, WNOHANG) == F.pid)
-            fail_msg("alert exited before it was ready (see %s)", F.log);
+        if (waitpid(F.pid, &st, WNOHANG) == F.pid) {
+            F.pid = -1;
+            return HL_EIO;
+        }
         sleep_ms(50);
     }
     fail_msg("alert did not answer status within 10 s (see %s)", F.log);
+    return HL_ETIMEOUT;
 }
 
 static int stop_program(pid_t pid)
@@ -159,14 +164,21 @@ static int setup(void **state)
     if (!mkdtemp(F.dir))
         return -1;
     snprintf(F.log, sizeof F.log, "%s/alert.log", F.dir);
-    F.port = 20000 + (int)(getpid() % 2000) * 20;
-    snprintf(F.req, sizeof F.req, "tcp://127.0.0.1:%d", F.port);
     F.zctx = zmq_ctx_new();
-    F.pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", NULL, NULL);
-    if (F.pid < 0)
-        return -1;
-    wait_ready();
-    return 0;
+    /* Ports below the ephemeral range (32768..) so no outgoing connection holds ours; a port
+     * another test took makes the service exit at bind, and the next base is tried. */
+    for (int attempt = 0; attempt < 8; attempt++) {
+        F.port = 20000 + (int)((getpid() + attempt * 97) % 600) * 20;
+        snprintf(F.req, sizeof F.req, "tcp://127.0.0.1:%d", F.port);
+        F.pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", NULL, NULL);
+        if (F.pid < 0)
+            return -1;
+        if (wait_ready() == 0)
+            return 0;
+        fprintf(stderr, "alert could not start on base port %d (see %s); trying another\n", F.port,
+                F.log);
+    }
+    return -1;
 }
 
 /* 1 when the service's log holds a sanitizer report (a leak or undefined behaviour in a
@@ -213,8 +225,8 @@ typedef struct reading_reply {
     Hl__ReadingResult *res;
 } reading_reply;
 
-static reading_reply reading(const char *station, const char *param, double value,
-                             const char *unit, int64_t at)
+static reading_reply reading(const char *station, const char *param, double value, const char *unit,
+                             int64_t at)
 {
     reading_reply out = {0};
     Hl__Reading rd = HL__READING__INIT;
@@ -244,34 +256,33 @@ static void reading_free(reading_reply *r)
     r->res = NULL;
 }
 
-static Hl__IncidentList *incidents(const char *id)
+/* A list query (alert.incidents by id, alert.alerts by incident) and its unpacked reply. */
+static ProtobufCMessage *list_call(const char *type, const char *id, const char *incident_id,
+                                   const ProtobufCMessageDescriptor *d)
 {
     Hl__ListQuery q = HL__LIST_QUERY__INIT;
-    q.id = (char *)id;
+    q.id = (char *)(id ? id : "");
+    q.incident_id = (char *)(incident_id ? incident_id : "");
     Hl__Envelope *rep = NULL;
     char err[512];
-    int rc = call("alert.incidents", &q.base, &rep, err, sizeof err);
-    if (rc != 0)
-        fail_msg("alert.incidents: %s", err);
-    Hl__IncidentList *l = hl__incident_list__unpack(NULL, rep->payload.len, rep->payload.data);
+    if (call(type, &q.base, &rep, err, sizeof err) != 0)
+        fail_msg("%s: %s", type, err);
+    ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, rep->payload.len, rep->payload.data);
     hl_env_free(&rep);
-    assert_non_null(l);
-    return l;
+    assert_non_null(m);
+    return m;
+}
+
+static Hl__IncidentList *incidents(const char *id)
+{
+    return (Hl__IncidentList *)list_call("alert.incidents", id, NULL,
+                                         &hl__incident_list__descriptor);
 }
 
 static Hl__AlertList *alerts(const char *incident_id)
 {
-    Hl__ListQuery q = HL__LIST_QUERY__INIT;
-    q.incident_id = (char *)incident_id;
-    Hl__Envelope *rep = NULL;
-    char err[512];
-    int rc = call("alert.alerts", &q.base, &rep, err, sizeof err);
-    if (rc != 0)
-        fail_msg("alert.alerts: %s", err);
-    Hl__AlertList *l = hl__alert_list__unpack(NULL, rep->payload.len, rep->payload.data);
-    hl_env_free(&rep);
-    assert_non_null(l);
-    return l;
+    return (Hl__AlertList *)list_call("alert.alerts", NULL, incident_id,
+                                      &hl__alert_list__descriptor);
 }
 
 static char g_incident[HL_ID_MAX + 1];
@@ -282,10 +293,20 @@ static void test_episode_over_the_wire(void **state)
     /* Clean: 0.005 mg/L 苯 is within GB 3838-2002 表3 item 19 (0.01 mg/L): no incident. */
     reading_reply r = reading("st-dsz-down", "苯", 0.005, "mg/L", T0);
     assert_int_equal(r.rc, 0);
+    assert_true(r.res->checked);
     assert_false(r.res->exceeded);
     assert_string_equal(r.res->incident_id, "");
     assert_float_equal(r.res->limit_mg_l, 0.01, 1e-12);
     assert_non_null(strstr(r.res->limit_source, "GB 3838-2002 表3 item 19 苯"));
+    reading_free(&r);
+    /* 老龙口 (class II, no 表3 items selected): no limit for 苯 there (GB 3838-2002 §4.2),
+     * whatever the value; the reply says it was not checked and why. */
+    r = reading("st-laolongkou", "苯", 5, "mg/L", T0);
+    assert_int_equal(r.rc, 0);
+    assert_false(r.res->checked);
+    assert_false(r.res->exceeded);
+    assert_string_equal(r.res->incident_id, "");
+    assert_non_null(strstr(r.res->limit_source, "not checked: GB 3838-2002 表3 item 19"));
     reading_free(&r);
     Hl__IncidentList *l = incidents(NULL);
     assert_int_equal(l->n_incidents, 0);
@@ -402,8 +423,8 @@ typedef struct bad_case {
     double value;
     const char *unit;
     int rc;
-    const char *field;     /* the error names this field */
-    const char *mentions;  /* … and this text */
+    const char *field;    /* the error names this field */
+    const char *mentions; /* … and this text */
 } bad_case;
 
 static const bad_case bad[] = {
@@ -414,8 +435,8 @@ static const bad_case bad[] = {
      "parameter"},
     {"unknown parameter", "st-dsz-down", "kryptonite", 0.05, "mg/L", HL_ENOTFOUND,
      "reading.parameter", "kryptonite"},
-    {"unit that cannot be converted", "st-dsz-down", "苯", 0.05, "ppm?", HL_EUNIT,
-     "reading.unit", "ppm?"},
+    {"unit that cannot be converted", "st-dsz-down", "苯", 0.05, "ppm?", HL_EUNIT, "reading.unit",
+     "ppm?"},
     {"unit kg", "st-dsz-down", "苯", 0.05, "kg", HL_EUNIT, "reading.unit", "kg"},
     {"NaN", "st-dsz-down", "苯", NAN, "mg/L", HL_EINVAL, "reading.value", "nan"},
     {"negative value", "st-dsz-down", "苯", -1, "mg/L", HL_EINVAL, "reading.value", "-1"},
@@ -442,6 +463,48 @@ static void test_bad_readings(void **state)
     hl__service_status__free_unpacked(s, NULL);
 }
 
+/* Stated limits of a reading: unit at most 32 bytes, parameter at most HL_NAME_MAX; and of
+ * a list query: limit caps the answer to the newest records. */
+static void test_limits_over_the_wire(void **state)
+{
+    (void)state;
+    char unit[34], param[HL_NAME_MAX + 2];
+    memset(unit, 'u', sizeof unit - 1);
+    unit[sizeof unit - 1] = '\0'; /* 33 bytes */
+    reading_reply r = reading("st-dsz-down", "苯", 0.001, unit, T0);
+    assert_int_equal(r.rc, HL_EUNIT);
+    assert_non_null(strstr(r.err, "reading.unit"));
+    unit[32] = '\0'; /* 32 bytes: long enough to pass the bound, still not a unit */
+    r = reading("st-dsz-down", "苯", 0.001, unit, T0);
+    assert_int_equal(r.rc, HL_EUNIT);
+    assert_non_null(strstr(r.err, "cannot be converted"));
+    memset(param, 'p', sizeof param - 1);
+    param[sizeof param - 1] = '\0'; /* HL_NAME_MAX + 1 bytes */
+    r = reading("st-dsz-down", param, 0.001, "mg/L", T0);
+    assert_int_equal(r.rc, HL_EINVAL);
+    assert_non_null(strstr(r.err, "reading.parameter"));
+    param[HL_NAME_MAX] = '\0'; /* HL_NAME_MAX bytes: passes the bound, unknown item */
+    r = reading("st-dsz-down", param, 0.001, "mg/L", T0);
+    assert_int_equal(r.rc, HL_ENOTFOUND);
+
+    /* Two incidents exist by now (the reading episode and the report); limit 1 gives the
+     * newest only. */
+    Hl__ListQuery q = HL__LIST_QUERY__INIT;
+    q.limit = 1;
+    Hl__Envelope *rep = NULL;
+    char err[512];
+    assert_int_equal(call("alert.incidents", &q.base, &rep, err, sizeof err), 0);
+    Hl__IncidentList *l = hl__incident_list__unpack(NULL, rep->payload.len, rep->payload.data);
+    hl_env_free(&rep);
+    assert_non_null(l);
+    assert_int_equal(l->n_incidents, 1);
+    assert_string_equal(l->incidents[0]->origin, "report");
+    hl__incident_list__free_unpacked(l, NULL);
+    Hl__IncidentList *all = incidents(NULL);
+    assert_int_equal(all->n_incidents, 2);
+    hl__incident_list__free_unpacked(all, NULL);
+}
+
 static void test_undecodable_envelope(void **state)
 {
     (void)state;
@@ -454,8 +517,8 @@ static void test_undecodable_envelope(void **state)
     int linger = 0;
     zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
     assert_int_equal(zmq_connect(d, F.req), 0);
-    static const unsigned char junk[] = {0xff, 0xff, 0xff, 0x07, 'n', 'o', 't', ' ',
-                                         'p',  'b',  0x00, 0x9a};
+    static const unsigned char junk[] = {0xff, 0xff, 0xff, 0x07, 'n',  'o',
+                                         't',  ' ',  'p',  'b',  0x00, 0x9a};
     assert_int_equal(zmq_send(d, junk, sizeof junk, 0), (int)sizeof junk);
     /* An error reply may come back; either way the message is counted. */
     for (int i = 0; i < 100; i++) {
@@ -542,12 +605,429 @@ static void test_restart_keeps_episode(void **state)
     (void)state;
     assert_int_equal(stop_program(F.pid), 0);
     F.pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", NULL, NULL);
-    wait_ready();
+    assert_int_equal(wait_ready(), 0);
     reading_reply r = reading("st-dsz-down", "苯", 0.02, "mg/L", T0 + 40 * MINUTE);
     assert_int_equal(r.rc, 0);
     assert_string_equal(r.res->incident_id, g_incident);
     assert_false(r.res->incident_opened);
     reading_free(&r);
+}
+
+/* ---- grade, facts and reporting duties (issue 4) ---- */
+
+/* Call type with m; on success the reply unpacked as an Incident, else NULL with *rc and the
+ * reply's error field in field. */
+static Hl__Incident *incident_call(const char *type, const ProtobufCMessage *m, int *rc,
+                                   char *field, size_t fieldlen)
+{
+    Hl__Envelope *rep = NULL;
+    char err[512] = "";
+    *rc = call(type, m, &rep, err, sizeof err);
+    if (field && fieldlen)
+        snprintf(field, fieldlen, "%s", rep && rep->error ? rep->error->field : "");
+    Hl__Incident *inc = NULL;
+    if (*rc == 0) {
+        inc = hl__incident__unpack(NULL, rep->payload.len, rep->payload.data);
+        assert_non_null(inc);
+    }
+    hl_env_free(&rep);
+    return inc;
+}
+
+static const Hl__ReportDuty *report_of(const Hl__Incident *inc, const char *id)
+{
+    for (size_t i = 0; i < inc->n_reports; i++)
+        if (strcmp(inc->reports[i]->id, id) == 0)
+            return inc->reports[i];
+    fail_msg("incident %s has no report %s", inc->id, id);
+    return NULL;
+}
+
+/* Count "incident.graded" events for id that arrive on sub within ms. */
+static int graded_events(void *sub, const char *id, int ms)
+{
+    int n = 0;
+    zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
+    while (zmq_poll(&it, 1, ms) > 0) {
+        char topic[64] = "";
+        int tl = zmq_recv(sub, topic, sizeof topic - 1, 0);
+        zmq_msg_t env;
+        zmq_msg_init(&env);
+        int more = 0;
+        size_t ml = sizeof more;
+        zmq_getsockopt(sub, ZMQ_RCVMORE, &more, &ml);
+        if (more && zmq_msg_recv(&env, sub, 0) >= 0 && tl > 0) {
+            topic[tl] = '\0';
+            Hl__Envelope *e = hl__envelope__unpack(NULL, zmq_msg_size(&env), zmq_msg_data(&env));
+            if (e && strcmp(topic, "incident.graded") == 0) {
+                Hl__Incident *inc = hl__incident__unpack(NULL, e->payload.len, e->payload.data);
+                if (inc && strcmp(inc->id, id) == 0)
+                    n++;
+                if (inc)
+                    hl__incident__free_unpacked(inc, NULL);
+            }
+            if (e)
+                hl__envelope__free_unpacked(e, NULL);
+        }
+        zmq_msg_close(&env);
+        ms = 100;
+    }
+    return n;
+}
+
+static Hl__Incident *facts_call(Hl__IncidentFacts *f, int *rc, char *field, size_t fl)
+{
+    return incident_call("alert.facts", &f->base, rc, field, fl);
+}
+
+static char g_graded[HL_ID_MAX + 1];
+
+/* A reported release is graded from its facts per 国家突发环境事件应急预案 (2014) 附件1, up
+ * automatically, down only by a duty officer with a reason, and owes its reports per
+ * 突发环境事件信息报告办法 (2011; table rows unverified). */
+static void test_grade_and_duties(void **state)
+{
+    (void)state;
+    void *sub = zmq_socket(F.zctx, ZMQ_SUB);
+    int linger = 0;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    char pub[64];
+    snprintf(pub, sizeof pub, "tcp://127.0.0.1:%d", F.port + 1);
+    assert_int_equal(zmq_connect(sub, pub), 0);
+    assert_int_equal(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "incident.graded", 15), 0);
+    sleep_ms(300); /* let the subscription reach the publisher */
+
+    /* 石油类 (GB 3838-2002 表1 item 21) reported at the 奎屯-独山子 chemical park outfall (km 28,
+     * local side; corps sections and receptors lie downstream), with 2 poisoned. */
+    Hl__IncidentReport rp = HL__INCIDENT_REPORT__INIT;
+    rp.report_id = "rep-grade";
+    rp.substance = "石油类";
+    rp.chainage_km = 28;
+    rp.started_ms = T0;
+    rp.reporter_unit = "kt-eeb";
+    Hl__IncidentFacts rf = HL__INCIDENT_FACTS__INIT;
+    rf.poisoned_known_case = HL__INCIDENT_FACTS__POISONED_KNOWN_POISONED_OR_SERIOUSLY_INJURED;
+    rf.poisoned_or_seriously_injured = 2;
+    rp.facts = &rf;
+    int rc;
+    char field[64];
+    Hl__Incident *inc = incident_call("alert.report", &rp.base, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    snprintf(g_graded, sizeof g_graded, "%s", inc->id);
+    /* 附件1 一般(1) "10人以下中毒或重伤": IV, decided by that row; deaths etc. unknown. */
+    assert_string_equal(inc->grade, "IV");
+    assert_string_equal(inc->grade_name, "一般");
+    assert_string_equal(inc->deciding->type, "poisoned_or_seriously_injured");
+    assert_string_equal(inc->deciding->value, "2 人");
+    assert_non_null(strstr(inc->deciding->cite, "附件1 一般(IV) poisoned_or_seriously_injured"));
+    assert_int_equal(inc->n_facts_unknown, 7);
+    assert_int_equal(inc->n_grade_history, 1);
+    assert_string_equal(inc->grade_history[0]->from, "");
+    assert_string_equal(inc->grade_history[0]->to, "IV");
+    assert_string_equal(inc->grade_history[0]->actor, "kt-eeb");
+    assert_non_null(strstr(inc->grading_source, "国办函〔2014〕119号"));
+    /* Reports (第三条第二款, unverified): initial due 4 h after discovery; the corps side
+     * downstream may be affected, so the notice (第八条) is due now; final pending. */
+    assert_true(inc->discovered_ms > 0);
+    const Hl__ReportDuty *d = report_of(inc, "initial");
+    assert_string_equal(d->state, "due");
+    assert_int_equal(d->deadline_ms, inc->discovered_ms + 4 * 3600 * 1000LL);
+    assert_false(d->verified);
+    assert_string_equal(d->clause, "第三条第二款");
+    assert_string_equal(report_of(inc, "notice")->state, "due");
+    assert_string_equal(report_of(inc, "final")->state, "pending");
+    assert_true(inc->grading_unverified); /* the duties' rows are unverified */
+    int64_t discovered = inc->discovered_ms;
+    hl__incident__free_unpacked(inc, NULL);
+
+    /* 12000 evacuated (附件1 重大(2) 1万人以上5万人以下): II automatically; the initial report
+     * is now due 2 h after discovery (第三条第三款, unverified). */
+    Hl__IncidentFacts f = HL__INCIDENT_FACTS__INIT;
+    f.incident_id = g_graded;
+    f.evacuated_known_case = HL__INCIDENT_FACTS__EVACUATED_KNOWN_EVACUATED;
+    f.evacuated = 12000;
+    f.basis = "county government count";
+    inc = facts_call(&f, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    assert_string_equal(inc->grade, "II");
+    assert_string_equal(inc->grade_by_facts, "II");
+    assert_string_equal(inc->deciding->type, "evacuated");
+    assert_int_equal(inc->n_criteria_met, 2); /* evacuated (II), poisoned (IV) */
+    assert_string_equal(inc->criteria_met[1]->type, "poisoned_or_seriously_injured");
+    assert_int_equal(inc->n_grade_history, 2);
+    assert_string_equal(inc->grade_history[1]->from, "IV");
+    assert_string_equal(inc->grade_history[1]->to, "II");
+    assert_true(inc->grade_history[1]->automatic);
+    assert_string_equal(inc->grade_history[1]->actor, "test");
+    assert_non_null(strstr(inc->grade_history[1]->criterion, "重大(II) evacuated"));
+    assert_int_equal(report_of(inc, "initial")->deadline_ms, discovered + 2 * 3600 * 1000LL);
+    assert_int_equal(inc->facts->evacuated, 12000);
+    assert_int_equal(inc->facts->poisoned_or_seriously_injured, 2);
+    hl__incident__free_unpacked(inc, NULL);
+    assert_int_equal(graded_events(sub, g_graded, 1000), 2); /* opened IV, raised to II */
+
+    /* Refusals, each naming the field. */
+    Hl__RegradeRequest rg = HL__REGRADE_REQUEST__INIT;
+    rg.incident_id = g_graded;
+    rg.grade = "III";
+    rg.actor = "duty-officer-1";
+    rg.reason = "";
+    assert_null(incident_call("alert.regrade", &rg.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_EINVAL);
+    assert_string_equal(field, "regrade.reason");
+    rg.reason = "evacuation was precautionary; county confirms 3000 moved";
+    rg.actor = "";
+    assert_null(incident_call("alert.regrade", &rg.base, &rc, field, sizeof field));
+    assert_string_equal(field, "regrade.actor");
+    rg.actor = "duty-officer-1";
+    rg.grade = "V";
+    assert_null(incident_call("alert.regrade", &rg.base, &rc, field, sizeof field));
+    assert_string_equal(field, "regrade.grade");
+    rg.grade = "II";
+    assert_null(incident_call("alert.regrade", &rg.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_ESTATE);
+    rg.incident_id = "inc-none";
+    rg.grade = "III";
+    assert_null(incident_call("alert.regrade", &rg.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_ENOTFOUND);
+    assert_string_equal(field, "regrade.incident_id");
+
+    /* Down by a duty officer, with the reason: III; the deciding criterion names the officer;
+     * the initial report's deadline does not loosen. */
+    rg.incident_id = g_graded;
+    inc = incident_call("alert.regrade", &rg.base, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    assert_string_equal(inc->grade, "III");
+    assert_string_equal(inc->deciding->type, "duty_officer");
+    assert_string_equal(inc->deciding->value, "duty-officer-1");
+    assert_string_equal(inc->grade_history[2]->reason, rg.reason);
+    assert_false(inc->grade_history[2]->automatic);
+    assert_int_equal(report_of(inc, "initial")->deadline_ms, discovered + 2 * 3600 * 1000LL);
+    hl__incident__free_unpacked(inc, NULL);
+
+    /* The same facts again do not undo the officer's decision; the record shows what the
+     * facts give. */
+    inc = facts_call(&f, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    assert_string_equal(inc->grade, "III");
+    assert_string_equal(inc->grade_by_facts, "II");
+    assert_string_equal(inc->deciding->type, "duty_officer");
+    hl__incident__free_unpacked(inc, NULL);
+
+    /* Facts that get worse raise it: 30 deaths (附件1 特别重大(1) 30人以上死亡) → I. */
+    Hl__IncidentFacts f2 = HL__INCIDENT_FACTS__INIT;
+    f2.incident_id = g_graded;
+    f2.deaths_known_case = HL__INCIDENT_FACTS__DEATHS_KNOWN_DEATHS;
+    f2.deaths = 30;
+    inc = facts_call(&f2, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    assert_string_equal(inc->grade, "I");
+    assert_string_equal(inc->deciding->type, "deaths");
+    assert_string_equal(inc->grade_history[inc->n_grade_history - 1]->from, "III");
+    hl__incident__free_unpacked(inc, NULL);
+    /* A correction to 29 deaths (附件1 重大(1)) never lowers it by itself. */
+    f2.deaths = 29;
+    inc = facts_call(&f2, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    assert_string_equal(inc->grade, "I");
+    assert_string_equal(inc->grade_by_facts, "II");
+    hl__incident__free_unpacked(inc, NULL);
+
+    /* Bad facts name their field. Zero is a fact ("0 deaths"), not "unknown". */
+    Hl__IncidentFacts bad = HL__INCIDENT_FACTS__INIT;
+    bad.incident_id = g_graded;
+    bad.cross_known_case = HL__INCIDENT_FACTS__CROSS_KNOWN_CROSS_BOUNDARY;
+    bad.cross_boundary = "planet";
+    assert_null(facts_call(&bad, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_EINVAL);
+    assert_string_equal(field, "facts.cross_boundary");
+    bad.cross_known_case = HL__INCIDENT_FACTS__CROSS_KNOWN__NOT_SET;
+    bad.loss_known_case = HL__INCIDENT_FACTS__LOSS_KNOWN_DIRECT_ECONOMIC_LOSS_YUAN;
+    bad.direct_economic_loss_yuan = -5;
+    assert_null(facts_call(&bad, &rc, field, sizeof field));
+    assert_string_equal(field, "facts.direct_economic_loss_yuan");
+    bad.loss_known_case = HL__INCIDENT_FACTS__LOSS_KNOWN__NOT_SET;
+    assert_null(facts_call(&bad, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_EINVAL);
+    assert_string_equal(field, "facts");
+    bad.incident_id = "inc-none";
+    bad.deaths_known_case = HL__INCIDENT_FACTS__DEATHS_KNOWN_DEATHS;
+    bad.deaths = 0;
+    assert_null(facts_call(&bad, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_ENOTFOUND);
+    assert_string_equal(field, "facts.incident_id");
+
+    /* Reports done: the initial one; again is refused; an unknown one too; not in the
+     * future. */
+    Hl__ReportDone rd = HL__REPORT_DONE__INIT;
+    rd.incident_id = g_graded;
+    rd.report_id = "initial";
+    rd.actor = "kt-eeb-duty";
+    inc = incident_call("alert.report_done", &rd.base, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    d = report_of(inc, "initial");
+    assert_string_equal(d->state, "done");
+    assert_string_equal(d->done_by, "kt-eeb-duty");
+    assert_false(d->late);
+    hl__incident__free_unpacked(inc, NULL);
+    assert_null(incident_call("alert.report_done", &rd.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_ESTATE);
+    assert_string_equal(field, "report_done.report_id");
+    rd.report_id = "interim";
+    assert_null(incident_call("alert.report_done", &rd.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_ENOTFOUND);
+    rd.report_id = "notice";
+    rd.done_ms = INT64_C(4000000000000); /* year 2096 */
+    assert_null(incident_call("alert.report_done", &rd.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_EINVAL);
+    assert_string_equal(field, "report_done.done_ms");
+
+    /* After the initial report, new facts owe a follow-up (第十二条, unverified). */
+    Hl__IncidentFacts f3 = HL__INCIDENT_FACTS__INIT;
+    f3.incident_id = g_graded;
+    f3.drinking_known_case = HL__INCIDENT_FACTS__DRINKING_KNOWN_DRINKING_WATER_INTERRUPTION;
+    f3.drinking_water_interruption = "none";
+    inc = facts_call(&f3, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    d = report_of(inc, "followup-1");
+    assert_string_equal(d->state, "due");
+    assert_non_null(strstr(d->why, "drinking_water_interruption ? → none"));
+    hl__incident__free_unpacked(inc, NULL);
+
+    /* The list shows the same record. */
+    Hl__IncidentList *l = incidents(g_graded);
+    assert_int_equal(l->n_incidents, 1);
+    assert_string_equal(l->incidents[0]->grade, "I");
+    assert_string_equal(report_of(l->incidents[0], "initial")->state, "done");
+    assert_string_equal(report_of(l->incidents[0], "followup-1")->state, "due");
+    hl__incident_list__free_unpacked(l, NULL);
+    assert_int_equal(graded_events(sub, g_graded, 500), 2); /* officer's III, facts' I */
+    zmq_close(sub);
+}
+
+/* One incident per release (services/alert/link.h): toluene (GB 3838-2002 表3 item 20,
+ * 0.7 mg/L) reported at the Dushanzi Petrochemical outfall, km 22, at T1 for 30 min. */
+#define T1 (T0 + 2 * 24 * 60 * MINUTE)
+static void test_reading_links_to_report(void **state)
+{
+    (void)state;
+    Hl__IncidentReport rp = HL__INCIDENT_REPORT__INIT;
+    rp.report_id = "rep-link";
+    rp.source_id = "rs-dsz-petro";
+    rp.substance = "toluene";
+    rp.chainage_km = 22;
+    rp.mass_kg = 800;
+    rp.duration_s = 1800;
+    rp.started_ms = T1;
+    rp.reporter_unit = "dsz-petro-ert";
+    int rc;
+    Hl__Incident *inc = incident_call("alert.report", &rp.base, &rc, NULL, 0);
+    assert_int_equal(rc, 0);
+    char id[HL_ID_MAX + 1];
+    snprintf(id, sizeof id, "%s", inc->id);
+    assert_int_equal(inc->release_ms, T1);
+    hl__incident__free_unpacked(inc, NULL);
+    Hl__IncidentList *l = incidents(NULL);
+    size_t before = l->n_incidents;
+    hl__incident_list__free_unpacked(l, NULL);
+
+    /* st-dsz-down (km 25) 30 min later: 3 km at 1.5 m/s = 33 min, window T1 − 13 min ..
+     * T1 + 160 min. 1.4 mg/L = 1 × over (黄) attaches to the report instead of opening. */
+    reading_reply r = reading("st-dsz-down", "甲苯", 1.4, "mg/L", T1 + 30 * MINUTE);
+    assert_int_equal(r.rc, 0);
+    assert_true(r.res->exceeded);
+    assert_true(r.res->linked);
+    assert_false(r.res->incident_opened);
+    assert_string_equal(r.res->incident_id, id);
+    assert_true(r.res->alert_id[0] != '\0'); /* the playbook re-anchors on it */
+    assert_non_null(strstr(r.res->link_reason, "released at km 22.0"));
+    reading_free(&r);
+    /* A second, higher reading of the same episode: same incident, level 红. */
+    r = reading("st-dsz-down", "甲苯", 8.0, "mg/L", T1 + 40 * MINUTE);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.res->incident_id, id);
+    assert_string_equal(r.res->warning_level, "红");
+    reading_free(&r);
+    /* The corps section at km 36 (新渠首) 3 h later: 14 km, window from T1 + 48 min to
+     * T1 + 8.8 h; same incident, second episode. */
+    r = reading("st-xinqushou", "甲苯", 0.9, "mg/L", T1 + 180 * MINUTE);
+    assert_int_equal(r.rc, 0);
+    assert_true(r.res->linked);
+    assert_string_equal(r.res->incident_id, id);
+    reading_free(&r);
+    /* 车排子 (km 95) one hour after the release: the fastest front needs ~37 h through the
+     * reservoirs; this cannot be that release: a new incident opens. */
+    r = reading("st-chepaizi", "甲苯", 0.9, "mg/L", T1 + 60 * MINUTE);
+    assert_int_equal(r.rc, 0);
+    assert_false(r.res->linked);
+    assert_true(r.res->incident_opened);
+    assert_string_not_equal(r.res->incident_id, id);
+    reading_free(&r);
+
+    l = incidents(NULL);
+    assert_int_equal(l->n_incidents, before + 1); /* only the 车排子 one */
+    hl__incident_list__free_unpacked(l, NULL);
+    l = incidents(id);
+    inc = l->incidents[0];
+    assert_string_equal(inc->origin, "report");
+    assert_string_equal(inc->station_id, "st-dsz-down"); /* confirmed there first */
+    assert_int_equal(inc->n_episodes, 2);
+    assert_string_equal(inc->episodes[0]->station_id, "st-dsz-down");
+    assert_true(inc->episodes[0]->linked);
+    assert_int_equal(inc->episodes[0]->count, 2);
+    assert_string_equal(inc->episodes[1]->station_id, "st-xinqushou");
+    assert_string_equal(inc->episodes[1]->jurisdiction, "corps");
+    assert_int_equal(inc->reading_count, 3);
+    assert_float_equal(inc->peak_value_mg_l, 8.0, 1e-12);
+    assert_int_equal(inc->first_exceedance_ms, T1 + 30 * MINUTE);
+    assert_string_equal(inc->warning_level, "红");
+    hl__incident_list__free_unpacked(l, NULL);
+    /* Alerts of the incident: the report's, the linked first reading's, the 红 one's, and
+     * the 新渠首 episode's. */
+    Hl__AlertList *al = alerts(id);
+    assert_int_equal(al->n_alerts, 4);
+    assert_true(al->alerts[0]->reported);
+    assert_false(al->alerts[1]->reported);
+    assert_string_equal(al->alerts[1]->station_id, "st-dsz-down");
+    hl__alert_list__free_unpacked(al, NULL);
+}
+
+/* Against a drill clock running 10000 × real time, the initial report of a new incident
+ * (4 h, 第三条第二款, unverified) is overdue after ~1.5 s of real time. */
+static void test_overdue_on_drill_clock(void **state)
+{
+    (void)state;
+    assert_int_equal(stop_program(F.pid), 0);
+    F.pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", "--clock", "scale=10000");
+    assert_int_equal(wait_ready(), 0);
+    Hl__IncidentReport rp = HL__INCIDENT_REPORT__INIT;
+    rp.report_id = "rep-clock";
+    rp.substance = "氨氮";
+    rp.chainage_km = 50;
+    rp.reporter_unit = "xj7-eeb";
+    int rc;
+    Hl__Incident *inc = incident_call("alert.report", &rp.base, &rc, NULL, 0);
+    assert_int_equal(rc, 0);
+    char id[HL_ID_MAX + 1];
+    snprintf(id, sizeof id, "%s", inc->id);
+    assert_string_equal(report_of(inc, "initial")->state, "due");
+    hl__incident__free_unpacked(inc, NULL);
+    sleep_ms(2000); /* 20 000 s of drill time > 4 h */
+    Hl__IncidentList *l = incidents(id);
+    assert_int_equal(l->n_incidents, 1);
+    assert_string_equal(report_of(l->incidents[0], "initial")->state, "overdue");
+    /* km 50 is corps; the only local point below is the 甘家湖 reserve (km 210): notice due. */
+    assert_string_equal(report_of(l->incidents[0], "notice")->state, "due");
+    hl__incident_list__free_unpacked(l, NULL);
+    /* Done now: done and late. */
+    Hl__ReportDone rd = HL__REPORT_DONE__INIT;
+    rd.incident_id = id;
+    rd.report_id = "initial";
+    inc = incident_call("alert.report_done", &rd.base, &rc, NULL, 0);
+    assert_int_equal(rc, 0);
+    assert_true(report_of(inc, "initial")->late);
+    assert_string_equal(report_of(inc, "initial")->done_by, "test"); /* the sender */
+    hl__incident__free_unpacked(inc, NULL);
 }
 
 /* Write dst as a copy of src with line `line` (1-based) replaced by text. */
@@ -605,6 +1085,61 @@ static void test_bad_data_file_exits_2(void **state)
     if (!strstr(text, "gb3838_2002_surface_water_limits.csv:4: II: 'six' is not a number"))
         fail_msg("message does not name file:line: field: %s", text);
 
+    /* A sound GB 3838 table, but a grading criterion of grade "V" on line 3 and then a
+     * reporting duty of 0 hours on its first row: each exits 2 naming file:line: field. */
+    static const struct {
+        const char *file;
+        int line;
+        const char *text, *want;
+    } broken[] = {
+        {"incident_grading_national_plan_2014.csv", 3,
+         "特别重大,V,deaths,x,100,,人,s,poisoned_or_seriously_injured,,yes\n",
+         "incident_grading_national_plan_2014.csv:3: roman: 'V' is not I, II, III or IV"},
+        {"reporting_duties.csv", 0, NULL, NULL}, /* copied whole for the next case */
+    };
+    snprintf(path, sizeof path, "%s/gb3838_2002_surface_water_limits.csv", ref);
+    copy_with_line(HL_TEST_SOURCE_DIR "/playbooks/reference/gb3838_2002_surface_water_limits.csv",
+                   path, 0, "");
+    for (size_t k = 0; k < 2; k++) {
+        char src[512];
+        snprintf(src, sizeof src, HL_TEST_SOURCE_DIR "/playbooks/reference/%s", broken[k].file);
+        snprintf(path, sizeof path, "%s/%s", ref, broken[k].file);
+        copy_with_line(src, path, broken[k].line, broken[k].text ? broken[k].text : "");
+    }
+    for (int round = 0; round < 2; round++) {
+        if (round == 1) {
+            /* Grading table whole again; the first duty row (line 29) with 0 hours. */
+            snprintf(path, sizeof path, "%s/incident_grading_national_plan_2014.csv", ref);
+            copy_with_line(HL_TEST_SOURCE_DIR
+                           "/playbooks/reference/incident_grading_national_plan_2014.csv",
+                           path, 0, "");
+            snprintf(path, sizeof path, "%s/reporting_duties.csv", ref);
+            copy_with_line(HL_TEST_SOURCE_DIR "/playbooks/reference/reporting_duties.csv", path, 29,
+                           "initial,IV;III,discovered,0,r,q,c,s,no\n");
+        }
+        const char *want = round == 0
+                               ? broken[0].want
+                               : "reporting_duties.csv:29: deadline_h: 0 is not in (0, 720] hours";
+        FILE *empty = fopen(F.log, "w"); /* this round's messages only */
+        if (empty)
+            fclose(empty);
+        pid = start_alert(pb, NULL, NULL);
+        for (int i = 0; i < 200 && waitpid(pid, &st, WNOHANG) != pid; i++)
+            sleep_ms(25);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 2) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            fail_msg("alert with a broken table (round %d) did not exit 2", round);
+        }
+        f = fopen(F.log, "r");
+        assert_non_null(f);
+        n = fread(text, 1, sizeof text - 1, f);
+        text[n] = '\0';
+        fclose(f);
+        if (!strstr(text, want))
+            fail_msg("round %d: message '%s' lacks '%s'", round, text, want);
+    }
+
     /* A bad option exits 2 as well. */
     pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", "--quiet-hours", "-3");
     for (int i = 0; i < 200 && waitpid(pid, &st, WNOHANG) != pid; i++)
@@ -623,7 +1158,11 @@ int main(void)
         cmocka_unit_test(test_bad_readings),
         cmocka_unit_test(test_undecodable_envelope),
         cmocka_unit_test(test_report_and_trigger),
+        cmocka_unit_test(test_limits_over_the_wire),
         cmocka_unit_test(test_restart_keeps_episode),
+        cmocka_unit_test(test_grade_and_duties),
+        cmocka_unit_test(test_reading_links_to_report),
+        cmocka_unit_test(test_overdue_on_drill_clock),
         cmocka_unit_test(test_bad_data_file_exits_2),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

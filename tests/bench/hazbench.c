@@ -13,10 +13,8 @@
  *
  *   hazbench [--rt N] [--commits N] [--dir DIR] [--scale S] [--no-drill] [--keep]
  */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -153,29 +151,29 @@ static int bench_zmq(int n, double *median_us, double *p99_us)
 
 /* ------------------------------------------------------------------ (b) LMDB */
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 static const char *fs_name(const char *dir)
 {
     struct statfs sf;
     if (statfs(dir, &sf) != 0)
         return "unknown";
     switch ((unsigned long)sf.f_type) {
-    case 0x01021994UL: return "tmpfs (fsync is nearly free here: not a disk)";
-    case 0xEF53UL: return "ext4";
-    case 0x58465342UL: return "xfs";
-    case 0x9123683EUL: return "btrfs";
-    case 0x794C7630UL: return "overlayfs";
-    default: return "other";
+    case 0x01021994UL:
+        return "tmpfs (fsync is nearly free here: not a disk)";
+    case 0xEF53UL:
+        return "ext4";
+    case 0x58465342UL:
+        return "xfs";
+    case 0x9123683EUL:
+        return "btrfs";
+    case 0x794C7630UL:
+        return "overlayfs";
+    default:
+        return "other";
     }
 }
 
-static int bench_lmdb(const char *parent, int n, double *median_us, double *p99_us,
-                      char *dir_out, size_t dir_len)
+static int bench_lmdb(const char *parent, int n, double *median_us, double *p99_us, char *dir_out,
+                      size_t dir_len)
 {
     snprintf(dir_out, dir_len, "%s/hazbench-lmdb-XXXXXX", parent);
     if (!mkdtemp(dir_out))
@@ -227,12 +225,12 @@ static int bench_drill(const char *bin, const char *work, double scale, json_t *
     snprintf(out, sizeof out, "%s/drill", work);
     snprintf(logp, sizeof logp, "%s/hazdrill.log", work);
     snprintf(sc, sizeof sc, "%g", scale);
-    snprintf(port, sizeof port, "%d", 20000 + (int)(getpid() % 900) * 50);
+    snprintf(port, sizeof port, "%d", 20000 + (int)(getpid() % 250) * 50);
     char prog[600];
     snprintf(prog, sizeof prog, "%s/hazdrill", bin);
-    const char *argv[] = {prog,         "run",        HL_BENCH_SCENARIO, "--out", out,
-                          "--scale",    sc,           "--ack-delay",     "0",     "--base-port",
-                          port,         "--quiet",    NULL};
+    const char *argv[] = {
+        prog,          "run", HL_BENCH_SCENARIO, "--out", out,       "--scale", sc,
+        "--ack-delay", "0",   "--base-port",     port,    "--quiet", NULL};
     double t0 = now_us();
     pid_t pid = fork();
     if (pid < 0)
@@ -258,8 +256,9 @@ static int bench_drill(const char *bin, const char *work, double scale, json_t *
         return HL_EIO;
     }
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        fprintf(stderr, "hazbench: note: the drill's expectations did not all hold (exit %d); "
-                        "see %s/report.md\n",
+        fprintf(stderr,
+                "hazbench: note: the drill's expectations did not all hold (exit %d); "
+                "see %s/report.md\n",
                 WIFEXITED(st) ? WEXITSTATUS(st) : -1, out);
     *chains = json_incref(json_object_get(json_object_get(doc, "summary"), "chains"));
     json_decref(doc);
@@ -300,8 +299,7 @@ int main(int argc, char **argv)
     char work[512];
     snprintf(work, sizeof work, "%s/hazbench-XXXXXX", dir);
     if (!mkdtemp(work)) {
-        fprintf(stderr, "hazbench: cannot create a work dir under %s: %s\n", dir,
-                strerror(errno));
+        fprintf(stderr, "hazbench: cannot create a work dir under %s: %s\n", dir, strerror(errno));
         return 1;
     }
     char bin[512];
@@ -362,8 +360,7 @@ int main(int argc, char **argv)
                        trig, json_string_value(json_object_get(c, "incident_id")),
                        (long long)json_integer_value(json_object_get(c, "tasks")),
                        json_number_value(ms), seen ? "" : "n/a ",
-                       seen ? (long long)json_integer_value(seen) : 0LL, c_us / zmed,
-                       c_us / lmed);
+                       seen ? (long long)json_integer_value(seen) : 0LL, c_us / zmed, c_us / lmed);
                 any = 1;
             }
             if (!any)
@@ -372,7 +369,7 @@ int main(int argc, char **argv)
         }
     }
     if (!keep)
-        nftw(work, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        hl_stack_remove_tree(work);
     else
         printf("kept %s\n", work);
     return status;

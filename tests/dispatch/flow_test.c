@@ -22,6 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -51,25 +54,34 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static int setup(void **state)
+/* 1 when TCP port p on 127.0.0.1 can be bound now. */
+static int port_free(int p)
 {
-    (void)state;
-    snprintf(F.dir, sizeof F.dir, "/tmp/hl-dispatch-flow-XXXXXX");
-    if (!mkdtemp(F.dir))
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return 0;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+/* A stack on a base port whose dispatch ports (base+40..42) are free, chosen apart from
+ * other tests running at the same time (pid, then attempt). */
+static int new_stack(int attempt)
+{
+    char port[16], err[512];
+    int base = 0;
+    for (int k = 0; k < 50 && !base; k++) {
+        int b = 40000 + (int)((getpid() + 97 * (attempt * 50 + k)) % 500) * 50;
+        if (port_free(b + 40) && port_free(b + 41) && port_free(b + 42))
+            base = b;
+    }
+    if (!base)
         return -1;
-    /* Ports apart from other tests running at the same time; dispatch uses base+40..42. */
-    char port[16], spec[128], err[512];
-    snprintf(port, sizeof port, "%d", 40000 + (int)(getpid() % 500) * 50);
-    setenv("HAZLINK_DATA", F.dir, 1);
+    snprintf(port, sizeof port, "%d", base);
     setenv("HAZLINK_BASE_PORT", port, 1);
-    setenv("HAZLINK_PLAYBOOKS", HL_TEST_SOURCE_DIR "/playbooks", 1);
-    unsetenv("HAZLINK_CONFIG");
-    /* One drill clock for every process: origin and real fixed here, scale 60. */
-    hl_clock c;
-    if (hl_clock_parse("scale=60", &c) < 0 || hl_clock_format(&c, spec, sizeof spec) < 0)
-        return -1;
-    setenv("HAZLINK_CLOCK", spec, 1);
-    hl_clock_set(&c);
     if (hl_config_load(NULL, &F.cfg, err, sizeof err) < 0) {
         fprintf(stderr, "config: %s\n", err);
         return -1;
@@ -83,6 +95,25 @@ static int setup(void **state)
     return 0;
 }
 
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(F.dir, sizeof F.dir, "/tmp/hl-dispatch-flow-XXXXXX");
+    if (!mkdtemp(F.dir))
+        return -1;
+    char spec[128];
+    setenv("HAZLINK_DATA", F.dir, 1);
+    setenv("HAZLINK_PLAYBOOKS", HL_TEST_SOURCE_DIR "/playbooks", 1);
+    unsetenv("HAZLINK_CONFIG");
+    /* One drill clock for every process: origin and real fixed here, scale 60. */
+    hl_clock c;
+    if (hl_clock_parse("scale=60", &c) < 0 || hl_clock_format(&c, spec, sizeof spec) < 0)
+        return -1;
+    setenv("HAZLINK_CLOCK", spec, 1);
+    hl_clock_set(&c);
+    return new_stack(0);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -94,11 +125,28 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Start dispatch; a port taken between the check and the bind (another test) moves the
+ * stack to another base port, up to three times. */
 static void start_dispatch(void)
 {
     char err[512];
-    if (hl_stack_start_service(F.st, "dispatch", 15000, err, sizeof err) < 0)
-        fail_msg("dispatch did not start: %s", err);
+    for (int attempt = 1;; attempt++) {
+        if (hl_stack_start_service(F.st, "dispatch", 15000, err, sizeof err) == 0)
+            return;
+        char path[1024], log[2048] = "";
+        if (hl_stack_log_path(F.st, "dispatch", path, sizeof path) == 0) {
+            FILE *f = fopen(path, "r");
+            if (f) {
+                log[fread(log, 1, sizeof log - 1, f)] = '\0';
+                fclose(f);
+            }
+        }
+        if (attempt == 3 || !strstr(log, "in use"))
+            fail_msg("dispatch did not start: %s\n%s", err, log);
+        fprintf(stderr, "  dispatch ports in use; moving to other ports\n");
+        hl_stack_destroy(&F.st);
+        assert_int_equal(new_stack(attempt), 0);
+    }
 }
 
 static void start_partner(const char *unit, double ack_delay_s, const char *const *extra)
@@ -135,8 +183,7 @@ static int submit(Hl__Task *tasks, size_t n, Hl__TaskList **out, char *field, si
     b.n_tasks = n;
     b.tasks = ptrs;
     Hl__Envelope *reply = NULL;
-    int rc = hl_call(NULL, F.req, "playbook", "dispatch.tasks", &b.base, 5000, &reply, err,
-                     errlen);
+    int rc = hl_call(NULL, F.req, "playbook", "dispatch.tasks", &b.base, 5000, &reply, err, errlen);
     if (out)
         *out = NULL;
     if (field && fieldlen)
@@ -256,8 +303,10 @@ static void gw_on_reply(int status, const Hl__Envelope *reply, void *ud)
     }
 }
 
-/* Send type+m through the gateway from a DEALER with routing id = as, once. */
-static void gw_once(const char *as, const char *type, const ProtobufCMessage *m, gw_wait *wp)
+/* One request from a fresh DEALER on endpoint, with routing id `as` (NULL: none), payload m
+ * or, when raw is not NULL, those bytes as they are. */
+static void client_call(const char *endpoint, const char *as, const char *type,
+                        const ProtobufCMessage *m, const void *raw, size_t rawlen, gw_wait *wp)
 {
     uv_loop_t loop;
     assert_int_equal(uv_loop_init(&loop), 0);
@@ -265,11 +314,17 @@ static void gw_once(const char *as, const char *type, const ProtobufCMessage *m,
     hl_client *cli = NULL;
     Hl__Envelope *env = NULL;
     gw_wait w = {0};
-    hl_sock_opt opts[] = {{ZMQ_ROUTING_ID, as, strlen(as)}};
+    hl_sock_opt opts[] = {{ZMQ_ROUTING_ID, as, as ? strlen(as) : 0}};
     assert_int_equal(hl_bus_new(&loop, NULL, 0, &bus), 0);
-    assert_int_equal(hl_client_new(bus, F.gw, opts, 1, &cli), 0);
-    assert_int_equal(hl_env_build(as, type, m, NULL, NULL, &env), 0);
+    assert_int_equal(hl_client_new(bus, endpoint, opts, as ? 1 : 0, &cli), 0);
+    assert_int_equal(hl_env_build(as ? as : "test", type, m, NULL, NULL, &env), 0);
+    ProtobufCBinaryData keep = env->payload;
+    if (raw) {
+        env->payload.data = (uint8_t *)raw;
+        env->payload.len = rawlen;
+    }
     assert_int_equal(hl_client_send(cli, env, 2000, gw_on_reply, &w), 0);
+    env->payload = keep;
     while (!w.done)
         uv_run(&loop, UV_RUN_ONCE);
     hl_env_free(&env);
@@ -289,7 +344,7 @@ static int gw_send(const char *as, const char *type, const ProtobufCMessage *m, 
 {
     gw_wait w = {0};
     for (int attempt = 0; attempt < 3; attempt++) {
-        gw_once(as, type, m, &w);
+        client_call(F.gw, as, type, m, NULL, 0, &w);
         if (w.status != HL_ETIMEOUT)
             break;
     }
@@ -303,14 +358,27 @@ static int gw_send(const char *as, const char *type, const ProtobufCMessage *m, 
     return w.code;
 }
 
-static int gw_answer(const char *as, const char *task_id, const char *action,
-                     const char *reason, char *field, size_t fieldlen)
+static int gw_answer(const char *as, const char *task_id, const char *action, const char *reason,
+                     char *field, size_t fieldlen)
 {
     Hl__TaskAnswer a = HL__TASK_ANSWER__INIT;
     a.task_id = (char *)task_id;
     a.action = (char *)action;
     a.reason = (char *)(reason ? reason : "");
     return gw_send(as, "task.answer", &a.base, field, fieldlen, NULL);
+}
+
+/* Send type with raw payload bytes to dispatch's request socket; returns the reply's error
+ * code (0 if none) and its field. */
+static int raw_call(const char *type, const void *payload, size_t len, char *field, size_t fieldlen)
+{
+    gw_wait w = {0};
+    client_call(F.req, NULL, type, NULL, payload, len, &w);
+    assert_int_equal(w.status, 0);
+    if (w.task)
+        hl__task__free_unpacked(w.task, NULL);
+    snprintf(field, fieldlen, "%s", w.field);
+    return w.code;
 }
 
 /* ---- the partner's own store and output ---- */
@@ -320,8 +388,8 @@ static json_t *export_of(const char *unit)
     const char *args[] = {"export", "--unit", unit, "--json", NULL};
     char *out = NULL, err[512];
     int status = -1;
-    int rc = hl_stack_capture(F.st, "hazpartner", args, 15000, 4u << 20, &out, &status, err,
-                              sizeof err);
+    int rc =
+        hl_stack_capture(F.st, "hazpartner", args, 15000, 4u << 20, &out, &status, err, sizeof err);
     if (rc < 0 || status != 0) {
         free(out);
         fail_msg("hazpartner export --unit %s: rc %d status %d %s", unit, rc, status, err);
@@ -556,8 +624,7 @@ static void test_dispatch_killed_in_flight(void **state)
     static char ids_buf[KILL_N][16];
     static Hl__Task all[KILL_N];
     const char *ids[KILL_N];
-    static const char *const kinds[] = {"sample", "intercept", "warn_owner",
-                                        "notify_counterpart"};
+    static const char *const kinds[] = {"sample", "intercept", "warn_owner", "notify_counterpart"};
     for (size_t i = 0; i < KILL_N; i++) {
         snprintf(ids_buf[i], sizeof ids_buf[i], "t3-%03zu", i);
         ids[i] = ids_buf[i];
@@ -575,14 +642,12 @@ static void test_dispatch_killed_in_flight(void **state)
     sleep_ms(2300); /* hellos come back, pushes again; acks (20 drill s = 0.33 s) under way */
     assert_int_equal(hl_stack_kill(F.st, "dispatch", SIGKILL), 0);
     assert_int_equal(hl_stack_restart(F.st, "dispatch", 15000, err, sizeof err), 0);
-    assert_int_equal(submit(all + KILL_A, KILL_B, NULL, field, sizeof field, err, sizeof err),
-                     0);
+    assert_int_equal(submit(all + KILL_A, KILL_B, NULL, field, sizeof field, err, sizeof err), 0);
     sleep_ms(2200);
     assert_int_equal(hl_stack_kill(F.st, "dispatch", SIGKILL), 0);
     assert_int_equal(hl_stack_restart(F.st, "dispatch", 15000, err, sizeof err), 0);
     /* A batch that may have been in flight is sent again, as the playbook's outbox would. */
-    assert_int_equal(submit(all + KILL_A, KILL_B, NULL, field, sizeof field, err, sizeof err),
-                     0);
+    assert_int_equal(submit(all + KILL_A, KILL_B, NULL, field, sizeof field, err, sizeof err), 0);
 
     Hl__TaskList *l = wait_state(ids, KILL_N, "acknowledged");
     assert_int_equal(l->n_tasks, KILL_N);
@@ -685,9 +750,9 @@ static void test_refusals_and_person(void **state)
     const char *args[] = {"ack", "--unit", "kt-eeb", "t4-foreign", NULL};
     char *out = NULL;
     int status = -1;
-    assert_int_equal(hl_stack_capture(F.st, "hazpartner", args, 20000, 1 << 16, &out, &status,
-                                      err, sizeof err),
-                     0);
+    assert_int_equal(
+        hl_stack_capture(F.st, "hazpartner", args, 20000, 1 << 16, &out, &status, err, sizeof err),
+        0);
     free(out);
     assert_int_equal(status, 1);
     char path[1024];
@@ -708,11 +773,9 @@ static void test_refusals_and_person(void **state)
                      HL_ENOTFOUND);
     assert_int_equal(gw_answer("kt-eeb", "t4-own", "complete", NULL, field, sizeof field),
                      HL_ESTATE);
-    assert_int_equal(gw_answer("kt-eeb", "t4-own", "decline", "", field, sizeof field),
-                     HL_EINVAL);
+    assert_int_equal(gw_answer("kt-eeb", "t4-own", "decline", "", field, sizeof field), HL_EINVAL);
     assert_string_equal(field, "reason");
-    assert_int_equal(gw_answer("kt-eeb", "t4-own", "shrug", NULL, field, sizeof field),
-                     HL_EINVAL);
+    assert_int_equal(gw_answer("kt-eeb", "t4-own", "shrug", NULL, field, sizeof field), HL_EINVAL);
     assert_string_equal(field, "action");
     /* A connection that is no unit of the roster is refused, whatever its payload claims. */
     Hl__PartnerHello h = HL__PARTNER_HELLO__INIT;
@@ -731,11 +794,10 @@ static void test_refusals_and_person(void **state)
 
     /* A person declines through the running agent (which got its connection back after the
      * calls above borrowed its routing id). */
-    const char *dargs[] = {"decline", "--unit", "kt-eeb", "t4-own", "--reason", "采样船检修",
-                           NULL};
-    assert_int_equal(hl_stack_capture(F.st, "hazpartner", dargs, 20000, 1 << 16, &out,
-                                      &status, err, sizeof err),
-                     0);
+    const char *dargs[] = {"decline", "--unit", "kt-eeb", "t4-own", "--reason", "采样船检修", NULL};
+    assert_int_equal(
+        hl_stack_capture(F.st, "hazpartner", dargs, 20000, 1 << 16, &out, &status, err, sizeof err),
+        0);
     assert_int_equal(status, 0);
     assert_non_null(strstr(out, "declined"));
     free(out);
@@ -766,6 +828,78 @@ static void test_refusals_and_person(void **state)
     json_decref(kt);
 }
 
+static void test_limits_and_bad_payloads(void **state)
+{
+    (void)state;
+    char err[512], field[64];
+    start_dispatch();
+    /* HL_LIST_MAX tasks in one batch pass; one more is refused whole. */
+    static char idb[HL_LIST_MAX + 1][16];
+    static Hl__Task big[HL_LIST_MAX + 1];
+    static Hl__Task *ptrs[HL_LIST_MAX + 1];
+    for (size_t i = 0; i <= HL_LIST_MAX; i++) {
+        snprintf(idb[i], sizeof idb[i], "t6-%04zu", i);
+        big[i] = mk(idb[i], "reg-128", "sample", "批量");
+        ptrs[i] = &big[i];
+    }
+    Hl__TaskBatch b = HL__TASK_BATCH__INIT;
+    b.tasks = ptrs;
+    b.n_tasks = HL_LIST_MAX + 1;
+    Hl__Envelope *reply = NULL;
+    int rc =
+        hl_call(NULL, F.req, "playbook", "dispatch.tasks", &b.base, 10000, &reply, err, sizeof err);
+    assert_int_equal(rc, HL_ETOOBIG);
+    assert_string_equal(reply->error->field, "tasks");
+    hl_env_free(&reply);
+    b.n_tasks = HL_LIST_MAX;
+    rc =
+        hl_call(NULL, F.req, "playbook", "dispatch.tasks", &b.base, 10000, &reply, err, sizeof err);
+    assert_int_equal(rc, 0);
+    Hl__TaskList *got = (Hl__TaskList *)hl_msg_unpack(&hl__task_list__descriptor,
+                                                      reply->payload.data, reply->payload.len);
+    hl_env_free(&reply);
+    assert_int_equal(got->n_tasks, HL_LIST_MAX);
+    assert_int_equal(got->tasks[HL_LIST_MAX - 1]->seq, HL_LIST_MAX);
+    hl__task_list__free_unpacked(got, NULL);
+    /* A list answers at most its limit. */
+    Hl__ListQuery q = HL__LIST_QUERY__INIT;
+    q.limit = 7;
+    q.unit_id = "reg-128";
+    rc = hl_call(NULL, F.req, "test", "dispatch.list", &q.base, 5000, &reply, err, sizeof err);
+    assert_int_equal(rc, 0);
+    got = (Hl__TaskList *)hl_msg_unpack(&hl__task_list__descriptor, reply->payload.data,
+                                        reply->payload.len);
+    hl_env_free(&reply);
+    assert_int_equal(got->n_tasks, 7);
+    assert_string_equal(got->tasks[0]->id, "t6-0000");
+    hl__task_list__free_unpacked(got, NULL);
+
+    /* Undecodable payloads are refused naming the payload; dispatch keeps running. */
+    static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x12};
+    assert_int_equal(raw_call("dispatch.tasks", junk, sizeof junk, field, sizeof field),
+                     HL_EDECODE);
+    assert_string_equal(field, "payload");
+    assert_int_equal(raw_call("dispatch.list", junk, sizeof junk, field, sizeof field), HL_EDECODE);
+    /* Gateway messages are refused on the request socket: no unit speaks there. */
+    Hl__TaskAnswer a = HL__TASK_ANSWER__INIT;
+    a.task_id = "t6-0000";
+    a.action = "ack";
+    rc = hl_call(NULL, F.req, "reg-128", "task.answer", &a.base, 5000, &reply, err, sizeof err);
+    assert_int_equal(rc, HL_EDENIED);
+    hl_env_free(&reply);
+    /* A task with a title over HL_NAME_MAX is refused naming the field. */
+    char title[HL_NAME_MAX + 2];
+    memset(title, 'x', sizeof title - 1);
+    title[sizeof title - 1] = '\0';
+    Hl__Task longt[] = {mk("t6-long", "reg-128", "sample", title)};
+    assert_int_equal(submit(longt, 1, NULL, field, sizeof field, err, sizeof err), HL_ETOOBIG);
+    assert_string_equal(field, "tasks[0].title");
+    assert_int_equal(hl_stack_pid(F.st, "dispatch") > 0, 1);
+    Hl__TaskList *l = list("reg-128");
+    assert_int_equal(l->n_tasks, HL_LIST_MAX);
+    hl__task_list__free_unpacked(l, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -774,6 +908,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dispatch_killed_in_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partner_killed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_and_person, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits_and_bad_payloads, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,8 +14,13 @@
 #include "hazlink/hl_error.h"
 #include "task.h"
 
-enum { P = TASK_PENDING, D = TASK_DELIVERED, A = TASK_ACKNOWLEDGED, X = TASK_DECLINED,
-       C = TASK_COMPLETED };
+enum {
+    P = TASK_PENDING,
+    D = TASK_DELIVERED,
+    A = TASK_ACKNOWLEDGED,
+    X = TASK_DECLINED,
+    C = TASK_COMPLETED
+};
 
 /* expect: the resulting state, or -1 for "duplicate: unchanged, 0", or -2 for HL_ESTATE. */
 typedef struct transition_case {
@@ -85,8 +90,8 @@ static void test_transition_table(void **state)
             assert_int_equal(res.nsteps, 0);
         } else {
             if (rc != 0 || (int)res.after.state != c->expect || res.nsteps != c->nsteps)
-                fail_msg("%s: rc %d state %s steps %zu", what, rc,
-                         task_state_name(res.after.state), res.nsteps);
+                fail_msg("%s: rc %d state %s steps %zu", what, rc, task_state_name(res.after.state),
+                         res.nsteps);
             assert_int_equal(res.steps[0].from, c->from);
             assert_int_equal(res.steps[res.nsteps - 1].to, c->expect);
         }
@@ -192,18 +197,51 @@ typedef struct check_case {
     const char *field;
 } check_case;
 
-static void sp_none(Hl__Task *t) { (void)t; }
-static void sp_id(Hl__Task *t) { t->id = ""; }
-static void sp_id_bad(Hl__Task *t) { t->id = "task 1"; }
-static void sp_unit(Hl__Task *t) { t->unit_id = "../x"; }
-static void sp_kind(Hl__Task *t) { t->kind = "evacuate"; }
-static void sp_title(Hl__Task *t) { t->title = ""; }
-static void sp_km(Hl__Task *t) { t->chainage_km = NAN; }
-static void sp_km_neg(Hl__Task *t) { t->chainage_km = -1; }
-static void sp_due(Hl__Task *t) { t->due_ms = -5; }
-static void sp_incident(Hl__Task *t) { t->incident_id = "in/1"; }
+static void sp_none(Hl__Task *t)
+{
+    (void)t;
+}
+static void sp_id(Hl__Task *t)
+{
+    t->id = "";
+}
+static void sp_id_bad(Hl__Task *t)
+{
+    t->id = "task 1";
+}
+static void sp_unit(Hl__Task *t)
+{
+    t->unit_id = "../x";
+}
+static void sp_kind(Hl__Task *t)
+{
+    t->kind = "evacuate";
+}
+static void sp_title(Hl__Task *t)
+{
+    t->title = "";
+}
+static void sp_km(Hl__Task *t)
+{
+    t->chainage_km = NAN;
+}
+static void sp_km_neg(Hl__Task *t)
+{
+    t->chainage_km = -1;
+}
+static void sp_due(Hl__Task *t)
+{
+    t->due_ms = -5;
+}
+static void sp_incident(Hl__Task *t)
+{
+    t->incident_id = "in/1";
+}
 static char long_title[HL_NAME_MAX + 2];
-static void sp_title_long(Hl__Task *t) { t->title = long_title; }
+static void sp_title_long(Hl__Task *t)
+{
+    t->title = long_title;
+}
 
 static const check_case checks[] = {
     {"good", sp_none, 0, ""},
@@ -244,8 +282,8 @@ static void test_task_check(void **state)
     char field[64], msg[256];
     assert_int_equal(task_check(&t, 0, field, sizeof field, msg, sizeof msg), 0);
     /* Every kind of dispatch.proto is known. */
-    const char *kinds[] = {"intercept", "protect_receptor", "warn_owner", "sample",
-                           "notify_counterpart", "reserve_materials"};
+    const char *kinds[] = {"intercept", "protect_receptor",   "warn_owner",
+                           "sample",    "notify_counterpart", "reserve_materials"};
     for (size_t i = 0; i < 6; i++)
         assert_true(task_kind_known(kinds[i]));
     assert_false(task_kind_known(""));
@@ -255,10 +293,8 @@ static void test_task_check(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_transition_table),
-        cmocka_unit_test(test_times_are_stamped),
-        cmocka_unit_test(test_decline_needs_reason),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_transition_table),     cmocka_unit_test(test_times_are_stamped),
+        cmocka_unit_test(test_decline_needs_reason), cmocka_unit_test(test_names),
         cmocka_unit_test(test_task_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,12 +16,23 @@
 static const struct {
     const char *id, *side;
 } protocol_units[] = {
-    {"xj7-eeb", "corps"},   {"xj7-emb", "corps"}, {"xj7-water", "corps"},
-    {"reg-123", "corps"},   {"reg-124", "corps"}, {"reg-125", "corps"},
-    {"reg-128", "corps"},   {"reg-129", "corps"}, {"reg-130", "corps"},
-    {"reg-131", "corps"},   {"kt-eeb", "local"},  {"dsz-eeb", "local"},
-    {"ws-eeb", "local"},    {"kt-emb", "local"},  {"dsz-emb", "local"},
-    {"kt-water", "local"},  {"dsz-petro-ert", "enterprise"},
+    {"xj7-eeb", "corps"},
+    {"xj7-emb", "corps"},
+    {"xj7-water", "corps"},
+    {"reg-123", "corps"},
+    {"reg-124", "corps"},
+    {"reg-125", "corps"},
+    {"reg-128", "corps"},
+    {"reg-129", "corps"},
+    {"reg-130", "corps"},
+    {"reg-131", "corps"},
+    {"kt-eeb", "local"},
+    {"dsz-eeb", "local"},
+    {"ws-eeb", "local"},
+    {"kt-emb", "local"},
+    {"dsz-emb", "local"},
+    {"kt-water", "local"},
+    {"dsz-petro-ert", "enterprise"},
 };
 
 static void test_shipped_roster(void **state)
@@ -46,8 +57,8 @@ static void test_shipped_roster(void **state)
                 fail_msg("unit %s duty holds a number: %s", u->id, u->duty);
     }
     /* Who answers to whom (docs/protocol.md; units.yaml header). */
-    const char *regs[] = {"reg-123", "reg-124", "reg-125", "reg-128", "reg-129", "reg-130",
-                          "reg-131"};
+    const char *regs[] = {"reg-123", "reg-124", "reg-125", "reg-128",
+                          "reg-129", "reg-130", "reg-131"};
     for (size_t i = 0; i < 7; i++)
         assert_string_equal(units_find(r, regs[i])->reports_to, "xj7-emb");
     assert_string_equal(units_find(r, "xj7-eeb")->reports_to, "xj7-div");
@@ -76,7 +87,9 @@ static void test_shipped_roster(void **state)
     units_destroy(NULL);
 }
 
-#define U(id, to) "  - id: " id "\n    name: 名\n    side: corps\n    reports_to: \"" to "\"\n    duty: office\n"
+#define U(id, to)                                                                                  \
+    "  - id: " id "\n    name: 名\n    side: corps\n    reports_to: \"" to "\"\n    duty: "        \
+                                                                           "office\n"
 
 typedef struct bad_case {
     const char *name;
@@ -89,11 +102,10 @@ static const bad_case bad[] = {
     {"not a map", "- a\n", HL_EPARSE, "t.yaml:1:"},
     {"unknown top key", "unit:\n  - id: a\n", HL_EPARSE, "t.yaml:1: unit: unknown key"},
     {"empty roster", "units: []\n", HL_EPARSE, "t.yaml:1: units: empty"},
-    {"unknown unit key",
-     "units:\n" U("a", "") "    phone: 110\n", HL_EPARSE, "t.yaml:7: phone: unknown key"},
-    {"missing name",
-     "units:\n  - id: a\n    side: corps\n    reports_to: \"\"\n    duty: d\n", HL_EPARSE,
-     "t.yaml:2: name"},
+    {"unknown unit key", "units:\n" U("a", "") "    phone: 110\n", HL_EPARSE,
+     "t.yaml:7: phone: unknown key"},
+    {"missing name", "units:\n  - id: a\n    side: corps\n    reports_to: \"\"\n    duty: d\n",
+     HL_EPARSE, "t.yaml:2: name"},
     {"bad id", "units:\n" U("a b", ""), HL_EPARSE, "t.yaml:2: id: 'a b'"},
     {"bad side",
      "units:\n  - id: a\n    name: n\n    side: army\n    reports_to: \"\"\n    duty: d\n",
@@ -112,14 +124,14 @@ static const bad_case bad[] = {
      "t.yaml:8: escalation[0].to: unknown unit 'zz'"},
     {"escalation out of order",
      "units:\n" U("a", "") U("b", "a") "    escalation:\n      - {after_min: 30, to: a}\n"
-     "      - {after_min: 20, to: a}\n",
+                                       "      - {after_min: 20, to: a}\n",
      HL_EPARSE, "t.yaml:14: escalation[1].after_min"},
     {"escalation after_min range",
      "units:\n" U("a", "") U("b", "a") "    escalation:\n      - {after_min: 0, to: a}\n",
      HL_EINVAL, "t.yaml:13: after_min"},
     {"escalation unknown key",
-     "units:\n" U("a", "") U("b", "a") "    escalation:\n      - {after: 5, to: a}\n",
-     HL_EPARSE, "t.yaml:13: after: unknown key"},
+     "units:\n" U("a", "") U("b", "a") "    escalation:\n      - {after: 5, to: a}\n", HL_EPARSE,
+     "t.yaml:13: after: unknown key"},
 };
 
 static void test_bad_rosters(void **state)
@@ -128,8 +140,7 @@ static void test_bad_rosters(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char err[512] = "";
         units_roster *r = (units_roster *)1;
-        int rc = units_load_mem("t.yaml", bad[i].text, strlen(bad[i].text), &r, err,
-                                sizeof err);
+        int rc = units_load_mem("t.yaml", bad[i].text, strlen(bad[i].text), &r, err, sizeof err);
         if (rc != bad[i].rc || strncmp(err, bad[i].err_prefix, strlen(bad[i].err_prefix)) != 0)
             fail_msg("%s: rc %d want %d; err '%s' want '%s…'", bad[i].name, rc, bad[i].rc, err,
                      bad[i].err_prefix);
@@ -150,17 +161,20 @@ static void test_limits(void **state)
     assert_non_null(name);
     memset(name, 'n', HL_NAME_MAX);
     name[HL_NAME_MAX] = '\0';
-    snprintf(text, cap, "units:\n  - id: a\n    name: %s\n    side: corps\n"
-                        "    reports_to: \"\"\n    duty: d\n", name);
+    snprintf(text, cap,
+             "units:\n  - id: a\n    name: %s\n    side: corps\n"
+             "    reports_to: \"\"\n    duty: d\n",
+             name);
     assert_int_equal(units_load_mem("t.yaml", text, strlen(text), &r, err, sizeof err), 0);
     assert_int_equal(strlen(r->units[0].name), HL_NAME_MAX);
     units_destroy(&r);
     name[HL_NAME_MAX] = 'n';
     name[HL_NAME_MAX + 1] = '\0';
-    snprintf(text, cap, "units:\n  - id: a\n    name: %s\n    side: corps\n"
-                        "    reports_to: \"\"\n    duty: d\n", name);
-    assert_int_equal(units_load_mem("t.yaml", text, strlen(text), &r, err, sizeof err),
-                     HL_ETOOBIG);
+    snprintf(text, cap,
+             "units:\n  - id: a\n    name: %s\n    side: corps\n"
+             "    reports_to: \"\"\n    duty: d\n",
+             name);
+    assert_int_equal(units_load_mem("t.yaml", text, strlen(text), &r, err, sizeof err), HL_ETOOBIG);
     assert_true(strncmp(err, "t.yaml:3: name", 14) == 0);
     free(name);
 
@@ -189,8 +203,8 @@ static void test_limits(void **state)
 
     /* UNITS_ESC_MAX escalation steps pass; one more is HL_ETOOBIG. */
     for (int n = UNITS_ESC_MAX; n <= UNITS_ESC_MAX + 1; n++) {
-        size_t off = (size_t)snprintf(text, cap, "units:\n" U("a", "") U("b", "a")
-                                                 "    escalation:\n");
+        size_t off =
+            (size_t)snprintf(text, cap, "units:\n" U("a", "") U("b", "a") "    escalation:\n");
         for (int i = 0; i < n; i++)
             off += (size_t)snprintf(text + off, cap - off, "      - {after_min: %d, to: a}\n",
                                     10 * (i + 1));

@@ -95,7 +95,7 @@ static void test_benzene_drill(void **state)
             spaces += kind && strcmp(kind, "space") == 0;
             receptors += kind && strcmp(kind, "receptor") == 0;
         }
-        assert_true(spaces >= 4);    /* G30 bridge, 新渠首, 老渠首, 奎屯水库, 车排子水库 */
+        assert_true(spaces >= 4); /* G30 bridge, 新渠首, 老渠首, 奎屯水库, 车排子水库 */
         assert_true(receptors >= 3); /* 奎屯, 达子庙, 高泉 groundwater sources, 甘家湖 */
     }
 

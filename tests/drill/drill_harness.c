@@ -1,6 +1,6 @@
 /* drill_harness.c — see drill_harness.h. */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include "drill_harness.h"
+#include "hazlink/stack.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +31,7 @@ void drill_harness_init(drill_harness *h, const char *name)
     snprintf(h->dir, sizeof h->dir, "/tmp/%s_XXXXXX", name);
     assert_non_null(mkdtemp(h->dir));
     snprintf(h->out, sizeof h->out, "%s/out", h->dir);
-    h->base_port = 20000 + (int)(getpid() % 900) * 50;
+    h->base_port = 20000 + (int)(getpid() % 250) * 50;
 }
 
 void drill_harness_dump(const char *path, size_t max_bytes)
@@ -56,8 +55,43 @@ void drill_harness_dump(const char *path, size_t max_bytes)
     fclose(f);
 }
 
+/* 1 when hazdrill stopped because a service's port was taken. */
+static int harness__port_taken(const drill_harness *h)
+{
+    const char *svcs[] = {"alert", "playbook", "stock", "risk", "dispatch"};
+    for (size_t i = 0; i < 5; i++) {
+        char p[256], line[512];
+        snprintf(p, sizeof p, "%s/data/logs/%s.log", h->out, svcs[i]);
+        FILE *f = fopen(p, "r");
+        int hit = 0;
+        while (f && !hit && fgets(line, sizeof line, f))
+            hit = strstr(line, "Address already in use") != NULL;
+        if (f)
+            fclose(f);
+        if (hit)
+            return 1;
+    }
+    return 0;
+}
+
+static void harness__run_once(drill_harness *h, const char *scenario, const char *const *extra,
+                              int timeout_s);
+
 void drill_harness_run(drill_harness *h, const char *scenario, const char *const *extra,
                        int timeout_s)
+{
+    harness__run_once(h, scenario, extra, timeout_s);
+    if (h->exit_status != 0 && harness__port_taken(h)) {
+        fprintf(stderr, "base port %d was taken on this machine; again on another\n", h->base_port);
+        json_decref(h->report);
+        h->report = NULL;
+        h->base_port = 20000 + (int)((getpid() + 125) % 250) * 50;
+        harness__run_once(h, scenario, extra, timeout_s);
+    }
+}
+
+static void harness__run_once(drill_harness *h, const char *scenario, const char *const *extra,
+                              int timeout_s)
 {
     char port[16], logp[200];
     snprintf(port, sizeof port, "%d", h->base_port);
@@ -134,12 +168,6 @@ json_t *drill_harness_get(json_t *obj, const char *key)
     return v;
 }
 
-static int harness__rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 void drill_harness_done(drill_harness *h)
 {
     json_decref(h->report);
@@ -147,5 +175,5 @@ void drill_harness_done(drill_harness *h)
     if (getenv("HL_KEEP_TEST_DIRS"))
         fprintf(stderr, "kept %s\n", h->dir);
     else
-        nftw(h->dir, harness__rm, 16, FTW_DEPTH | FTW_PHYS);
+        hl_stack_remove_tree(h->dir);
 }

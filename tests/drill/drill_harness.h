@@ -6,20 +6,23 @@
 #include <jansson.h>
 
 typedef struct drill_harness {
-    char dir[128];     /* mkdtemp: out dir and the drill's data live here */
-    char out[160];     /* <dir>/out */
-    int base_port;     /* unique per test process */
-    int exit_status;   /* hazdrill's exit status, 128+signal if killed */
+    char dir[128];   /* mkdtemp: out dir and the drill's data live here */
+    char out[160];   /* <dir>/out */
+    int base_port;   /* unique per test process */
+    int exit_status; /* hazdrill's exit status, 128+signal if killed */
     double wall_s;
-    json_t *report;    /* <out>/report.json, or NULL */
+    json_t *report; /* <out>/report.json, or NULL */
 } drill_harness;
 
-/* Make the temp dir and pick the base port: 20000 + (pid % 900) * 50, so the 43 ports a
- * stack uses never overlap another test process's. */
+/* Make the temp dir and pick the base port: 20000 + (pid % 250) * 50, so the 43 ports a
+ * stack uses stay below Linux's ephemeral range (32768-60999: a port there may be taken by
+ * any outgoing connection on the machine) and do not overlap another drill test's. */
 void drill_harness_init(drill_harness *h, const char *name);
 /* Run `hazdrill run <scenario> --out <out> --base-port <port> --quiet` plus extra args
  * (NULL-terminated), kill it after timeout_s, then load the report. stdout/stderr of hazdrill
- * go to <dir>/hazdrill.log, which is printed when the run fails. */
+ * go to <dir>/hazdrill.log, which is printed when the run fails. When a service could not
+ * bind its port (another program on the machine holds it), the run is repeated once on
+ * another base port: that is the machine's state, not the drill's result. */
 void drill_harness_run(drill_harness *h, const char *scenario, const char *const *extra,
                        int timeout_s);
 /* Print a file (a service log) to stderr, for diagnosing a failure. */

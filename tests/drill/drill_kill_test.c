@@ -36,8 +36,8 @@ static void test_kill_dispatch(void **state)
     (void)state;
     drill_harness h;
     drill_harness_init(&h, "drill_kill");
-    const char *extra[] = {"--scale",     "300",         "--preroll-ms", "3000",
-                           "--kill",      "dispatch@00:06", "--kill-down", "120", NULL};
+    const char *extra[] = {"--scale",        "300",         "--preroll-ms", "3000", "--kill",
+                           "dispatch@00:06", "--kill-down", "120",          NULL};
     drill_harness_run(&h, SCENARIO, extra, 85);
     assert_non_null(h.report);
     json_t *r = h.report;
@@ -56,8 +56,8 @@ static void test_kill_dispatch(void **state)
     /* The kill mattered: some task was still unanswered when dispatch died. */
     size_t i, after = 0;
     json_t *v;
-    json_array_foreach(tasks, i, v)
-        after += json_integer_value(json_object_get(v, "acknowledged_ms")) > killed;
+    json_array_foreach(tasks, i, v) after +=
+        json_integer_value(json_object_get(v, "acknowledged_ms")) > killed;
     assert_true(after > 0);
 
     /* No task lost: every task the playbook service planned is in dispatch's store, and
@@ -81,8 +81,7 @@ static void test_kill_dispatch(void **state)
     {
         const char *unit = json_string_value(json_object_get(v, "unit_id"));
         if (!json_is_true(json_object_get(v, "exported")))
-            fail_msg("no export from %s: %s", unit,
-                     json_string_value(json_object_get(v, "error")));
+            fail_msg("no export from %s: %s", unit, json_string_value(json_object_get(v, "error")));
         size_t k;
         json_t *s;
         json_array_foreach(json_object_get(v, "tasks_shown"), k, s)
@@ -100,10 +99,10 @@ static void test_kill_dispatch(void **state)
     assert_int_equal(shown_total, json_array_size(tasks));
 
     /* And the drill's own verdicts agree, delivered_once included. */
-    json_array_foreach(drill_harness_get(r, "expectations"), i, v)
-        if (!json_is_true(json_object_get(v, "pass")))
-            fail_msg("expectation %s failed: %s", json_string_value(json_object_get(v, "kind")),
-                     json_string_value(json_object_get(v, "summary")));
+    json_array_foreach(drill_harness_get(r, "expectations"), i,
+                       v) if (!json_is_true(json_object_get(v, "pass")))
+        fail_msg("expectation %s failed: %s", json_string_value(json_object_get(v, "kind")),
+                 json_string_value(json_object_get(v, "summary")));
     assert_int_equal(h.exit_status, 0);
     drill_harness_done(&h);
 }

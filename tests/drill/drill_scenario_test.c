@@ -21,22 +21,22 @@
 
 /* Line numbers matter: the error cases below name them. */
 static const char base[] =
-    "name: test drill\n"                                                     /* 1 */
-    "start: 2026-07-15T10:00:00+08:00\n"                                     /* 2 */
-    "scale: 120\n"                                                           /* 3 */
-    "duration: \"02:00\"\n"                                                  /* 4 */
-    "units:\n"                                                               /* 5 */
-    "  - {id: u-corps, ack_delay_s: 60}\n"                                   /* 6 */
-    "  - {id: u-local, ack_delay_s: 30}\n"                                   /* 7 */
-    "injects:\n"                                                             /* 8 */
+    "name: test drill\n"                   /* 1 */
+    "start: 2026-07-15T10:00:00+08:00\n"   /* 2 */
+    "scale: 120\n"                         /* 3 */
+    "duration: \"02:00\"\n"                /* 4 */
+    "units:\n"                             /* 5 */
+    "  - {id: u-corps, ack_delay_s: 60}\n" /* 6 */
+    "  - {id: u-local, ack_delay_s: 30}\n" /* 7 */
+    "injects:\n"                           /* 8 */
     "  - {at: \"00:30\", kind: reading, station: st-down, parameter: 苯, value: 0.085, "
-    "unit: mg/L}\n"                                                          /* 9 */
+    "unit: mg/L}\n" /* 9 */
     "  - {at: \"00:05\", kind: report, report_id: r-1, released_at: \"00:00\", source: "
     "rs-plant, substance: 苯, chainage_km: 22, mass_kg: 2000, duration_s: 1800, reporter: "
-    "u-ent}\n"                                                               /* 10 */
-    "expectations:\n"                                                        /* 11 */
+    "u-ent}\n"                                                                          /* 10 */
+    "expectations:\n"                                                                   /* 11 */
     "  - {kind: incident_opened, station: st-down, parameter: 苯, within: \"00:15\"}\n" /* 12 */
-    "  - {kind: all_acknowledged}\n";                                        /* 13 */
+    "  - {kind: all_acknowledged}\n";                                                   /* 13 */
 
 typedef struct fx {
     char dir[64];
@@ -131,45 +131,46 @@ typedef struct bad_case {
 static const bad_case bad_cases[] = {
     {"wrong type: scale is not a number", "scale: 120", "scale: fast", HL_EPARSE,
      "s.yaml:3:", "scale"},
-    {"wrong type: reading value", "value: 0.085", "value: high", HL_EPARSE, "s.yaml:9:",
-     "value: 'high' is not a number"},
-    {"wrong type: units is not a list", "units:\n  - {id: u-corps, ack_delay_s: 60}\n"
-                                        "  - {id: u-local, ack_delay_s: 30}\n",
+    {"wrong type: reading value", "value: 0.085", "value: high", HL_EPARSE,
+     "s.yaml:9:", "value: 'high' is not a number"},
+    {"wrong type: units is not a list",
+     "units:\n  - {id: u-corps, ack_delay_s: 60}\n"
+     "  - {id: u-local, ack_delay_s: 30}\n",
      "units: u-corps\n\n\n", HL_EPARSE, "s.yaml:5:", "units"},
     {"out of range: scale", "scale: 120", "scale: 20000", HL_EINVAL, "s.yaml:3:", "scale"},
     {"unknown top-level key", "scale: 120", "colour: red\nscale: 120", HL_EPARSE,
      "s.yaml:3:", "colour: unknown key"},
-    {"unknown key in an inject", "station: st-down", "stn: st-down", HL_EPARSE, "s.yaml:9:",
-     "stn: unknown key"},
-    {"unknown unit id", "id: u-local", "id: u-nobody", HL_EPARSE, "s.yaml:7:",
-     "units[1].id: unknown unit 'u-nobody'"},
+    {"unknown key in an inject", "station: st-down", "stn: st-down", HL_EPARSE,
+     "s.yaml:9:", "stn: unknown key"},
+    {"unknown unit id", "id: u-local", "id: u-nobody", HL_EPARSE,
+     "s.yaml:7:", "units[1].id: unknown unit 'u-nobody'"},
     {"unknown station id in an inject", "station: st-down, parameter: 苯, value",
-     "station: st-nowhere, parameter: 苯, value", HL_EPARSE, "s.yaml:9:",
-     "injects[0].station: unknown station 'st-nowhere'"},
+     "station: st-nowhere, parameter: 苯, value", HL_EPARSE,
+     "s.yaml:9:", "injects[0].station: unknown station 'st-nowhere'"},
     {"unknown station id in an expectation", "station: st-down, parameter: 苯, within",
-     "station: st-gone, parameter: 苯, within", HL_EPARSE, "s.yaml:12:",
-     "expectations[0].station: unknown station 'st-gone'"},
-    {"unknown reporter unit", "reporter: u-ent", "reporter: u-ghost", HL_EPARSE, "s.yaml:10:",
-     "injects[1].reporter: unknown unit 'u-ghost'"},
-    {"unknown risk source", "source: rs-plant", "source: rs-none", HL_EPARSE, "s.yaml:10:",
-     "injects[1].source: unknown risk source 'rs-none'"},
-    {"bad drill offset", "at: \"00:30\"", "at: 30 minutes", HL_EINVAL, "s.yaml:9:",
-     "at: '30 minutes' is not a drill offset"},
-    {"start without an offset", "start: 2026-07-15T10:00:00+08:00",
-     "start: 2026-07-15T10:00:00", HL_EPARSE, "s.yaml:2:", "start: '2026-07-15T10:00:00'"},
+     "station: st-gone, parameter: 苯, within", HL_EPARSE,
+     "s.yaml:12:", "expectations[0].station: unknown station 'st-gone'"},
+    {"unknown reporter unit", "reporter: u-ent", "reporter: u-ghost", HL_EPARSE,
+     "s.yaml:10:", "injects[1].reporter: unknown unit 'u-ghost'"},
+    {"unknown risk source", "source: rs-plant", "source: rs-none", HL_EPARSE,
+     "s.yaml:10:", "injects[1].source: unknown risk source 'rs-none'"},
+    {"bad drill offset", "at: \"00:30\"", "at: 30 minutes", HL_EINVAL,
+     "s.yaml:9:", "at: '30 minutes' is not a drill offset"},
+    {"start without an offset", "start: 2026-07-15T10:00:00+08:00", "start: 2026-07-15T10:00:00",
+     HL_EPARSE, "s.yaml:2:", "start: '2026-07-15T10:00:00'"},
     {"unknown expectation kind", "kind: all_acknowledged", "kind: all_happy", HL_EPARSE,
      "s.yaml:13:", "expectations[1].kind: unknown kind 'all_happy'"},
     {"missing required key", "name: test drill\n", "", HL_EPARSE, "s.yaml:", "name: missing"},
-    {"unit listed twice", "id: u-local", "id: u-corps", HL_EPARSE, "s.yaml:7:",
-     "'u-corps' listed twice (first on line 6)"},
-    {"release after its report", "released_at: \"00:00\"", "released_at: \"00:10\"",
-     HL_EPARSE, "s.yaml:10:", "released_at"},
+    {"unit listed twice", "id: u-local", "id: u-corps", HL_EPARSE,
+     "s.yaml:7:", "'u-corps' listed twice (first on line 6)"},
+    {"release after its report", "released_at: \"00:00\"", "released_at: \"00:10\"", HL_EPARSE,
+     "s.yaml:10:", "released_at"},
     {"inject after the end of the drill", "at: \"00:30\"", "at: \"03:00\"", HL_EPARSE,
      "s.yaml:9:", "after the end of the drill"},
-    {"unit of measurement not accepted", "unit: mg/L", "unit: ppm", HL_EPARSE, "s.yaml:9:",
-     "injects[0].unit: 'ppm'"},
-    {"reading kind misspelt", "kind: reading", "kind: readings", HL_EPARSE, "s.yaml:9:",
-     "injects[0].kind: 'readings'"},
+    {"unit of measurement not accepted", "unit: mg/L", "unit: ppm", HL_EPARSE,
+     "s.yaml:9:", "injects[0].unit: 'ppm'"},
+    {"reading kind misspelt", "kind: reading", "kind: readings", HL_EPARSE,
+     "s.yaml:9:", "injects[0].kind: 'readings'"},
     {"YAML syntax error", "scale: 120", "scale: [120", HL_EPARSE, "s.yaml:", ""},
 };
 
@@ -183,8 +184,8 @@ static void test_bad_cases(void **state)
         char err[512] = "";
         int rc = drill_scenario_load(f->path, f->cat, &s, err, sizeof err);
         if (rc != c->rc || !strstr(err, c->want1) || !strstr(err, c->want2))
-            fail_msg("case '%s': rc %d (want %d), err \"%s\" (want \"%s\" and \"%s\")", c->name,
-                     rc, c->rc, err, c->want1, c->want2);
+            fail_msg("case '%s': rc %d (want %d), err \"%s\" (want \"%s\" and \"%s\")", c->name, rc,
+                     c->rc, err, c->want1, c->want2);
         assert_null(s);
     }
 }
@@ -213,10 +214,10 @@ static void test_offsets(void **state)
         int rc;
         double s;
     } cases[] = {
-        {"00:00", 0, 0},        {"+00:15", 0, 900},       {"02:00", 0, 7200},
-        {"1:30", 0, 5400},      {"01:02:03", 0, 3723},    {"168:00", 0, 604800},
-        {"169:00", HL_EINVAL, 0}, {"00:60", HL_EINVAL, 0}, {"00:05:60", HL_EINVAL, 0},
-        {"5", HL_EINVAL, 0},    {"", HL_EINVAL, 0},       {"00:5", HL_EINVAL, 0},
+        {"00:00", 0, 0},          {"+00:15", 0, 900},       {"02:00", 0, 7200},
+        {"1:30", 0, 5400},        {"01:02:03", 0, 3723},    {"168:00", 0, 604800},
+        {"169:00", HL_EINVAL, 0}, {"00:60", HL_EINVAL, 0},  {"00:05:60", HL_EINVAL, 0},
+        {"5", HL_EINVAL, 0},      {"", HL_EINVAL, 0},       {"00:5", HL_EINVAL, 0},
         {"00:05x", HL_EINVAL, 0}, {"-00:05", HL_EINVAL, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -243,7 +244,8 @@ static void test_limits(void **state)
     for (int i = 0; i <= DRILL_MAX_UNITS; i++)
         fputs("  - {id: u-corps}\n", o);
     fputs("injects:\n  - {at: \"00:01\", kind: reading, station: st-up, parameter: pH, value: 7, "
-          "unit: mg/L}\nexpectations: []\n", o);
+          "unit: mg/L}\nexpectations: []\n",
+          o);
     assert_int_equal(fclose(o), 0);
     drill_scenario *s = NULL;
     char err[512] = "";

@@ -3,7 +3,6 @@
  * SIGKILL fallback, the environment handed to children, logs and capture are tested in a
  * second, without the services.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +10,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,12 +26,6 @@ typedef struct fx {
     hl_config cfg;
     hl_stack *s;
 } fx;
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
 
 static int setup(void **state)
 {
@@ -61,7 +53,10 @@ static int teardown(void **state)
     hl_stack_destroy(&f->s);
     assert_null(f->s);
     hl_stack_destroy(&f->s); /* accepts NULL */
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    assert_int_equal(hl_stack_remove_tree(f->dir), 0);
+    struct stat st;
+    assert_int_equal(stat(f->dir, &st), -1);
+    assert_int_equal(hl_stack_remove_tree(f->dir), 0); /* already gone: fine */
     free(f);
     return 0;
 }
@@ -151,8 +146,7 @@ static void test_environment_and_capture(void **state)
                           "echo \"$HAZLINK_BASE_PORT|$HAZLINK_CLOCK|${HAZLINK_CONFIG-unset}|"
                           "$HAZLINK_DATA\"",
                           NULL};
-    assert_int_equal(hl_stack_capture(f->s, "sh", args, 5000, 4096, &out, &status, err,
-                                      sizeof err),
+    assert_int_equal(hl_stack_capture(f->s, "sh", args, 5000, 4096, &out, &status, err, sizeof err),
                      0);
     unsetenv("HAZLINK_CONFIG");
     assert_int_equal(status, 0);
@@ -172,13 +166,12 @@ static void test_environment_and_capture(void **state)
 
     /* A program that does not finish is killed at the deadline. */
     const char *slow[] = {"5", NULL};
-    assert_int_equal(hl_stack_capture(f->s, "sleep", slow, 200, 64, &out, &status, err,
-                                      sizeof err),
+    assert_int_equal(hl_stack_capture(f->s, "sleep", slow, 200, 64, &out, &status, err, sizeof err),
                      HL_ETIMEOUT);
     free(out);
-    assert_int_equal(hl_stack_capture(f->s, "no-such-program", NULL, 200, 64, &out, &status,
-                                      err, sizeof err),
-                     HL_ENOTFOUND);
+    assert_int_equal(
+        hl_stack_capture(f->s, "no-such-program", NULL, 200, 64, &out, &status, err, sizeof err),
+        HL_ENOTFOUND);
     assert_null(out);
 }
 
@@ -198,7 +191,7 @@ static void test_logs(void **state)
     size_t n = fread(buf, 1, sizeof buf - 1, lf);
     fclose(lf);
     buf[n] = '\0';
-    assert_non_null(strstr(buf, "==== "));   /* the start marker with the time */
+    assert_non_null(strstr(buf, "==== ")); /* the start marker with the time */
     assert_non_null(strstr(buf, "starting /bin/sh"));
     assert_non_null(strstr(buf, "to-stdout\n"));
     assert_non_null(strstr(buf, "to-stderr\n"));

@@ -24,7 +24,8 @@ static int parse(const char *line, hctl_args *a, char *err, size_t n)
     snprintf(buf, sizeof buf, "hazctl %s", line);
     for (char *p = strtok(buf, " "); p && argc < MAXW; p = strtok(NULL, " ")) {
         for (char *q = p; *q; q++)
-            if (*q == '_') *q = ' ';
+            if (*q == '_')
+                *q = ' ';
         argv[argc++] = p;
     }
     return hctl_args_parse(argc, argv, a, err, n);
@@ -77,8 +78,7 @@ static void test_reading(void **state)
     assert_int_equal(a.at_ms, 1784052000000LL);
     assert_true(a.json);
     /* Options may come before the command and in --opt=value form. */
-    assert_int_equal(parse("--json --timeout=1500 reading st-x 苯 1 mg/L", &a, err, sizeof err),
-                     0);
+    assert_int_equal(parse("--json --timeout=1500 reading st-x 苯 1 mg/L", &a, err, sizeof err), 0);
     assert_true(a.json);
     assert_int_equal(a.timeout_ms, 1500);
 }
@@ -110,8 +110,7 @@ static void test_lists_trigger_up(void **state)
     (void)state;
     hctl_args a;
     char err[256];
-    assert_int_equal(parse("tasks --incident inc-1 --unit reg-131 --limit 50", &a, err,
-                           sizeof err),
+    assert_int_equal(parse("tasks --incident inc-1 --unit reg-131 --limit 50", &a, err, sizeof err),
                      0);
     assert_int_equal(a.cmd, HCTL_CMD_TASKS);
     assert_string_equal(a.incident_id, "inc-1");
@@ -241,7 +240,8 @@ static void test_bad_input_names_the_word(void **state)
         hctl_args a;
         char err[256] = "";
         int rc = parse(bad[i].line, &a, err, sizeof err);
-        if (rc != HL_EINVAL) fail_msg("'%s' was accepted (rc %d)", bad[i].line, rc);
+        if (rc != HL_EINVAL)
+            fail_msg("'%s' was accepted (rc %d)", bad[i].line, rc);
         if (!strstr(err, bad[i].want))
             fail_msg("'%s': message '%s' lacks '%s'", bad[i].line, err, bad[i].want);
     }
@@ -274,7 +274,8 @@ static void test_limits(void **state)
     assert_non_null(strstr(err, "is not an id"));
     /* Too many words. */
     char *argv[HCTL_MAX_ARGS + 2];
-    for (int i = 0; i < HCTL_MAX_ARGS + 1; i++) argv[i] = "status";
+    for (int i = 0; i < HCTL_MAX_ARGS + 1; i++)
+        argv[i] = "status";
     assert_int_equal(hctl_args_parse(HCTL_MAX_ARGS + 1, argv, &a, err, sizeof err), HL_EINVAL);
     assert_non_null(strstr(err, "more than 128 arguments"));
 }

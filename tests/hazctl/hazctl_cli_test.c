@@ -21,7 +21,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
@@ -43,8 +42,9 @@ extern char **environ;
 #define RUN_TIMEOUT_MS 30000
 
 static struct {
-    char data[256];  /* data dir of the test stack */
-    char data2[256]; /* data dir of the stack `hazctl up` starts */
+    char root[64];   /* mkdtemp folder holding both data dirs */
+    char data[128];  /* data dir of the test stack */
+    char data2[128]; /* data dir of the stack `hazctl up` starts */
     int base;        /* base port of the test stack */
     int base2;       /* free base port: nothing listens until `hazctl up` */
     hl_stack *st;
@@ -66,12 +66,14 @@ static char **child_env(int base, const char *data)
 {
     static char port[64], dat[320], pb[320];
     size_t n = 0;
-    while (environ[n]) n++;
+    while (environ[n])
+        n++;
     char **env = calloc(n + 4, sizeof *env);
     assert_non_null(env);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "HAZLINK_", 8) != 0) env[k++] = environ[i];
+        if (strncmp(environ[i], "HAZLINK_", 8) != 0)
+            env[k++] = environ[i];
     snprintf(port, sizeof port, "HAZLINK_BASE_PORT=%d", base);
     snprintf(dat, sizeof dat, "HAZLINK_DATA=%s", data);
     snprintf(pb, sizeof pb, "HAZLINK_PLAYBOOKS=%s/playbooks", HL_TEST_SOURCE_DIR);
@@ -88,7 +90,8 @@ static void proc_start(proc *p, int base, const char *data, const char *const *a
     char *argv[64];
     int argc = 0;
     argv[argc++] = "hazctl";
-    for (size_t i = 0; args[i]; i++) argv[argc++] = (char *)args[i];
+    for (size_t i = 0; args[i]; i++)
+        argv[argc++] = (char *)args[i];
     argv[argc] = NULL;
     char path[512];
     snprintf(path, sizeof path, "%s/hazctl", HL_TEST_BIN_DIR);
@@ -114,7 +117,11 @@ static void proc_start(proc *p, int base, const char *data, const char *const *a
 
 static void append(char **buf, size_t *len, const char *data, size_t n)
 {
-    if (*len + n > MAX_OUT) n = MAX_OUT - *len;
+    /* Keep at most MAX_OUT bytes of output. */
+    if (*len >= MAX_OUT)
+        n = 0;
+    else if (n > MAX_OUT - *len)
+        n = MAX_OUT - *len;
     char *b = realloc(*buf, *len + n + 1);
     assert_non_null(b);
     memcpy(b + *len, data, n);
@@ -128,10 +135,13 @@ static int proc_pump(proc *p, int wait_ms)
 {
     struct pollfd fds[2] = {{p->out_fd, POLLIN, 0}, {p->err_fd, POLLIN, 0}};
     int open_fds = (p->out_fd >= 0) + (p->err_fd >= 0);
-    if (!open_fds) return 0;
-    if (poll(fds, 2, wait_ms) <= 0) return open_fds;
+    if (!open_fds)
+        return 0;
+    if (poll(fds, 2, wait_ms) <= 0)
+        return open_fds;
     for (int i = 0; i < 2; i++) {
-        if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+            continue;
         char tmp[4096];
         ssize_t n = read(fds[i].fd, tmp, sizeof tmp);
         if (n > 0) {
@@ -166,8 +176,12 @@ static void proc_finish(proc *p, int timeout_ms)
     while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {
     }
     p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    if (!p->out) append(&p->out, &p->out_len, "", 0);
-    if (!p->err) append(&p->err, &p->err_len, "", 0);
+    if (!p->out)
+        p->out = strdup("");
+    if (!p->err)
+        p->err = strdup("");
+    assert_non_null(p->out);
+    assert_non_null(p->err);
 }
 
 static void proc_free(proc *p)
@@ -184,43 +198,38 @@ static void hz(proc *p, int base, ...)
     size_t n = 0;
     va_list ap;
     va_start(ap, base);
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 47;) args[n++] = a;
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 47;)
+        args[n++] = a;
     va_end(ap);
     args[n] = NULL;
     proc_start(p, base, G.data, args);
     proc_finish(p, RUN_TIMEOUT_MS);
 }
 
-#define assert_exit(p, code)                                                                   \
-    do {                                                                                       \
-        if ((p)->status != (code))                                                             \
-            fail_msg("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", (p)->status, (code),        \
-                     (p)->out, (p)->err);                                                      \
+#define assert_exit(p, code)                                                                       \
+    do {                                                                                           \
+        if ((p)->status != (code))                                                                 \
+            fail_msg("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", (p)->status, (code), (p)->out,  \
+                     (p)->err);                                                                    \
     } while (0)
 
-#define assert_has(text, needle)                                                               \
-    do {                                                                                       \
-        const char *t_ = (text);                                                               \
-        if (!strstr(t_, (needle))) fail_msg("missing '%s' in:\n%s", (needle), t_);             \
+#define assert_has(text, needle)                                                                   \
+    do {                                                                                           \
+        const char *t_ = (text);                                                                   \
+        if (!strstr(t_, (needle)))                                                                 \
+            fail_msg("missing '%s' in:\n%s", (needle), t_);                                        \
     } while (0)
 
 static json_t *parse_json(const char *s)
 {
     json_error_t je;
     json_t *j = json_loads(s, 0, &je);
-    if (!j) fail_msg("not JSON (%s, line %d): %s", je.text, je.line, s);
+    if (!j)
+        fail_msg("not JSON (%s, line %d): %s", je.text, je.line, s);
     return j;
 }
 
 /* ---- the stack ---- */
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static int group_setup(void **state)
 {
@@ -229,11 +238,11 @@ static int group_setup(void **state)
      * 100 ports per pid keeps parallel tests apart. */
     G.base = 20000 + (int)(getpid() % 440) * 100;
     G.base2 = G.base + 50;
-    snprintf(G.data, sizeof G.data, "/tmp/hazctl-cli-XXXXXX");
-    if (!mkdtemp(G.data)) return -1;
-    snprintf(G.data2, sizeof G.data2, "%s/up", G.data);
-    char sub[300];
-    snprintf(sub, sizeof sub, "%s/stack", G.data);
+    snprintf(G.root, sizeof G.root, "/tmp/hazctl-cli-XXXXXX");
+    if (!mkdtemp(G.root))
+        return -1;
+    snprintf(G.data, sizeof G.data, "%s/stack", G.root);
+    snprintf(G.data2, sizeof G.data2, "%s/up", G.root);
 
     /* The stack's configuration: built-in defaults, nothing from our environment. */
     for (char **e = environ; *e;) {
@@ -253,7 +262,7 @@ static int group_setup(void **state)
         fprintf(stderr, "config: %s\n", err);
         return -1;
     }
-    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", sub);
+    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", G.data);
     snprintf(cfg.playbook_dir, sizeof cfg.playbook_dir, "%s/playbooks", HL_TEST_SOURCE_DIR);
     cfg.base_port = G.base;
     if (hl_stack_new(&cfg, HL_TEST_BIN_DIR, &G.st, err, sizeof err) < 0) {
@@ -265,8 +274,6 @@ static int group_setup(void **state)
         hl_stack_destroy(&G.st);
         return -1;
     }
-    /* hazctl's own data dir is the stack's (it reads nothing there; set for completeness). */
-    snprintf(G.data, sizeof G.data, "%s", sub);
     return 0;
 }
 
@@ -274,9 +281,7 @@ static int group_teardown(void **state)
 {
     (void)state;
     hl_stack_destroy(&G.st);
-    char *slash = strrchr(G.data, '/'); /* G.data is <tmp>/stack: remove <tmp> */
-    if (slash) *slash = '\0';
-    nftw(G.data, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    hl_stack_remove_tree(G.root);
     return 0;
 }
 
@@ -344,7 +349,8 @@ static void test_lists_answer(void **state)
         hz(&p, G.base, lists[i].cmd, NULL);
         assert_exit(&p, 0);
         assert_string_equal(p.err, "");
-        if (lists[i].must) assert_has(p.out, lists[i].must);
+        if (lists[i].must)
+            assert_has(p.out, lists[i].must);
         proc_free(&p);
         hz(&p, G.base, lists[i].cmd, "--json", NULL);
         assert_exit(&p, 0);
@@ -386,13 +392,14 @@ static void test_reading_opens_incident(void **state)
     int found = 0;
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *inc = json_array_get(arr, i);
-        if (strcmp(json_string_value(json_object_get(inc, "id")), incident_id) != 0) continue;
+        if (strcmp(json_string_value(json_object_get(inc, "id")), incident_id) != 0)
+            continue;
         found = 1;
-        assert_string_equal(json_string_value(json_object_get(inc, "station_id")),
-                            "st-dsz-down");
+        assert_string_equal(json_string_value(json_object_get(inc, "station_id")), "st-dsz-down");
         assert_has(json_string_value(json_object_get(inc, "opened_at")), "+08:00");
     }
-    if (!found) fail_msg("incident %s not listed: %s", incident_id, p.out);
+    if (!found)
+        fail_msg("incident %s not listed: %s", incident_id, p.out);
     json_decref(j);
     proc_free(&p);
 
@@ -417,10 +424,21 @@ static void test_reading_within_limit(void **state)
 {
     (void)state;
     proc p;
-    hz(&p, G.base, "reading", "st-laolongkou", "苯", "0.001", "mg/L", NULL);
+    /* 氨氮 0.1 mg/L at 老龙口 (a class II section): GB 3838-2002 表1 item 7 sets class II at
+     * 0.5 mg/L, so it is checked and within the limit. */
+    hz(&p, G.base, "reading", "st-laolongkou", "氨氮(NH3-N)", "0.1", "mg/L", NULL);
     assert_exit(&p, 0);
     assert_has(p.out, "exceeded       no\n");
+    assert_has(p.out, "limit          0.5 mg/L (GB 3838-2002 表1");
     assert_has(p.out, "incident       -\n");
+    proc_free(&p);
+
+    /* Benzene at a section where no GB 3838 limit applies to it: shown as not checked, with
+     * the service's reason. */
+    hz(&p, G.base, "reading", "st-laolongkou", "苯", "0.001", "mg/L", NULL);
+    assert_exit(&p, 0);
+    assert_has(p.out, "exceeded       not checked\n");
+    assert_has(p.out, "limit          none applied (");
     proc_free(&p);
 }
 
@@ -444,11 +462,13 @@ static void test_plan_and_tasks_follow(void **state)
                 incident_id);
         json_decref(j);
         proc_free(&p);
-        if (ntasks) break;
+        if (ntasks)
+            break;
         struct timespec ts = {0, 300 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    if (!ntasks) fail_msg("no task for incident %s within 30 s", incident_id);
+    if (!ntasks)
+        fail_msg("no task for incident %s within 30 s", incident_id);
     hz(&p, G.base, "plans", NULL);
     assert_exit(&p, 0);
     assert_has(p.out, incident_id);
@@ -607,7 +627,8 @@ static void test_up_serves_and_stops_on_ctrl_c(void **state)
     /* Ctrl-C: the terminal sends SIGINT to hazctl (its children are in their own groups). */
     kill(up.pid, SIGINT);
     proc_finish(&up, 30000);
-    if (up.status != 0) fail_msg("hazctl up exited %d; stderr:\n%s", up.status, up.err);
+    if (up.status != 0)
+        fail_msg("hazctl up exited %d; stderr:\n%s", up.status, up.err);
     assert_has(up.err, "every process stopped cleanly");
     proc_free(&up);
 

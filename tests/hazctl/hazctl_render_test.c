@@ -30,7 +30,8 @@ static const char *first_line(const char *s, char *buf, size_t n)
 {
     const char *nl = strchr(s, '\n');
     size_t len = nl ? (size_t)(nl - s) : strlen(s);
-    if (len >= n) len = n - 1;
+    if (len >= n)
+        len = n - 1;
     memcpy(buf, s, len);
     buf[len] = '\0';
     return buf;
@@ -49,18 +50,21 @@ static void assert_columns(const char *text, const char *const *cols, size_t n)
             fail_msg("column %zu: want '%s' at '%s' (header '%s')", i, cols[i], p, line);
         p += len;
         if (i + 1 < n) {
-            if (strncmp(p, "  ", 2) != 0) fail_msg("no gap after column '%s'", cols[i]);
-            while (*p == ' ') p++;
+            if (strncmp(p, "  ", 2) != 0)
+                fail_msg("no gap after column '%s'", cols[i]);
+            while (*p == ' ')
+                p++;
         }
     }
     assert_string_equal(p, "");
 }
 
 /* strstr with the whole text in the failure message. */
-#define assert_has(text, needle)                                                               \
-    do {                                                                                       \
-        const char *t_ = (text);                                                               \
-        if (!strstr(t_, (needle))) fail_msg("missing:\n%s\nin:\n%s", (needle), t_);            \
+#define assert_has(text, needle)                                                                   \
+    do {                                                                                           \
+        const char *t_ = (text);                                                                   \
+        if (!strstr(t_, (needle)))                                                                 \
+            fail_msg("missing:\n%s\nin:\n%s", (needle), t_);                                       \
     } while (0)
 
 static char *json_text(json_t *j)
@@ -83,9 +87,8 @@ static void test_time_and_level_strings(void **state)
     assert_string_equal(hctl_time_str(0, BJ, b, sizeof b), "-"); /* 0 = not set */
     static const struct {
         const char *in, *out;
-    } lv[] = {{"红", "红 red"}, {"red", "红 red"},     {"ORANGE", "橙 orange"},
-              {"黄", "黄 yellow"}, {"蓝", "蓝 blue"}, {"", "-"},
-              {"purple", "purple"}};
+    } lv[] = {{"红", "红 red"},  {"red", "红 red"}, {"ORANGE", "橙 orange"}, {"黄", "黄 yellow"},
+              {"蓝", "蓝 blue"}, {"", "-"},         {"purple", "purple"}};
     for (size_t i = 0; i < sizeof lv / sizeof lv[0]; i++)
         assert_string_equal(hctl_level_str(lv[i].in), lv[i].out);
     assert_string_equal(hctl_level_str(NULL), "-");
@@ -121,7 +124,7 @@ static void test_status_table_and_json(void **state)
     hctl_buf b = {0};
     assert_int_equal(hctl_render_status(v, 2, BJ, &b), 0);
     const char *s = hctl_buf_str(&b);
-    static const char *cols[] = {"SERVICE", "STATE",  "ENDPOINT", "REQUESTS", "ERRORS",
+    static const char *cols[] = {"SERVICE",  "STATE",  "ENDPOINT", "REQUESTS", "ERRORS",
                                  "BAD MSGS", "OUTBOX", "RECORDS",  "STARTED",  "CLOCK"};
     assert_columns(s, cols, 10);
     assert_has(s, "alert     up     tcp://127.0.0.1:7100");
@@ -135,14 +138,14 @@ static void test_status_table_and_json(void **state)
 
     char *j = json_text(hctl_json_status(v, 2, BJ));
     assert_has(j, "\"services\":[{\"service\":\"alert\",\"endpoint\":"
-                              "\"tcp://127.0.0.1:7100\",\"up\":true,\"problem\":null,"
-                              "\"status\":{\"service\":\"alert\",\"now_ms\":");
+                  "\"tcp://127.0.0.1:7100\",\"up\":true,\"problem\":null,"
+                  "\"status\":{\"service\":\"alert\",\"now_ms\":");
     assert_has(j, "\"started_ms\":1784052000000,\"started_at\":\"" T0_BJ "\"");
     assert_has(j, "\"requests\":42,\"errors\":3,\"bad_messages\":2,"
-                              "\"outbox_pending\":1,\"records\":7,\"clock_scale\":60.0");
+                  "\"outbox_pending\":1,\"records\":7,\"clock_scale\":60.0");
     assert_has(j, "{\"service\":\"dispatch\",\"endpoint\":\"tcp://127.0.0.1:7140\","
-                              "\"up\":false,\"problem\":\"did not answer at "
-                              "tcp://127.0.0.1:7140 within 2000 ms\",\"status\":null}");
+                  "\"up\":false,\"problem\":\"did not answer at "
+                  "tcp://127.0.0.1:7140 within 2000 ms\",\"status\":null}");
     assert_has(j, "\"up\":1,\"down\":1}");
     free(j);
 }
@@ -164,6 +167,7 @@ static void test_reading_result(void **state)
     r.incident_opened = 1;
     r.alert_id = "al-1";
     r.warning_level = "红";
+    r.checked = 1;
     hctl_buf b = {0};
     assert_int_equal(hctl_render_reading(&r, BJ, &b), 0);
     const char *want = "exceeded       YES\n"
@@ -181,18 +185,32 @@ static void test_reading_result(void **state)
     ok.value_mg_l = 0.004;
     ok.limit_mg_l = 0.01;
     ok.limit_source = "GB 3838-2002 表3 item 19";
+    ok.checked = 1;
     assert_int_equal(hctl_render_reading(&ok, BJ, &b), 0);
     assert_has(hctl_buf_str(&b), "exceeded       no\n");
     assert_has(hctl_buf_str(&b), "incident       -\n");
     assert_has(hctl_buf_str(&b), "warning level  -\n");
     hctl_buf_free(&b);
 
+    /* Nothing compared (no limit at this section): said so, with the reason. */
+    Hl__ReadingResult nc = HL__READING_RESULT__INIT;
+    nc.value_mg_l = 0.2;
+    nc.limit_source = "no GB 3838-2002 limit for 'xylene-ish' at this section";
+    assert_int_equal(hctl_render_reading(&nc, BJ, &b), 0);
+    assert_has(hctl_buf_str(&b), "exceeded       not checked\n");
+    assert_has(hctl_buf_str(&b),
+               "limit          none applied (no GB 3838-2002 limit for 'xylene-ish' at this "
+               "section)\n");
+    hctl_buf_free(&b);
+
+    /* JSON: the proto field names, in proto order, the values unchanged. */
     char *j = json_text(hctl_json_message(&r.base, BJ));
-    assert_string_equal(j, "{\"exceeded\":true,\"value_mg_l\":0.34999999999999998,"
-                           "\"limit_mg_l\":0.01,\"multiple\":34.0,\"limit_source\":"
-                           "\"GB 3838-2002 表3 item 19\",\"incident_id\":\"inc-1\","
-                           "\"incident_opened\":true,\"alert_id\":\"al-1\","
-                           "\"warning_level\":\"红\"}");
+    assert_has(j, "{\"exceeded\":true,\"value_mg_l\":0.34999999999999998,"
+                  "\"limit_mg_l\":0.01,\"multiple\":34.0,\"limit_source\":"
+                  "\"GB 3838-2002 表3 item 19\",\"incident_id\":\"inc-1\","
+                  "\"incident_opened\":true,\"alert_id\":\"al-1\","
+                  "\"warning_level\":\"红\"");
+    assert_has(j, "\"checked\":true");
     free(j);
 }
 
@@ -238,10 +256,9 @@ static void test_incidents(void **state)
     hctl_buf b = {0};
     assert_int_equal(hctl_render_incidents(&l, BJ, &b), 0);
     const char *s = hctl_buf_str(&b);
-    static const char *cols[] = {"ID",         "STATE",  "ORIGIN",   "STATION",
-                                 "PARAMETER",  "KM",     "OPENED",   "READINGS",
-                                 "PEAK mg/L",  "LIMIT mg/L", "LEVEL", "ALERTS",
-                                 "SIDE",       "UPSTREAM SOURCES"};
+    static const char *cols[] = {"ID",    "STATE",  "ORIGIN",   "STATION",         "PARAMETER",
+                                 "KM",    "OPENED", "READINGS", "PEAK mg/L",       "LIMIT mg/L",
+                                 "LEVEL", "ALERTS", "SIDE",     "UPSTREAM SOURCES"};
     assert_columns(s, cols, 14);
     assert_has(s, "inc-1  open   reading  st-dsz-down  苯         ");
     assert_has(s, T0_BJ);
@@ -263,9 +280,9 @@ static void test_incidents(void **state)
 
     char *j = json_text(hctl_json_message(&l.base, BJ));
     assert_has(j, "{\"incidents\":[{\"id\":\"inc-1\",\"state\":\"open\","
-                              "\"origin\":\"reading\",\"station_id\":\"st-dsz-down\","
-                              "\"parameter\":\"苯\",\"chainage_km\":25.0,"
-                              "\"opened_ms\":1784052000000,\"opened_at\":\"" T0_BJ "\",");
+                  "\"origin\":\"reading\",\"station_id\":\"st-dsz-down\","
+                  "\"parameter\":\"苯\",\"chainage_km\":25.0,"
+                  "\"opened_ms\":1784052000000,\"opened_at\":\"" T0_BJ "\",");
     assert_has(j, "\"upstream_source_ids\":[\"rs-dsz-petro\",\"rs-kd-etdz\"]");
     /* A time of 0 (not set) is null in its _at twin. */
     assert_has(j, "\"reading_count\":3");
@@ -330,10 +347,9 @@ static void test_alerts(void **state)
     hctl_buf b = {0};
     assert_int_equal(hctl_render_alerts(&l, BJ, &b), 0);
     const char *s = hctl_buf_str(&b);
-    static const char *cols[] = {"ID",         "INCIDENT",  "LEVEL",      "RAISED",
-                                 "STATION",    "PARAMETER", "KM",         "VALUE mg/L",
-                                 "LIMIT mg/L", "MULTIPLE",  "RELEASE KM", "SOURCE",
-                                 "REASON"};
+    static const char *cols[] = {"ID",         "INCIDENT", "LEVEL",      "RAISED",     "STATION",
+                                 "PARAMETER",  "KM",       "VALUE mg/L", "LIMIT mg/L", "MULTIPLE",
+                                 "RELEASE KM", "SOURCE",   "REASON"};
     assert_columns(s, cols, 13);
     assert_has(s, "al-1  inc-1     橙 orange  " T0_BJ "  st-dsz-down");
     /* The unverified mark of the limit's row reaches the table. */
@@ -438,7 +454,9 @@ static void test_tasks(void **state)
 {
     (void)state;
     Hl__Task t = HL__TASK__INIT;
-    t.id = "tk-1";
+    /* A real task id (dispatch builds them from the plan): 64 bytes, shown whole because the
+     * officer types it (hazpartner ack). */
+    t.id = "pl-inc-001a22a5e1765b80151c6c62e7738-protect-rc-kuitun-gw-reg131";
     t.incident_id = "inc-1";
     t.unit_id = "reg-131";
     t.kind = "protect_receptor";
@@ -460,11 +478,12 @@ static void test_tasks(void **state)
     hctl_buf b = {0};
     assert_int_equal(hctl_render_tasks(&l, BJ, &b), 0);
     const char *s = hctl_buf_str(&b);
-    static const char *cols[] = {"ID",           "INCIDENT", "UNIT",  "KIND",  "STATE", "DUE",
-                                 "ACKNOWLEDGED", "ACTOR",    "TITLE", "REASON"};
+    static const char *cols[] = {"ID",  "INCIDENT",     "UNIT",  "KIND",  "STATE",
+                                 "DUE", "ACKNOWLEDGED", "ACTOR", "TITLE", "REASON"};
     assert_columns(s, cols, 10);
-    assert_has(s, "tk-1  inc-1     reg-131  protect_receptor    acknowledged  " T1_BJ
-                              "  " T0_BJ "  reg-131  Close the intake of 奎屯水源地  -\n");
+    assert_has(s, "pl-inc-001a22a5e1765b80151c6c62e7738-protect-rc-kuitun-gw-reg131  inc-1     "
+                  "reg-131  protect_receptor    acknowledged  " T1_BJ "  " T0_BJ
+                  "  reg-131  Close the intake of 奎屯水源地  -\n");
     assert_has(s, "not our jurisdiction\n");
     hctl_buf_free(&b);
     char *j = json_text(hctl_json_message(&l.base, BJ));
@@ -524,7 +543,8 @@ static void test_reservations_show_shortfall_and_flags(void **state)
     const char *notes = "stock figures assumed; catalogue row unverified; depot location: low "
                         "(proxy: 奎屯市 centre)";
     char dashes[128] = "";
-    for (size_t i = 0; i < hctl_text_width(notes); i++) strcat(dashes, "-");
+    for (size_t i = 0; i < hctl_text_width(notes); i++)
+        strcat(dashes, "-");
     char want[2048];
     snprintf(want, sizeof want,
              "reservation rv-1  state partial  incident inc-1  plan pl-1  created " T0_BJ "\n"
@@ -572,9 +592,9 @@ static void test_stock(void **state)
     hctl_buf b = {0};
     assert_int_equal(hctl_render_stock(&l, BJ, &b), 0);
     const char *s = hctl_buf_str(&b);
-    static const char *cols[] = {"DEPOT",   "DEPOT NAME", "SIDE",      "MATERIAL", "MATERIAL NAME",
-                                 "ON HAND", "RESERVED",   "AVAILABLE", "ISSUED",   "UNIT",
-                                 "OWNER",   "NOTES"};
+    static const char *cols[] = {"DEPOT",         "DEPOT NAME", "SIDE",     "MATERIAL",
+                                 "MATERIAL NAME", "ON HAND",    "RESERVED", "AVAILABLE",
+                                 "ISSUED",        "UNIT",       "OWNER",    "NOTES"};
     assert_columns(s, cols, 12);
     /* available = on hand - reserved (issuing has already lowered on hand) */
     assert_has(s, "  20000      5000      15000    1000  bag   xj7-emb  on hand assumed; "
@@ -640,9 +660,18 @@ static void test_sources_keep_unverified_and_confidence(void **state)
     hctl_buf b = {0};
     assert_int_equal(hctl_render_sources(&l, BJ, &b), 0);
     const char *s = hctl_buf_str(&b);
-    static const char *cols[] = {"ID",        "NAME", "KIND",  "SIDE",  "OUTFALL KM", "UNIT",
-                                 "SUBSTANCE", "CAS",  "MAX t", "CRITICAL t (GB 18218)",
-                                 "CRITICAL t (HJ 941)", "LOCATION"};
+    static const char *cols[] = {"ID",
+                                 "NAME",
+                                 "KIND",
+                                 "SIDE",
+                                 "OUTFALL KM",
+                                 "UNIT",
+                                 "SUBSTANCE",
+                                 "CAS",
+                                 "MAX t",
+                                 "CRITICAL t (GB 18218)",
+                                 "CRITICAL t (HJ 941)",
+                                 "LOCATION"};
     assert_columns(s, cols, 12);
     /* One row per substance; the source's columns are not repeated. */
     assert_has(s, "rs-dsz-petro  独山子石化            enterprise     local");

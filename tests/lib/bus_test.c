@@ -296,6 +296,13 @@ static void test_limits(void **state)
     /* Too many frames to send is refused up front. */
     hl_frame five[5] = {{"a", 1}, {"b", 1}, {"c", 1}, {"d", 1}, {"e", 1}};
     assert_int_equal(hl_sock_sendv(d, five, 5), HL_EINVAL);
+    /* The limit is per socket (the ZAP handler needs 9 frames), capped. */
+    assert_int_equal(hl_sock_set_max_frames(d, 0), HL_EINVAL);
+    assert_int_equal(hl_sock_set_max_frames(d, HL_BUS_FRAMES_CAP + 1), HL_EINVAL);
+    assert_int_equal(hl_sock_set_max_frames(d, 5), 0);
+    assert_int_equal(hl_sock_sendv(d, five, 5), 0);
+    /* Not bound: nothing to bind again. */
+    assert_int_equal(hl_sock_rebind(d, NULL, 0), HL_EINVAL);
     /* ROUTER_MANDATORY: an unknown peer is an error, not a silent drop. */
     hl_frame to_nobody[2] = {{"nobody", 6}, {"x", 1}};
     assert_int_equal(hl_sock_sendv(r, to_nobody, 2), HL_ENOTFOUND);

@@ -15,7 +15,8 @@
 
 static const char *const env_vars[] = {"HAZLINK_CONFIG", "HAZLINK_DATA", "HAZLINK_HOST",
                                        "HAZLINK_BASE_PORT", "HAZLINK_PLAYBOOKS",
-                                       "HAZLINK_CLOCK", "HAZLINK_SEASON", NULL};
+                                       "HAZLINK_CLOCK", "HAZLINK_SEASON", "HAZLINK_BIND",
+                                       "HAZLINK_HOST_DISPATCH", NULL};
 
 static int clear_env(void **state)
 {
@@ -125,6 +126,44 @@ static void test_file_and_env(void **state)
     rmdir(dir);
 }
 
+/* Containers: services bind every interface but reach each other by service name. */
+static void test_hosts(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/hl-cfg-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/hosts.yaml", dir);
+    write_file(path, "bind_host: 0.0.0.0\nhost_stock: stock\n");
+    hl_config c;
+    char err[512] = "";
+    char ep[64];
+    assert_int_equal(hl_config_load(path, &c, err, sizeof err), 0);
+    assert_int_equal(hl_config_bind_endpoint(&c, "stock", "req", ep, sizeof ep), 0);
+    assert_string_equal(ep, "tcp://0.0.0.0:7120");
+    assert_int_equal(hl_config_endpoint(&c, "stock", "req", ep, sizeof ep), 0);
+    assert_string_equal(ep, "tcp://stock:7120");
+    assert_int_equal(hl_config_endpoint(&c, "alert", "req", ep, sizeof ep), 0);
+    assert_string_equal(ep, "tcp://127.0.0.1:7100");
+
+    setenv("HAZLINK_HOST_DISPATCH", "dispatch", 1);
+    setenv("HAZLINK_BIND", "127.0.0.2", 1);
+    assert_int_equal(hl_config_load(path, &c, err, sizeof err), 0);
+    assert_int_equal(hl_config_endpoint(&c, "dispatch", "gw", ep, sizeof ep), 0);
+    assert_string_equal(ep, "tcp://dispatch:7142");
+    assert_int_equal(hl_config_bind_endpoint(&c, "dispatch", "gw", ep, sizeof ep), 0);
+    assert_string_equal(ep, "tcp://127.0.0.2:7142");
+    /* Without a bind host the service binds where others connect by default. */
+    unsetenv("HAZLINK_BIND");
+    unsetenv("HAZLINK_HOST_DISPATCH");
+    assert_int_equal(hl_config_load(NULL, &c, err, sizeof err), 0);
+    assert_int_equal(hl_config_bind_endpoint(&c, "alert", "pub", ep, sizeof ep), 0);
+    assert_string_equal(ep, "tcp://127.0.0.1:7101");
+    assert_int_equal(hl_config_bind_endpoint(&c, "alert", "nope", ep, sizeof ep), HL_ENOTFOUND);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_bad_files(void **state)
 {
     (void)state;
@@ -162,12 +201,40 @@ static void test_bad_files(void **state)
     rmdir(dir);
 }
 
+/* From memory: the file's keys over the defaults, the environment left out. */
+static void test_from_memory(void **state)
+{
+    (void)state;
+    setenv("HAZLINK_BASE_PORT", "9000", 1);
+    hl_config c;
+    char err[256];
+    static const char text[] = "base_port: 8100\nseason: winter\n";
+    assert_int_equal(hl_config_load_mem("mem.yaml", text, sizeof text - 1, &c, err, sizeof err),
+                     0);
+    assert_int_equal(c.base_port, 8100);
+    assert_string_equal(c.season, "winter");
+    assert_string_equal(c.host, "127.0.0.1");
+    static const char bad[] = "base_port: 8100\nbase_port: 8200\n";
+    assert_int_equal(hl_config_load_mem("mem.yaml", bad, sizeof bad - 1, &c, err, sizeof err),
+                     HL_EPARSE);
+    assert_non_null(strstr(err, "mem.yaml:2"));
+    static const char empty_host[] = "host: \"\"\n";
+    assert_true(hl_config_load_mem("mem.yaml", empty_host, sizeof empty_host - 1, &c, err,
+                                   sizeof err) < 0);
+    assert_non_null(strstr(err, "host"));
+    assert_int_equal(hl_config_load_mem("m", NULL, 0, &c, err, sizeof err), 0);
+    assert_int_equal(c.base_port, 7100);
+    unsetenv("HAZLINK_BASE_PORT");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_defaults, clear_env),
         cmocka_unit_test_setup(test_file_and_env, clear_env),
+        cmocka_unit_test_setup(test_hosts, clear_env),
         cmocka_unit_test_setup(test_bad_files, clear_env),
+        cmocka_unit_test_setup(test_from_memory, clear_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

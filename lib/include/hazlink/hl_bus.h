@@ -18,7 +18,9 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define HL_BUS_MAX_FRAMES 4
+#define HL_BUS_MAX_FRAMES 4       /* default frames per message, per socket */
+#define HL_BUS_FRAMES_CAP 10      /* the most hl_sock_set_max_frames allows (a ZAP request
+                                     on a ROUTER is 9 frames, its reply 8: RFC 27) */
 #define HL_BUS_BATCH 256
 #define HL_BUS_SAFETY_MS 250
 
@@ -71,13 +73,27 @@ int hl_sock_open_opts(hl_bus *b, int type, const char *endpoint, int bind,
                       const hl_sock_opt *opts, size_t nopts, hl_sock_recv_fn recv, void *ud,
                       hl_sock **out);
 void hl_sock_close(hl_sock **s);
+/* Added: allow up to n frames per message on s, both ways (1..HL_BUS_FRAMES_CAP; default
+ * HL_BUS_MAX_FRAMES). Only the ZAP handler needs more. HL_EINVAL. */
+int hl_sock_set_max_frames(hl_sock *s, size_t n);
+/* Added: for a socket that was bound (bind=1): set opts (may be NULL/0), unbind and bind
+ * the same endpoint again. Every connection accepted so far is dropped (libzmq closes the
+ * sessions of an unbound listener); peers reconnect by themselves and go through the
+ * handshake (and ZAP) again; messages queued for them are lost. The port is reused at
+ * once; if the OS still holds it the bind is retried for up to 2 s (blocking).
+ *  HL_EINVAL (not bound by hl_sock_open*), HL_EZMQ (option refused or bind failed: the
+ *  socket is then not bound at all and the error is logged). */
+int hl_sock_rebind(hl_sock *s, const hl_sock_opt *opts, size_t nopts);
 int hl_sock_subscribe(hl_sock *s, const char *prefix);
 void *hl_sock_zsock(hl_sock *s); /* the raw ZeroMQ socket, for getsockopt only */
 /* During a receive callback: the ZAP "User-Id" metadata of the message being delivered
  * (the authenticated peer under CURVE), or NULL. Valid only during the callback. */
 const char *hl_sock_user_id(hl_sock *s);
+/* Added: during a receive callback, any other metadata property of the message being
+ * delivered (ZAP metadata such as "X-Curve-Key", or "Peer-Address"), or NULL. */
+const char *hl_sock_msg_prop(hl_sock *s, const char *name);
 
-/* Send n frames (non-blocking). HL_EBUSY (EAGAIN: HWM reached or no peer), HL_ENOTFOUND
+/* Send n frames (non-blocking; n at most the socket's frame limit, else HL_EINVAL). HL_EBUSY (EAGAIN: HWM reached or no peer), HL_ENOTFOUND
  * (ROUTER: EHOSTUNREACH, unknown peer), HL_EZMQ. Nothing is kept on failure: the caller's
  * outbox is what retries. */
 int hl_sock_sendv(hl_sock *s, const hl_frame *frames, size_t n);

@@ -24,6 +24,14 @@
 int hl_call(void *zctx, const char *endpoint, const char *sender, const char *type,
             const ProtobufCMessage *payload, int timeout_ms, Hl__Envelope **reply, char *err,
             size_t errlen);
+/* Added: the same with socket options set on the DEALER before it connects, e.g. CURVE
+ * client keys from hl_curve_client_load + hl_curve_sockopts (hl_zap.h), or
+ * ZMQ_ROUTING_ID for a partner. A CURVE server that refuses the key never answers: the
+ * call then ends with HL_ETIMEOUT and err says the handshake may have been refused.
+ * HL_EZMQ if an option is refused (err names it). */
+int hl_call_opts(void *zctx, const char *endpoint, const hl_sock_opt *opts, size_t nopts,
+                 const char *sender, const char *type, const ProtobufCMessage *payload,
+                 int timeout_ms, Hl__Envelope **reply, char *err, size_t errlen);
 
 /* ---- Asynchronous client in a bus (DEALER). ---- */
 typedef struct hl_client hl_client;

@@ -38,8 +38,10 @@
 #include <protobuf-c/protobuf-c.h>
 #include "common.pb-c.h"
 #include "hazlink/hl_bus.h"
+#include "hazlink/hl_check.h"
 #include "hazlink/hl_config.h"
 #include "hazlink/hl_store.h"
+#include "hazlink/hl_zap.h"
 
 typedef struct hl_svc hl_svc;
 typedef struct hl_req hl_req;
@@ -88,6 +90,48 @@ int hl_svc_every(hl_svc *s, int64_t interval_real_ms, hl_handler_fn fn, void *ud
 /* Bind the partner gateway ROUTER at endpoint with socket options opts (CURVE, ZAP domain)
  * set before bind. Handlers flagged HL_H_GATEWAY answer there. */
 int hl_svc_gateway(hl_svc *s, const char *endpoint, const hl_sock_opt *opts, size_t nopts);
+
+/* Added (issue 3): the partner gateway with CURVE, in one call. Checks zmq_has("curve"),
+ * starts the ZAP handler (hl_zap.h) in the service's ZeroMQ context before binding, then
+ * binds the gateway ROUTER at endpoint as a CURVE server with server_secret (z85),
+ * ZMQ_ZAP_DOMAIN and ZMQ_ZAP_ENFORCE_DOMAIN=1 (no handler = nobody gets in). kt is borrowed
+ * (keep it alive until hl_svc_destroy; change it only from the loop thread, e.g. in a
+ * handler). Only keys in kt get in; r->auth_unit is the unit kt maps the key to.
+ *
+ * On every gateway message, before any handler runs (a refusal is answered HL_EDENIED,
+ * field "unit", logged, counted in hl_svc_stats.denied, and changes nothing):
+ *  - the connection's key must still be in kt as that unit (revoked keys: refused);
+ *  - the connection's routing id must equal its unit id (hazpartner sets ZMQ_ROUTING_ID
+ *    to its unit): one unit cannot pose as another to receive its pushes.
+ * Pushes (hl_svc_push) go only to a routing id whose last accepted message came from that
+ * unit with a key kt still admits; others are dropped (debug log), since the peer behind a
+ * routing id may have changed.
+ *
+ * Revocation cuts live connections: ZeroMQ keeps an authenticated connection open after
+ * its key is gone, so after every batch the service compares hl_keytable_revision(kt) with
+ * the one it last acted on and, if a key was revoked, unbinds and binds the gateway again
+ * (hl_sock_rebind): every partner connection drops, partners reconnect by themselves and go
+ * through ZAP again, and the revoked key is refused in the handshake. Pushes in flight are
+ * lost (they are not durable; partners say hello again and get what is pending).
+ *
+ * ROUTER_HANDOVER is off under CURVE (a second connection cannot take over a connected
+ * unit's routing id; it waits until the first one is gone) and ZMTP heartbeats (2 s, 6 s
+ * timeout) end dead connections quickly so a reconnecting partner does not wait long; the
+ * handshake must finish within 5 s.
+ * Residual risk (documented for the README's trust model): a listed unit that sets another
+ * unit's routing id while that unit is offline is refused on its first message, but could
+ * receive pushes addressed to that routing id sent before then; only listed units can try.
+ *  HL_EINVAL (no CURVE or bad key: err says so), HL_EEXIST (gateway already bound),
+ *  HL_EZMQ (ZAP handler or bind failed: err names the endpoint), HL_ENOMEM. */
+int hl_svc_gateway_curve(hl_svc *s, const char *endpoint, const char *server_secret,
+                         hl_keytable *kt, char *err, size_t errlen);
+/* Drop every gateway connection now (they reconnect and are authenticated again). Done
+ * automatically after a revocation; for callers that revoke outside a batch. HL_ESTATE
+ * without a CURVE gateway. */
+int hl_svc_gateway_cut(hl_svc *s);
+/* Rotate the gateway's own key: bind again with new_secret; every connection drops and
+ * partners must use the new public key. HL_EINVAL (bad key), HL_ESTATE, HL_EZMQ. */
+int hl_svc_gateway_rekey(hl_svc *s, const char *new_secret);
 /* Name of the table whose record count ServiceStatus.records reports. */
 void hl_svc_set_records_table(hl_svc *s, const char *table);
 
@@ -97,6 +141,19 @@ int hl_req_reply(hl_req *r, const char *type, const ProtobufCMessage *m);
  * `return hl_req_fail(r, HL_EINVAL, "reading.unit", "unit '%s' cannot be converted", u);` */
 int hl_req_fail(hl_req *r, int code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Added: answer the first failure recorded in c (hl_check.h) as the error reply: code
+ * c->rc, field c->field, message c->why. Returns c->rc (HL_EINVAL if c holds none). */
+int hl_req_fail_check(hl_req *r, const hl_check *c);
+
+/* Added: unpack the request payload (r->env->payload) as descriptor d into *out (free with
+ * protobuf_c_message_free_unpacked). The payload is bounded by the service's
+ * max_msg_bytes before unpacking. On failure *out is NULL, the reply is made an HL_EDECODE
+ * error (field "payload", naming the envelope type and the expected message, e.g.
+ * "alert.reading payload (12 bytes) is not a hl.Reading") and HL_EDECODE is returned;
+ * HL_ETOOBIG over the bound. An empty payload decodes as the message with every field
+ * unset (proto3). */
+int hl_req_payload(hl_req *r, const ProtobufCMessageDescriptor *d, ProtobufCMessage **out);
 
 /* Inside a handler: queue a request to service dest (a name from hl_service_names) in the
  * outbox of r->txn. idem_key NULL = the new msg_id. Undone if the request's txn aborts.
@@ -119,6 +176,9 @@ void hl_svc_stop(hl_svc *s);
 /* Counters (for status and tests). */
 typedef struct hl_svc_stats {
     uint64_t requests, errors, bad_messages, replays, commits, outbox_sent, outbox_acked;
+    uint64_t denied;     /* added: gateway messages refused (revoked key, spoofed routing id) */
+    uint64_t gw_cuts;    /* added: times every gateway connection was cut */
+    uint64_t pushes_dropped; /* added: pushes not sent to an unauthenticated routing id */
 } hl_svc_stats;
 void hl_svc_stats_get(const hl_svc *s, hl_svc_stats *out);
 

@@ -34,11 +34,11 @@
 #include <sys/types.h>
 #include "hazlink/hl_config.h"
 
-#define HL_STACK_NAME_MAX 80      /* "hazpartner-" + a unit id of HL_ID_MAX bytes */
-#define HL_STACK_MAX_CHILDREN 64  /* services + partner agents */
-#define HL_STACK_MAX_ARGS 16      /* argv entries of one child, program name included */
-#define HL_STACK_GRACE_MS 3000    /* default SIGTERM→SIGKILL grace, real ms */
-#define HL_STACK_READY_MS 15000   /* default readiness deadline per service, real ms */
+#define HL_STACK_NAME_MAX 80     /* "hazpartner-" + a unit id of HL_ID_MAX bytes */
+#define HL_STACK_MAX_CHILDREN 64 /* services + partner agents */
+#define HL_STACK_MAX_ARGS 16     /* argv entries of one child, program name included */
+#define HL_STACK_GRACE_MS 3000   /* default SIGTERM→SIGKILL grace, real ms */
+#define HL_STACK_READY_MS 15000  /* default readiness deadline per service, real ms */
 
 typedef struct hl_stack hl_stack;
 
@@ -61,8 +61,7 @@ const hl_config *hl_stack_config(const hl_stack *s);
  * HL_ETIMEOUT (not ready in time: err names the service and its log file; the child is
  * left running for the caller to inspect or stop), HL_ECLOSED (it exited while we waited:
  * err says how, and names the log). */
-int hl_stack_start_service(hl_stack *s, const char *name, int ready_ms, char *err,
-                           size_t errlen);
+int hl_stack_start_service(hl_stack *s, const char *name, int ready_ms, char *err, size_t errlen);
 /* Start all five services in port order and wait for each (ready_ms each, 0 =
  * HL_STACK_READY_MS). Stops at the first failure with that error (those started stay up). */
 int hl_stack_start_services(hl_stack *s, int ready_ms, char *err, size_t errlen);
@@ -77,8 +76,8 @@ int hl_stack_start_partner(hl_stack *s, const char *unit_id, double ack_delay_s,
 
 /* Start any program from the bin dir as a child called name, with argv[0] = program and
  * args (NULL-terminated, may be NULL). Same errors as hl_stack_start_partner. */
-int hl_stack_spawn(hl_stack *s, const char *name, const char *program,
-                   const char *const *args, char *err, size_t errlen);
+int hl_stack_spawn(hl_stack *s, const char *name, const char *program, const char *const *args,
+                   char *err, size_t errlen);
 
 /* Run program (from the bin dir, with the stack's environment) with args (NULL-terminated,
  * may be NULL) to completion and capture its stdout: *out is a malloc'd NUL-terminated buffer
@@ -92,8 +91,7 @@ int hl_stack_capture(hl_stack *s, const char *program, const char *const *args, 
 
 /* Wait up to ready_ms real ms until service name answers "status". 0, HL_ETIMEOUT,
  * HL_ECLOSED (the child died meanwhile), HL_ENOTFOUND. */
-int hl_stack_wait_ready(hl_stack *s, const char *name, int ready_ms, char *err,
-                        size_t errlen);
+int hl_stack_wait_ready(hl_stack *s, const char *name, int ready_ms, char *err, size_t errlen);
 
 /* Send sig to child name and, for SIGKILL/SIGTERM, reap it (waits up to the grace period,
  * then SIGKILL). The child's start recipe is kept so hl_stack_restart can start it again.
@@ -116,6 +114,10 @@ pid_t hl_stack_pid(const hl_stack *s, const char *name);
 size_t hl_stack_running(const hl_stack *s);
 /* Path of child name's log file into buf. HL_ETOOBIG. */
 int hl_stack_log_path(const hl_stack *s, const char *name, char *buf, size_t n);
+
+/* Remove dir and everything below it, following no symbolic link (a drill's old data dir,
+ * a test's temp dir). A missing dir is not an error. 0 or HL_EIO (errno tells why). */
+int hl_stack_remove_tree(const char *dir);
 
 /* SIGTERM every running child (partners first, then services in reverse port order, so
  * nothing is cut off mid-delivery by its server going first), wait up to grace_ms real ms
