@@ -88,6 +88,19 @@ static int store__new_id(hl_txn *t, const char *prefix, char id[HL_ID_MAX + 1])
     return rc;
 }
 
+/* Room for one more element in a growing array of n used out of *cap (doubling, first
+ * when empty): the array to use from now on, or NULL (HL_ENOMEM; arr is still valid). */
+static void *store__grow(void *arr, size_t n, size_t *cap, size_t elem, size_t first)
+{
+    if (n < *cap)
+        return arr;
+    size_t c = *cap ? *cap * 2 : first;
+    void *p = realloc(arr, c * elem);
+    if (p)
+        *cap = c;
+    return p;
+}
+
 void stock_alerts_free(stock_alerts *a)
 {
     if (!a)
@@ -104,16 +117,12 @@ static int alerts__add(stock_alerts *a, Hl__StockAlert *m)
         protobuf_c_message_free_unpacked(&m->base, NULL);
         return 0;
     }
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 8;
-        Hl__StockAlert **p = realloc(a->items, cap * sizeof *p);
-        if (!p) {
-            protobuf_c_message_free_unpacked(&m->base, NULL);
-            return HL_ENOMEM;
-        }
-        a->items = p;
-        a->cap = cap;
+    Hl__StockAlert **p = store__grow(a->items, a->n, &a->cap, sizeof *p, 8);
+    if (!p) {
+        protobuf_c_message_free_unpacked(&m->base, NULL);
+        return HL_ENOMEM;
     }
+    a->items = p;
     a->items[a->n++] = m;
     return 0;
 }
@@ -217,14 +226,10 @@ static int work__level(work *w, const char *depot_id, const char *material_id, s
             *out = i;
             return 0;
         }
-    if (w->nlv == w->caplv) {
-        size_t cap = w->caplv ? w->caplv * 2 : 8;
-        work_level *p = realloc(w->lv, cap * sizeof *p);
-        if (!p)
-            return HL_ENOMEM;
-        w->lv = p;
-        w->caplv = cap;
-    }
+    work_level *p = store__grow(w->lv, w->nlv, &w->caplv, sizeof *p, 8);
+    if (!p)
+        return HL_ENOMEM;
+    w->lv = p;
     work_level *l = &w->lv[w->nlv];
     memset(l, 0, sizeof *l);
     snprintf(l->depot_id, sizeof l->depot_id, "%s", depot_id);
@@ -249,14 +254,10 @@ static int work__add(work *w, ledger_entry e, long pair, size_t *idx, char *why,
     e.seq = TMP_SEQ_BASE + w->nnew;
     if ((rc = ledger_check(&l->h, &e, 1, why, whylen, NULL)) < 0)
         return rc;
-    if (w->nnew == w->capnew) {
-        size_t cap = w->capnew ? w->capnew * 2 : 8;
-        work_new *p = realloc(w->nw, cap * sizeof *p);
-        if (!p)
-            return HL_ENOMEM;
-        w->nw = p;
-        w->capnew = cap;
-    }
+    work_new *p = store__grow(w->nw, w->nnew, &w->capnew, sizeof *p, 8);
+    if (!p)
+        return HL_ENOMEM;
+    w->nw = p;
     if ((rc = ledger_history_add(&l->h, &e)) < 0)
         return rc;
     l->last_new = l->h.n;
@@ -469,16 +470,12 @@ static int legacy__cb(const char *key, const void *val, size_t len, void *ud)
         hl_warn("issue-2 stock row %s is undecodable: not migrated", key);
         return 0;
     }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        Hl__StockItem **p = realloc(l->items, cap * sizeof *p);
-        if (!p) {
-            protobuf_c_message_free_unpacked(&it->base, NULL);
-            return HL_ENOMEM;
-        }
-        l->items = p;
-        l->cap = cap;
+    Hl__StockItem **p = store__grow(l->items, l->n, &l->cap, sizeof *p, 64);
+    if (!p) {
+        protobuf_c_message_free_unpacked(&it->base, NULL);
+        return HL_ENOMEM;
     }
+    l->items = p;
     l->items[l->n++] = it;
     return 0;
 }

@@ -135,20 +135,20 @@ static void *subscribe(svc_fx *f, const char *topic)
     return z;
 }
 
-/* The next event on z within 5 s: topic frame, then the envelope; its payload as a
- * Reservation. */
-static Hl__Reservation *next_reservation_event(void *z)
+/* The next event on z within ms: its payload unpacked as desc (NULL if none came). */
+static ProtobufCMessage *next_event(void *z, const char *topic,
+                                    const ProtobufCMessageDescriptor *desc, int ms)
 {
-    int64_t deadline = hl_real_now_ms() + 5000;
+    int64_t deadline = hl_real_now_ms() + ms;
     while (hl_real_now_ms() < deadline) {
         zmq_pollitem_t it = {z, 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&it, 1, 100) <= 0)
             continue;
-        char topic[64] = "";
-        int n = zmq_recv(z, topic, sizeof topic - 1, 0);
+        char t[64] = "";
+        int n = zmq_recv(z, t, sizeof t - 1, 0);
         assert_true(n > 0);
-        topic[n < (int)sizeof topic ? n : (int)sizeof topic - 1] = '\0';
-        assert_string_equal(topic, "reservation.made");
+        t[n < (int)sizeof t ? n : (int)sizeof t - 1] = '\0';
+        assert_string_equal(t, topic);
         zmq_msg_t m;
         zmq_msg_init(&m);
         assert_true(zmq_msg_recv(&m, z, 0) >= 0);
@@ -156,10 +156,9 @@ static Hl__Reservation *next_reservation_event(void *z)
         assert_int_equal(
             hl_env_unpack(zmq_msg_data(&m), zmq_msg_size(&m), HL_MAX_MSG_BYTES, &env, NULL, 0), 0);
         zmq_msg_close(&m);
-        assert_string_equal(env->type, "reservation.made");
-        Hl__Reservation *r = hl__reservation__unpack(NULL, env->payload.len, env->payload.data);
+        ProtobufCMessage *p = hl_msg_unpack(desc, env->payload.data, env->payload.len);
         hl_env_free(&env);
-        return r;
+        return p;
     }
     return NULL;
 }
@@ -172,7 +171,8 @@ static void stock_service_reserve_lines_and_shortfall(void **state)
     rq_init(&r, "inc-benzene-1", 15000, 500);
     Hl__Reservation *res = reserve_ok(f, &r);
     /* Published after the commit, carrying the same reservation. */
-    Hl__Reservation *ev = next_reservation_event(sub);
+    Hl__Reservation *ev =
+        (Hl__Reservation *)next_event(sub, "reservation.made", &hl__reservation__descriptor, 5000);
     assert_non_null(ev);
     assert_string_equal(ev->id, "rsv-000001");
     assert_int_equal(ev->n_lines, 7);
@@ -511,34 +511,6 @@ static void stock_service_ledger_kill9_resend(void **state)
     hl_env_free(&c);
     hl_env_free(&env);
     free(buf);
-}
-
-/* The next event on z within ms: its payload unpacked as desc (NULL if none came). */
-static ProtobufCMessage *next_event(void *z, const char *topic,
-                                    const ProtobufCMessageDescriptor *desc, int ms)
-{
-    int64_t deadline = hl_real_now_ms() + ms;
-    while (hl_real_now_ms() < deadline) {
-        zmq_pollitem_t it = {z, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&it, 1, 100) <= 0)
-            continue;
-        char t[64] = "";
-        int n = zmq_recv(z, t, sizeof t - 1, 0);
-        assert_true(n > 0);
-        t[n < (int)sizeof t ? n : (int)sizeof t - 1] = '\0';
-        assert_string_equal(t, topic);
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        assert_true(zmq_msg_recv(&m, z, 0) >= 0);
-        Hl__Envelope *env = NULL;
-        assert_int_equal(
-            hl_env_unpack(zmq_msg_data(&m), zmq_msg_size(&m), HL_MAX_MSG_BYTES, &env, NULL, 0), 0);
-        zmq_msg_close(&m);
-        ProtobufCMessage *p = hl_msg_unpack(desc, env->payload.data, env->payload.len);
-        hl_env_free(&env);
-        return p;
-    }
-    return NULL;
 }
 
 static void sandbags(svc_fx *f, const char *kind, double q)
