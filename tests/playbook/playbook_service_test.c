@@ -100,8 +100,11 @@ static int stop(pid_t pid)
     kill(pid, SIGTERM);
     for (int i = 0; i < 200; i++) {
         int st;
-        if (waitpid(pid, &st, WNOHANG) == pid)
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid)
             return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        if (w < 0)
+            return -1; /* reaped already (wait_ready saw it exit) */
         sleep_ms(25);
     }
     kill(pid, SIGKILL);
@@ -109,7 +112,8 @@ static int stop(pid_t pid)
     return -1;
 }
 
-static void wait_ready(const char *endpoint, pid_t pid, const char *name)
+/* 1 when the service answers status, 0 when it exited first (e.g. its port was taken). */
+static int wait_ready(const char *endpoint, pid_t pid, const char *name)
 {
     for (int i = 0; i < 200; i++) {
         Hl__Envelope *rep = NULL;
@@ -117,13 +121,55 @@ static void wait_ready(const char *endpoint, pid_t pid, const char *name)
         int rc = hl_call(F.zctx, endpoint, "test", "status", NULL, 200, &rep, err, sizeof err);
         hl_env_free(&rep);
         if (rc == 0)
-            return;
+            return 1;
         int st;
-        if (waitpid(pid, &st, WNOHANG) == pid)
-            fail_msg("%s exited before it was ready (see %s)", name, F.log);
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            print_message("    %s exited before it was ready (see %s)\n", name, F.log);
+            return 0;
+        }
         sleep_ms(50);
     }
     fail_msg("%s did not answer status within 10 s (see %s)", name, F.log);
+    return 0;
+}
+
+/* The base port and the endpoints derived from it. Below the ephemeral range (32768 up),
+ * where outgoing connections of other programs could hold a port; 50 apart so parallel
+ * tests' five services (base+0..base+42) do not overlap. */
+static void use_port(int attempt)
+{
+    F.port = 20000 + (int)((getpid() + attempt * 97) % 250) * 50;
+    snprintf(F.req, sizeof F.req, "tcp://127.0.0.1:%d", F.port + 10);
+    snprintf(F.stock_req, sizeof F.stock_req, "tcp://127.0.0.1:%d", F.port + 20);
+    snprintf(F.dispatch_req, sizeof F.dispatch_req, "tcp://127.0.0.1:%d", F.port + 40);
+}
+
+static int stop(pid_t pid);
+
+/* Start playbook (and stock and dispatch when with_peers) on a base port that is free: when
+ * a service exits before it is ready, all are stopped and another base is tried. */
+static void start_stack(const char *src, int with_peers)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        use_port(attempt);
+        F.pid = start("playbook", src);
+        int ok = wait_ready(F.req, F.pid, "playbook");
+        if (ok && with_peers) {
+            F.stock = start("stock", src);
+            F.dispatch = start("dispatch", src);
+            ok = wait_ready(F.stock_req, F.stock, "stock") &&
+                 wait_ready(F.dispatch_req, F.dispatch, "dispatch");
+        }
+        if (ok)
+            return;
+        stop(F.pid);
+        stop(F.stock);
+        stop(F.dispatch);
+        F.pid = F.stock = F.dispatch = 0;
+        if (truncate(F.log, 0) != 0)
+            fail_msg("cannot empty %s", F.log);
+    }
+    fail_msg("the services could not start on 5 base ports (see %s)", F.log);
 }
 
 static int rm_fn(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
@@ -140,11 +186,7 @@ static int setup(void **state)
     if (!mkdtemp(F.dir))
         return -1;
     snprintf(F.log, sizeof F.log, "%s/services.log", F.dir);
-    /* Five services span base+0..base+42: 50 apart keeps parallel tests' ranges apart. */
-    F.port = 20000 + (int)(getpid() % 800) * 50;
-    snprintf(F.req, sizeof F.req, "tcp://127.0.0.1:%d", F.port + 10);
-    snprintf(F.stock_req, sizeof F.stock_req, "tcp://127.0.0.1:%d", F.port + 20);
-    snprintf(F.dispatch_req, sizeof F.dispatch_req, "tcp://127.0.0.1:%d", F.port + 40);
+    use_port(0);
     F.zctx = zmq_ctx_new();
     F.t0 = hl_real_now_ms() - 5 * 60 * 1000;
     return F.zctx ? 0 : -1;
@@ -304,14 +346,8 @@ static void test_alert_makes_one_plan(void **state)
     (void)state;
     const char *src = HL_TEST_SOURCE_DIR "/playbooks";
     int with_peers = exists(HL_TEST_BIN_DIR "/stock") && exists(HL_TEST_BIN_DIR "/dispatch");
-    F.pid = start("playbook", src);
-    wait_ready(F.req, F.pid, "playbook");
-    if (with_peers) {
-        F.stock = start("stock", src);
-        F.dispatch = start("dispatch", src);
-        wait_ready(F.stock_req, F.stock, "stock");
-        wait_ready(F.dispatch_req, F.dispatch, "dispatch");
-    } else {
+    start_stack(src, with_peers);
+    if (!with_peers) {
         print_message("    stock/dispatch not built: their replies are not checked\n");
     }
 
