@@ -170,11 +170,12 @@ static void fault__accepted(fault_world *w, fault_inv_result *r)
             fault__lost(r, 1);
             fault__note(r, "%s %s was accepted into incident %s, which alert's store lacks",
                         a->report ? "report" : "reading", a->msg_id, a->incident_id);
-        } else if (in->report != a->report) {
+        } else if (a->report && !in->report) {
+            /* A reading may join a reported incident (one incident per release); a report
+             * always opens its own. */
             fault__lost(r, 1);
-            fault__note(r, "%s %s named incident %s, which came from a %s",
-                        a->report ? "report" : "reading", a->msg_id, a->incident_id,
-                        in->report ? "report" : "reading");
+            fault__note(r, "report %s named incident %s, which came from readings", a->msg_id,
+                        a->incident_id);
         }
     }
     for (size_t i = 0; i < w->n_inc; i++) {
@@ -184,16 +185,16 @@ static void fault__accepted(fault_world *w, fault_inv_result *r)
         size_t readings = 0, reports = 0;
         for (size_t k = first; k < first + n; k++)
             w->acc[k].report ? reports++ : readings++;
-        if (in->report) {
-            if (reports == 0) {
-                fault__twice(r, 1);
-                fault__note(r, "report incident %s was named by no accepted report", in->id);
-            } else if (reports > 1) {
-                fault__twice(r, reports - 1);
-                fault__note(r, "report incident %s was named by %zu accepted reports", in->id,
-                            reports);
-            }
-        } else if (in->reading_count < readings) {
+        if (in->report && reports == 0) {
+            fault__twice(r, 1);
+            fault__note(r, "report incident %s was named by no accepted report", in->id);
+        } else if (in->report && reports > 1) {
+            fault__twice(r, reports - 1);
+            fault__note(r, "report incident %s was named by %zu accepted reports", in->id, reports);
+        }
+        /* Readings count wherever they joined: an incident of readings, or a reported one
+         * its episode was linked to. */
+        if (in->reading_count < readings) {
             fault__lost(r, readings - in->reading_count);
             fault__note(r, "incident %s counts %u readings; %zu accepted readings named it", in->id,
                         in->reading_count, readings);
@@ -319,7 +320,24 @@ static void fault__stock(fault_world *w, fault_inv_result *r)
         r->checked++;
         double tol = 1e-6 * (st->received > 1 ? st->received : 1);
         double free_q = st->on_hand - st->reserved;
-        double sum = free_q + st->reserved + st->issued;
+        double sum = free_q + st->reserved + st->issued + st->other_out;
+        if (st->in_ledger && fabs(st->received - st->baseline) > tol) {
+            st->received < st->baseline ? fault__lost(r, 1) : fault__twice(r, 1);
+            fault__note(r,
+                        "%s/%s: the ledger received %g, but %g was there before the run and "
+                        "nothing was received since",
+                        st->depot_id, st->material_id, st->received, st->baseline);
+        }
+        if (st->in_ledger &&
+            (fabs(st->l_on_hand - st->on_hand) > tol || fabs(st->l_reserved - st->reserved) > tol ||
+             fabs(st->l_issued - st->issued) > tol)) {
+            r->problems++;
+            fault__note(r,
+                        "%s/%s: stock.list says on hand %g, reserved %g, issued %g; the "
+                        "ledger %g, %g, %g",
+                        st->depot_id, st->material_id, st->on_hand, st->reserved, st->issued,
+                        st->l_on_hand, st->l_reserved, st->l_issued);
+        }
         if (st->on_hand < -tol || st->reserved < -tol || st->issued < -tol || free_q < -tol) {
             r->problems++;
             fault__note(r, "%s/%s: negative stock (on hand %g, reserved %g, issued %g)",
@@ -327,9 +345,11 @@ static void fault__stock(fault_world *w, fault_inv_result *r)
         }
         if (fabs(sum - st->received) > tol) {
             sum < st->received ? fault__lost(r, 1) : fault__twice(r, 1);
-            fault__note(r, "%s/%s: free %g + reserved %g + issued %g = %g, received %g",
-                        st->depot_id, st->material_id, free_q, st->reserved, st->issued, sum,
-                        st->received);
+            fault__note(r,
+                        "%s/%s: free %g + reserved %g + issued %g (+ %g out otherwise) = %g, "
+                        "received %g",
+                        st->depot_id, st->material_id, free_q, st->reserved, st->issued,
+                        st->other_out, sum, st->received);
         }
         if (fabs(live - st->reserved) > tol) {
             live > st->reserved ? fault__lost(r, 1) : fault__twice(r, 1);

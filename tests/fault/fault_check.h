@@ -11,15 +11,18 @@
  *
  *  accepted   every reading or report alert accepted belongs to an incident: each reply's
  *             incident is stored, and each incident counts exactly the readings whose
- *             replies named it (Incident.reading_count); every report incident was named by
- *             one accepted report
+ *             replies named it (Incident.reading_count, readings of every episode recorded
+ *             against it: a reading may join a reported incident, one incident per release);
+ *             every report incident was named by exactly one accepted report
  *  upstream   alert → risk: each incident recorded risk's answer once (audit "upstream")
  *  planned    alert → playbook: each incident has one plan, revision 1 (or playbook's
  *             refusal is on record in alert's "_dead")
  *  reserved   playbook → stock: each plan that asked for materials has one reservation
  *  stock      free + reserved + issued = received for every depot and material (free =
- *             on hand − reserved), reserved = the lines of the live reservations, issued =
- *             the lines of the issued ones
+ *             on hand − reserved; received from the ledger, which must still be what was
+ *             there before the run since the run receives nothing; other outflows of the
+ *             ledger count with issued), the list and the ledger agree, reserved = the lines
+ *             of the live reservations, issued = the lines of the issued ones
  *  actions    client → stock: every accepted release/issue left its reservation in that state
  *  tasks      playbook → dispatch: every task of every plan is in dispatch's store
  *  delivered  dispatch → partner: every task is at least delivered, was receipted once, and
@@ -87,11 +90,18 @@ typedef struct fault_rsv {
     size_t n_lines;
 } fault_rsv;
 
-/* stock's levels; received comes from the first list, before any message was sent. */
+/* stock's levels of one depot and material: stock.list now, the ledger's totals
+ * (stock.ledger), and on hand + issued of the first list, taken before any message. */
 typedef struct fault_stock {
     char depot_id[FAULT_ID_MAX + 1];
     char material_id[FAULT_ID_MAX + 1];
-    double received, on_hand, reserved, issued;
+    double on_hand, reserved, issued; /* stock.list after the run */
+    double baseline;                  /* on hand + issued before the run */
+    int in_ledger;                    /* the ledger's totals below are known */
+    double received;  /* ledger: received + returned + transferred in + adjusted up (without
+                         the ledger: the baseline) */
+    double other_out; /* ledger: consumed + transferred out + written off + adjusted down */
+    double l_on_hand, l_reserved, l_issued; /* the ledger's own view of the three */
 } fault_stock;
 
 /* A stock.release the client sent and stock accepted. */

@@ -94,10 +94,11 @@ static void build(world_buf *b)
     fault_stock *s = &b->stock[0];
     snprintf(s->depot_id, sizeof s->depot_id, "dp-xj7");
     snprintf(s->material_id, sizeof s->material_id, "boom");
-    s->received = 1000;
-    s->on_hand = 900; /* on hand includes the reserved 200; the issued 100 left */
-    s->reserved = 200;
-    s->issued = 100;
+    s->received = s->baseline = 1000;
+    s->on_hand = s->l_on_hand = 900; /* on hand includes the reserved 200; issued 100 left */
+    s->reserved = s->l_reserved = 200;
+    s->issued = s->l_issued = 100;
+    s->in_ledger = 1;
     snprintf(b->act[0].reservation_id, sizeof b->act[0].reservation_id, "rsv-000002");
     snprintf(b->act[0].action, sizeof b->act[0].action, "issue");
     snprintf(b->exported[0], FAULT_ID_MAX + 1, "u1");
@@ -178,6 +179,17 @@ static void m_report_twice(world_buf *b)
     snprintf(b->ref[0].incident_id, sizeof b->ref[0].incident_id, "inc-r2");
     b->w.n_ref = 1;
 }
+static void m_reading_joins_report(world_buf *b)
+{
+    /* One incident per release: the reading's episode was linked to the reported incident. */
+    snprintf(b->acc[2].incident_id, sizeof b->acc[2].incident_id, "inc-r");
+    inc(b, "inc-r")->reading_count = 1;
+    inc(b, "inc-b")->reading_count = 0;
+}
+static void m_report_into_reading_incident(world_buf *b)
+{
+    snprintf(b->acc[4].incident_id, sizeof b->acc[4].incident_id, "inc-b");
+}
 static void m_upstream_missing(world_buf *b)
 {
     inc(b, "inc-b")->upstream_audits = 0;
@@ -212,32 +224,53 @@ static void m_reservation_twice(world_buf *b)
 {
     snprintf(b->rsv[0].plan_id, sizeof b->rsv[0].plan_id, "pl-inc-b.r1");
 }
+/* Change the levels in both views (stock.list and the ledger agree). */
+static void levels(world_buf *b, double on_hand, double reserved, double issued)
+{
+    fault_stock *s = &b->stock[0];
+    s->on_hand = s->l_on_hand = on_hand;
+    s->reserved = s->l_reserved = reserved;
+    s->issued = s->l_issued = issued;
+}
 static void m_stock_vanished(world_buf *b)
 {
-    b->stock[0].on_hand = 850; /* 50 m of boom gone */
+    levels(b, 850, 200, 100); /* 50 m of boom gone */
+}
+static void m_stock_consumed(world_buf *b)
+{
+    levels(b, 850, 200, 100); /* 50 m consumed, on the ledger: accounted for */
+    b->stock[0].other_out = 50;
+}
+static void m_received_changed(world_buf *b)
+{
+    b->stock[0].received = 1100; /* a receipt applied during the run nobody sent */
+    levels(b, 1000, 200, 100);
+}
+static void m_ledger_disagrees(world_buf *b)
+{
+    b->stock[0].l_reserved = 300;
+}
+static void m_no_ledger(world_buf *b)
+{
+    b->stock[0].in_ledger = 0; /* received is the baseline; nothing to compare with */
+    b->stock[0].l_reserved = 300;
 }
 static void m_stock_from_nothing(world_buf *b)
 {
-    b->stock[0].on_hand = 950;
-    b->stock[0].reserved = 250; /* reserved more than the reservations hold */
+    levels(b, 950, 250, 100); /* reserved more than the reservations hold */
 }
 static void m_stock_issued_twice(world_buf *b)
 {
-    b->stock[0].on_hand = 800;
-    b->stock[0].issued = 200; /* the issue applied twice */
+    levels(b, 800, 200, 200); /* the issue applied twice */
 }
 static void m_stock_negative(world_buf *b)
 {
-    b->stock[0].on_hand = 150;
-    b->stock[0].reserved = 200;
-    b->stock[0].issued = 850;
+    levels(b, 150, 200, 850);
 }
 static void m_action_lost(world_buf *b)
 {
     snprintf(b->rsv[1].state, sizeof b->rsv[1].state, "reserved");
-    b->stock[0].reserved = 300;
-    b->stock[0].issued = 0;
-    b->stock[0].on_hand = 1000;
+    levels(b, 1000, 300, 0);
 }
 static void m_task_missing(world_buf *b)
 {
@@ -298,6 +331,9 @@ static const check_case cases[] = {
     {"reading counted twice", m_reading_counted_twice, FAULT_INV_ACCEPTED, 0, 1, 0},
     {"reply names a missing incident", m_incident_missing, FAULT_INV_ACCEPTED, 1, 1, 0},
     {"accepted reading in no incident", m_reply_without_incident, FAULT_INV_ACCEPTED, 1, 0, 0},
+    {"reading joined a reported incident", m_reading_joins_report, 0, 0, 0, 1},
+    {"report filed into a reading incident (its own is extra)", m_report_into_reading_incident,
+     FAULT_INV_ACCEPTED, 1, 1, 0},
     {"report made a second incident", m_report_twice, FAULT_INV_ACCEPTED, 0, 1, 0},
     {"risk's answer lost", m_upstream_missing, FAULT_INV_UPSTREAM, 1, 0, 0},
     {"risk's answer applied three times", m_upstream_twice, FAULT_INV_UPSTREAM, 0, 2, 0},
@@ -309,6 +345,10 @@ static const check_case cases[] = {
     {"reservation lost", m_reservation_missing, FAULT_INV_RESERVED, 1, 1, 0},
     {"reservation applied twice", m_reservation_twice, FAULT_INV_RESERVED, 1, 1, 0},
     {"stock vanished", m_stock_vanished, FAULT_INV_STOCK, 1, 0, 0},
+    {"stock consumed on the ledger", m_stock_consumed, 0, 0, 0, 1},
+    {"received changed during the run", m_received_changed, FAULT_INV_STOCK, 0, 1, 0},
+    {"list and ledger disagree", m_ledger_disagrees, FAULT_INV_STOCK, 0, 0, 0},
+    {"no ledger: the baseline is what was received", m_no_ledger, 0, 0, 0, 1},
     {"stock reserved from nothing", m_stock_from_nothing, FAULT_INV_STOCK, 0, 2, 0},
     {"issue applied twice", m_stock_issued_twice, FAULT_INV_STOCK, 0, 1, 0},
     {"negative stock (and issued more than issued)", m_stock_negative, FAULT_INV_STOCK, 0, 1, 0},

@@ -111,6 +111,7 @@ static void test_fault_kill(void **state)
      * kills mattered (messages had to be sent again). */
     assert_true(jint(s, "stores.tasks") >= 100);
     assert_true(jint(s, "stores.incidents") >= 40);
+    assert_true(jint(s, "stores.stock_rows_in_ledger") > 0);
     assert_int_equal(jint(s, "kills.planned"), 10);
     assert_int_equal(jint(s, "kills.survived"), 10);
     const char *svcs[] = {"alert", "playbook", "stock", "risk", "dispatch"};

@@ -738,8 +738,18 @@ static int fault__collect_stock(fault_drv *d, fault_world *w, char *err, size_t 
     Hl__StockList *now = (Hl__StockList *)m;
     if (now->truncated)
         fault__problem(d->res, "stock.list was truncated: some levels were not checked");
-    rc = fault_store_add_stock(w, d->stock_first, now);
+    ProtobufCMessage *lm = NULL;
+    rc =
+        fault__call(d, "stock", "stock.ledger", &q.base, &hl__ledger_totals__descriptor, 5000, &lm);
+    if (rc < 0)
+        fault__problem(d->res, "stock.ledger: %s (received taken from the first list)",
+                       hl_strerror(rc));
+    else if (((Hl__LedgerTotals *)lm)->truncated)
+        fault__problem(d->res, "stock.ledger was truncated: some totals were not checked");
+    rc = fault_store_add_stock(w, d->stock_first, now, (Hl__LedgerTotals *)lm);
     protobuf_c_message_free_unpacked(m, NULL);
+    if (lm)
+        protobuf_c_message_free_unpacked(lm, NULL);
     if (rc < 0)
         return rc;
     /* All reservations in one list if they fit, else incident by incident. */
@@ -861,6 +871,8 @@ static void fault__figures(fault_drv *d, const fault_world *w)
     if (fault_store_count(d->cfg.data_dir, "alert", "alerts", &n) == 0)
         f->alerts = n;
     f->plans = w->n_plans;
+    for (size_t i = 0; i < w->n_stock; i++)
+        f->stock_rows_in_ledger += w->stock[i].in_ledger;
     f->reservations = w->n_rsv;
     f->tasks = w->n_tasks;
     for (size_t i = 0; i < w->n_plans; i++)
@@ -1085,9 +1097,9 @@ void fault_result_print(const fault_opts *o, const fault_result *r)
            (ull)f->service_messages, (ull)f->alerts, (ull)f->incidents, (ull)f->reservations,
            (ull)f->batches, (ull)f->deliveries, (ull)f->tasks, (ull)f->answers_confirmed);
     printf("stores:          %llu incidents (%llu from reports), %llu plans, %llu reservations, "
-           "%llu tasks to %llu partner agents\n",
+           "%llu tasks to %llu partner agents; %llu stock rows checked against the ledger\n",
            (ull)f->incidents, (ull)f->incidents_from_reports, (ull)f->plans, (ull)f->reservations,
-           (ull)f->tasks, (ull)f->units);
+           (ull)f->tasks, (ull)f->units, (ull)f->stock_rows_in_ledger);
     printf("settled:         %s, %.1f s after the load phase; crashes %llu, sanitizer reports "
            "%llu; wall time %.1f s\n",
            f->converged ? "yes" : "NO", f->settle_s, (ull)f->crashes, (ull)f->sanitizer_reports,
@@ -1142,12 +1154,13 @@ int fault_result_write_json(const fault_opts *o, const fault_result *r, const ch
         "answered_the_same", (json_int_t)f->dups_same, "answered_differently",
         (json_int_t)f->dups_differ);
     json_t *stores = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "incidents", (json_int_t)f->incidents,
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "incidents", (json_int_t)f->incidents,
         "incidents_from_reports", (json_int_t)f->incidents_from_reports, "alerts",
         (json_int_t)f->alerts, "plans", (json_int_t)f->plans, "reservations",
         (json_int_t)f->reservations, "tasks", (json_int_t)f->tasks, "deliveries",
         (json_int_t)f->deliveries, "answers_confirmed", (json_int_t)f->answers_confirmed,
-        "partner_agents", (json_int_t)f->units);
+        "partner_agents", (json_int_t)f->units, "stock_rows_in_ledger",
+        (json_int_t)f->stock_rows_in_ledger);
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
     json_t *doc = json_pack(

@@ -67,6 +67,7 @@ typedef struct fault_figures {
     uint64_t dups_sent, dups_same, dups_differ; /* sent again after their answer */
     uint64_t incidents, incidents_from_reports, alerts, plans, reservations, tasks, batches;
     uint64_t deliveries, answers_confirmed; /* from the partner stores */
+    uint64_t stock_rows_in_ledger;
     uint64_t service_messages; /* applied between services and partners, from the stores */
     uint64_t crashes, sanitizer_reports, units;
     int converged;

@@ -352,7 +352,8 @@ int fault_store_read_dispatch(const char *data_dir, fault_world *w, char *err, s
 
 /* ---- stock ---- */
 
-int fault_store_add_stock(fault_world *w, const Hl__StockList *first, const Hl__StockList *now)
+int fault_store_add_stock(fault_world *w, const Hl__StockList *first, const Hl__StockList *now,
+                          const Hl__LedgerTotals *ledger)
 {
     for (size_t i = 0; i < now->n_items; i++) {
         const Hl__StockItem *it = now->items[i];
@@ -368,7 +369,21 @@ int fault_store_add_stock(fault_world *w, const Hl__StockList *first, const Hl__
             const Hl__StockItem *f = first->items[k];
             if (strcmp(f->depot_id, it->depot_id) == 0 &&
                 strcmp(f->material_id, it->material_id) == 0)
-                s->received = f->on_hand + f->issued;
+                s->baseline = f->on_hand + f->issued;
+        }
+        s->received = s->baseline;
+        for (size_t k = 0; ledger && k < ledger->n_items; k++) {
+            const Hl__LedgerTotal *l = ledger->items[k];
+            if (strcmp(l->depot_id, it->depot_id) != 0 ||
+                strcmp(l->material_id, it->material_id) != 0)
+                continue;
+            /* stock.proto LedgerTotal: on_hand = the inflows − the outflows. */
+            s->in_ledger = 1;
+            s->received = l->received + l->returned + l->transferred_in + l->adjusted_in;
+            s->other_out = l->consumed + l->transferred_out + l->written_off + l->adjusted_out;
+            s->l_on_hand = l->on_hand;
+            s->l_reserved = l->reserved;
+            s->l_issued = l->issued;
         }
     }
     return 0;

@@ -32,8 +32,11 @@ int fault_store_incident_ids(const char *data_dir, char (**out)[FAULT_ID_MAX + 1
 int fault_store_count(const char *data_dir, const char *env, const char *table, uint64_t *out);
 
 /* Stock levels: now is the list after the run, first the list before any message (its on
- * hand + issued is what was received). Rows of now missing from first are received 0. */
-int fault_store_add_stock(fault_world *w, const Hl__StockList *first, const Hl__StockList *now);
+ * hand + issued is what was there: the baseline), ledger the ledger's totals after the run
+ * (may be NULL: received is then the baseline). Rows of now missing from first have
+ * baseline 0. */
+int fault_store_add_stock(fault_world *w, const Hl__StockList *first, const Hl__StockList *now,
+                          const Hl__LedgerTotals *ledger);
 /* Reservations (skipping ids already in w). */
 int fault_store_add_reservations(fault_world *w, const Hl__ReservationList *l);
 
