@@ -750,36 +750,6 @@ static int fault__collect_stock(fault_drv *d, fault_world *w, char *err, size_t 
     protobuf_c_message_free_unpacked(m, NULL);
     if (lm)
         protobuf_c_message_free_unpacked(lm, NULL);
-    if (rc < 0)
-        return rc;
-    /* All reservations in one list if they fit, else incident by incident. */
-    if ((rc = fault__call(d, "stock", "stock.reservations", &q.base,
-                          &hl__reservation_list__descriptor, 10000, &m)) < 0) {
-        snprintf(err, errlen, "stock.reservations: %s", hl_strerror(rc));
-        return rc;
-    }
-    Hl__ReservationList *l = (Hl__ReservationList *)m;
-    int truncated = l->truncated;
-    rc = fault_store_add_reservations(w, l);
-    protobuf_c_message_free_unpacked(m, NULL);
-    if (rc < 0 || !truncated)
-        return rc;
-    char(*ids)[FAULT_ID_MAX + 1] = NULL;
-    size_t n = 0;
-    if ((rc = fault_store_incident_ids(d->cfg.data_dir, &ids, &n, err, errlen)) < 0)
-        return rc;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        Hl__ListQuery qi = HL__LIST_QUERY__INIT;
-        qi.incident_id = ids[i];
-        if ((rc = fault__call(d, "stock", "stock.reservations", &qi.base,
-                              &hl__reservation_list__descriptor, 5000, &m)) < 0) {
-            snprintf(err, errlen, "stock.reservations of %s: %s", ids[i], hl_strerror(rc));
-            break;
-        }
-        rc = fault_store_add_reservations(w, (Hl__ReservationList *)m);
-        protobuf_c_message_free_unpacked(m, NULL);
-    }
-    free(ids);
     return rc;
 }
 
@@ -1038,7 +1008,11 @@ int fault_run(const fault_opts *o, fault_result *out, char *err, size_t errlen)
     uv_timer_start(&d->tick, fault__on_tick, 0, FAULT_TICK_MS);
     uv_run(&d->loop, UV_RUN_DEFAULT);
 
-    /* Judge: stock while it runs, the rest from the stores once everything has stopped. */
+    fault__say(d, "%s after %.1f s; reading the stores",
+               out->f.converged ? "settled" : "NOT settled",
+               (double)(hl_real_now_ms() - d->settle_start_real) / 1000.0);
+    /* Judge: stock's levels while it runs, the rest from the stores once everything has
+     * stopped. */
     char why[1024] = "";
     if ((rc = fault__collect_stock(d, &w, why, sizeof why)) < 0)
         fault__problem(out, "stock could not be read: %s", why);
@@ -1048,7 +1022,8 @@ int fault_run(const fault_opts *o, fault_result *out, char *err, size_t errlen)
     why[0] = '\0';
     if ((rc = fault_store_read_alert(d->cfg.data_dir, &w, why, sizeof why)) < 0 ||
         (rc = fault_store_read_playbook(d->cfg.data_dir, &w, why, sizeof why)) < 0 ||
-        (rc = fault_store_read_dispatch(d->cfg.data_dir, &w, why, sizeof why)) < 0)
+        (rc = fault_store_read_dispatch(d->cfg.data_dir, &w, why, sizeof why)) < 0 ||
+        (rc = fault_store_read_reservations(d->cfg.data_dir, &w, why, sizeof why)) < 0)
         fault__problem(out, "a store could not be read: %s", why);
     fault__collect_exports(d, &w);
     if (fault__collect_client(d, &w) < 0)
