@@ -288,6 +288,17 @@ static void run__grade_text(const Hl__Incident *x, char *buf, size_t n)
              x->deciding && x->deciding->cite ? x->deciding->cite : "?");
 }
 
+/* A report's or facts' reply: the incident's id and grade into r, the grade in words into g. */
+static const Hl__Incident *run__graded(drill_inject_result *r, const ProtobufCMessage *rep, char *g,
+                                       size_t n)
+{
+    const Hl__Incident *x = (const Hl__Incident *)rep;
+    run__grade_text(x, g, n);
+    snprintf(r->incident_id, sizeof r->incident_id, "%s", run__s(x->id));
+    snprintf(r->grade, sizeof r->grade, "%s", run__s(x->grade));
+    return x;
+}
+
 /* The incident the report inject with report_id opened in this drill ("" if none). */
 static const char *run__report_incident(const drill_rt *rt, const char *report_id)
 {
@@ -356,10 +367,8 @@ static void run__send_inject(drill_rt *rt, size_t i)
         }
         r->reply_real_ms = hl_real_now_ms();
         if (r->rc == 0) {
-            Hl__Incident *x = (Hl__Incident *)rep;
             char g[400];
-            run__grade_text(x, g, sizeof g);
-            snprintf(r->grade, sizeof r->grade, "%s", run__s(x->grade));
+            const Hl__Incident *x = run__graded(r, rep, g, sizeof g);
             run__say(rt, r->sent_ms, "inject", "facts on %s (report %s): %zu fact%s → %s",
                      run__s(x->id), in->report_id, (size_t)in->facts.n, in->facts.n == 1 ? "" : "s",
                      g);
@@ -384,11 +393,8 @@ static void run__send_inject(drill_rt *rt, size_t i)
                           r->error, sizeof r->error);
         r->reply_real_ms = hl_real_now_ms();
         if (r->rc == 0) {
-            Hl__Incident *x = (Hl__Incident *)rep;
             char g[400];
-            run__grade_text(x, g, sizeof g);
-            snprintf(r->incident_id, sizeof r->incident_id, "%s", run__s(x->id));
-            snprintf(r->grade, sizeof r->grade, "%s", run__s(x->grade));
+            const Hl__Incident *x = run__graded(r, rep, g, sizeof g);
             r->incident_opened = 1;
             run__say(rt, r->sent_ms, "inject",
                      "report %s by %s: %s at km %g (%g kg) → incident %s, %s", in->report_id,

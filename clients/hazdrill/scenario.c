@@ -365,16 +365,12 @@ static int drill__load_reading(drill_ld *L, const hl_yaml_node *m, size_t i, dri
 static int drill__load_facts(drill_ld *L, const hl_yaml_node *m, size_t i, int required,
                              drill_facts_in *out)
 {
-    static const char *const keys[] = {"deaths",
-                                       "poisoned_or_seriously_injured",
-                                       "evacuated",
-                                       "direct_economic_loss_yuan",
-                                       "drinking_water_interruption",
-                                       "cross_boundary",
-                                       "ecology",
-                                       "radiation",
-                                       "basis",
-                                       NULL};
+    /* The fact names, then basis: the keys a facts mapping may hold. */
+    const char *keys[DRILL_FACT_COUNT + 2];
+    for (int k = 0; k < DRILL_FACT_COUNT; k++)
+        keys[k] = drill__fact_names[k];
+    keys[DRILL_FACT_COUNT] = "basis";
+    keys[DRILL_FACT_COUNT + 1] = NULL;
     const hl_yaml_node *fm = hl_yaml_get(m, "facts");
     if (!fm)
         return required ? hl_yaml_errf(L->d, m, L->err, L->errlen,
