@@ -353,6 +353,25 @@ static void agent__send_due(agent *a)
 
 /* ---- hello, connection ---- */
 
+/* A hello went unanswered, or could not even be sent (a DEALER with no connection, which is
+ * what a gateway that refuses the handshake leaves: the send would block). */
+static void agent__hello_missed(agent *a)
+{
+    if (++a->hello_misses < AGENT_HELLO_MISSES)
+        return;
+    if (a->hello_ok)
+        hl_warn("dispatch does not answer at %s; reconnecting", a->gw);
+    else if (!a->keys_warned++)
+        hl_warn("no answer from dispatch at %s: it is down, or its gateway refused this "
+                "connection (%s); trying again",
+                a->gw,
+                a->keys.key_base[0] ? "is the unit's public key admitted (hazctl keys list), "
+                                      "and is --server-key the gateway's current public key?"
+                                    : "no --key/--server-key: the gateway admits CURVE keys only");
+    a->hello_ok = 0;
+    a->need_reconnect = 1;
+}
+
 static void agent__on_hello_reply(int status, const Hl__Envelope *reply, void *ud)
 {
     agent_cb *cb = ud;
@@ -362,20 +381,7 @@ static void agent__on_hello_reply(int status, const Hl__Envelope *reply, void *u
     if (status == HL_ECLOSED)
         return;
     if (status < 0 || !reply) {
-        if (++a->hello_misses >= AGENT_HELLO_MISSES) {
-            if (a->hello_ok)
-                hl_warn("dispatch does not answer at %s; reconnecting", a->gw);
-            else if (!a->keys_warned++)
-                hl_warn("no answer from dispatch at %s: it is down, or its gateway refused "
-                        "this connection (%s); trying again",
-                        a->gw,
-                        a->keys.key_base[0]
-                            ? "is the unit's public key admitted (hazctl keys list), and is "
-                              "--server-key the gateway's current public key?"
-                            : "no --key/--server-key: the gateway admits CURVE keys only");
-            a->hello_ok = 0;
-            a->need_reconnect = 1;
-        }
+        agent__hello_missed(a);
         return;
     }
     if (reply->error) {
@@ -405,6 +411,8 @@ static void agent__send_hello(agent *a)
     if (agent__send(a, "partner.hello", &m.base, AGENT_HELLO_TIMEOUT_MS, agent__on_hello_reply,
                     cb) == 0)
         a->hello_inflight = 1;
+    else
+        agent__hello_missed(a);
 }
 
 int agent_keys_set(agent_keys *keys, const char *key, const char *server, char *err, size_t errlen)

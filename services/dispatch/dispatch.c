@@ -711,13 +711,17 @@ static int dispatch__on_fast_tick(hl_req *r, void *ud)
 }
 
 /* Real ms between fast ticks: a step is taken at most DISPATCH_ESC_LATE_MS of drill time
- * after it is due (plus the time to process the batch), whatever the drill's scale, and
- * never more often than every 5 real ms. */
+ * after it is due (plus the time to process the batch), but the timer never runs more often
+ * than every DISPATCH_FAST_MIN_MS real ms: each tick costs a (tiny) write transaction, and at
+ * a drill's highest scales a few drill seconds of lateness on a timeout of minutes matter
+ * less than the machine's time. */
 static int64_t dispatch__fast_ms(void)
 {
     double scale = hl_clock_get()->scale > 0 ? hl_clock_get()->scale : 1.0;
     double ms = DISPATCH_ESC_LATE_MS / scale;
-    return ms < 5 ? 5 : ms > DISPATCH_ESC_LATE_MS ? DISPATCH_ESC_LATE_MS : (int64_t)ms;
+    return ms < DISPATCH_FAST_MIN_MS   ? DISPATCH_FAST_MIN_MS
+           : ms > DISPATCH_ESC_LATE_MS ? DISPATCH_ESC_LATE_MS
+                                       : (int64_t)ms;
 }
 
 /* ---- life ---- */

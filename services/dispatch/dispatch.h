@@ -56,7 +56,8 @@
  *
  * Escalation (escalation.h; docs/protocol.md): each task the playbook sends gets a chain
  * (units_chain) and an acknowledgement timeout by its level. A fast timer takes the steps
- * that are due, at most DISPATCH_ESC_LATE_MS of drill time late: a reminder re-sends the
+ * that are due, at most DISPATCH_ESC_LATE_MS of drill time late (DISPATCH_FAST_MIN_MS real
+ * ms at the highest drill scales): a reminder re-sends the
  * task (TaskDelivery.reminder) to a connected partner; an escalation stores a new task of
  * kind "escalation" for the next unit (id "<task>:esc<position>", escalation_of = the task)
  * and delivers it like any task. Every step is an audit entry (actor "dispatch", or the
@@ -77,7 +78,10 @@
 #define DISPATCH_PUSH_BATCH 256 /* pushes per unit per hello or sweep */
 #define DISPATCH_LIST_DEFAULT 1000
 #define DISPATCH_ESC_LATE_MS 250 /* drill ms a due escalation step may wait for the timer */
-#define DISPATCH_ESC_BATCH 64    /* escalation steps taken per fast tick */
+#define DISPATCH_FAST_MIN_MS                                                                       \
+    20                        /* real ms: the escalation timer's shortest interval, so at          \
+                                 scales above 12.5 a step may wait up to 20 real ms */
+#define DISPATCH_ESC_BATCH 64 /* escalation steps taken per fast tick */
 
 typedef struct dispatch dispatch;
 
