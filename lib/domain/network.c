@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hazlink/dispersion.h"
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_yaml.h"
 #include "domain_util.h"
@@ -220,12 +221,24 @@ static int load_place(loadctx *c, const hl_yaml_node *m, hl_place *p)
     return 0;
 }
 
+/* A dispersion_formula value of mapping m ("" = not given) must name a formula. */
+static int check_formula(loadctx *c, const hl_yaml_node *m, const char *id)
+{
+    hl_disp_formula f;
+    if (!id[0] || hl_disp_parse(id, &f) == 0)
+        return 0;
+    return hl_yaml_errf(c->d, hl_yaml_get(m, "dispersion_formula"), c->err, c->errlen,
+                        "dispersion_formula: '%s' is not one of elder-1959, fischer-1975, "
+                        "seo-cheong-1998, deng-2001, kashefipour-falconer-2002",
+                        id);
+}
+
 static int load_reach(loadctx *c, const hl_yaml_node *m, hl_reach *r)
 {
     static const char *const keys[] = {"id", "name", "kind", "from_km", "to_km",
                                        "velocity_m_s", "width_m", "depth_m", "area_m2",
-                                       "slope", "dispersion_m2_s", "decay_per_h",
-                                       "velocity_unverified", "note", NULL};
+                                       "slope", "dispersion_m2_s", "dispersion_formula",
+                                       "decay_per_h", "velocity_unverified", "note", NULL};
     const hl_yaml_node *v;
     int rc;
     if ((rc = item_map(c, m, "reaches")) < 0 || (rc = hl_yaml_only(c->d, m, keys, c->err, c->errlen)) < 0 ||
@@ -239,6 +252,8 @@ static int load_reach(loadctx *c, const hl_yaml_node *m, hl_reach *r)
         (rc = get_num(c, m, "area_m2", 0, 0, 1e8, &r->area_m2)) < 0 ||
         (rc = get_num(c, m, "slope", 0, 0, 1, &r->slope)) < 0 ||
         (rc = get_num(c, m, "dispersion_m2_s", 0, 0, 1e6, &r->dispersion_m2_s)) < 0 ||
+        (rc = hl_dom_ystr(c, m, "dispersion_formula", 0, r->dispersion_formula,
+                          sizeof r->dispersion_formula)) < 0 ||
         (rc = get_num(c, m, "decay_per_h", 0, 0, 100, &r->decay_per_h)) < 0 ||
         (rc = get_bool(c, m, "velocity_unverified", 1, &r->velocity_unverified)) < 0 ||
         (rc = hl_dom_ystr(c, m, "note", 0, r->note, sizeof r->note)) < 0)
@@ -270,7 +285,60 @@ static int load_reach(loadctx *c, const hl_yaml_node *m, hl_reach *r)
     }
     if (r->area_m2 == 0 && r->width_m > 0 && r->depth_m > 0)
         r->area_m2 = r->width_m * r->depth_m;
+    r->dispersion_given = hl_yaml_get(m, "dispersion_m2_s") != NULL;
+    if (r->dispersion_given && r->dispersion_formula[0])
+        return hl_yaml_errf(c->d, hl_yaml_get(m, "dispersion_formula"), c->err, c->errlen,
+                            "dispersion_formula: reach %s gives dispersion_m2_s too; give "
+                            "one or the other",
+                            r->id);
+    if ((rc = check_formula(c, m, r->dispersion_formula)) < 0)
+        return rc;
+    r->shear_velocity_m_s =
+        hl_disp_shear_velocity(hl_disp_hydraulic_radius(r->width_m, r->depth_m), r->slope);
     r->line = m->line;
+    return 0;
+}
+
+/* K by season for every reach (network.h): given, or by the reach's or the plan-wide
+ * formula, or 0. */
+static int reach_dispersion(const char *dir, hl_network *n, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n->n_reaches; i++) {
+        hl_reach *r = &n->reaches[i];
+        if (r->dispersion_given) {
+            for (int s = 0; s < HL_SEASON_COUNT; s++)
+                r->k_m2_s[s] = r->dispersion_m2_s;
+            continue;
+        }
+        const char *id = r->dispersion_formula[0] ? r->dispersion_formula : n->dispersion_formula;
+        if (!id[0])
+            continue;
+        hl_disp_formula f;
+        (void)hl_disp_parse(id, &f); /* both ids were checked when read */
+        const char *whose = r->dispersion_formula[0] ? "" : " (the plan-wide formula)";
+        if (!(r->width_m > 0 && r->depth_m > 0 && r->slope > 0)) {
+            snprintf(err, errlen,
+                     "%s/river.yaml:%d: dispersion_formula: reach %s has no %s, so u* = "
+                     "sqrt(g R S) cannot be computed and %s%s cannot be used; give "
+                     "dispersion_m2_s",
+                     dir, r->line, r->id,
+                     !(r->width_m > 0) ? "width_m" : !(r->depth_m > 0) ? "depth_m" : "slope > 0",
+                     id, whose);
+            return HL_EPARSE;
+        }
+        if (!r->dispersion_formula[0])
+            hl_dom_copy(r->dispersion_formula, sizeof r->dispersion_formula, id);
+        for (int s = 0; s < HL_SEASON_COUNT; s++) {
+            if (hl_disp_coefficient(f, r->velocity_m_s[s], r->width_m, r->depth_m,
+                                    r->shear_velocity_m_s, &r->k_m2_s[s]) < 0) {
+                snprintf(err, errlen,
+                         "%s/river.yaml:%d: dispersion_formula: %s gives no finite K for reach "
+                         "%s in %s",
+                         dir, r->line, id, r->id, season_names[s]);
+                return HL_EINVAL;
+            }
+        }
+    }
     return 0;
 }
 
@@ -462,6 +530,8 @@ static int check_network(const char *dir, hl_network *n, char *err, size_t errle
         snprintf(err, errlen, "%s/river.yaml: reaches: at least one reach is needed", dir);
         return HL_EPARSE;
     }
+    if ((rc = reach_dispersion(dir, n, err, errlen)) < 0)
+        return rc;
     /* Reaches in file order must tile the river from km 0 with no gap or overlap: a gap would
      * silently make a travel time shorter than the river. */
     for (size_t i = 0; i < n->n_reaches; i++) {
@@ -568,7 +638,10 @@ static int file_river(loadctx *c, hl_network *n)
     void *p = NULL;
     int rc;
     if ((rc = hl_dom_ystr(c, c->d->root, "river", 1, n->river, sizeof n->river)) < 0 ||
-        (rc = hl_dom_ystr(c, c->d->root, "km0", 1, n->km0, sizeof n->km0)) < 0)
+        (rc = hl_dom_ystr(c, c->d->root, "km0", 1, n->km0, sizeof n->km0)) < 0 ||
+        (rc = hl_dom_ystr(c, c->d->root, "dispersion_formula", 0, n->dispersion_formula,
+                          sizeof n->dispersion_formula)) < 0 ||
+        (rc = check_formula(c, c->d->root, n->dispersion_formula)) < 0)
         return rc;
     if ((rc = load_list(c, "places", HL_NET_MAX_PLACES, sizeof(hl_place), fn_place, &p,
                         &n->n_places)) < 0)
@@ -610,7 +683,8 @@ static int file_receptors(loadctx *c, hl_network *n)
 
 int hl_network_load(const char *plan_dir, hl_network **out, char *err, size_t errlen)
 {
-    static const char *const k_river[] = {"river", "km0", "places", "reaches", NULL};
+    static const char *const k_river[] = {"river", "km0", "dispersion_formula", "places",
+                                          "reaches", NULL};
     static const char *const k_stations[] = {"stations", NULL};
     static const char *const k_spaces[] = {"spaces", NULL};
     static const char *const k_receptors[] = {"receptors", NULL};
@@ -695,4 +769,11 @@ int hl_network_velocities_unverified(const hl_network *net)
         if (net->reaches[i].velocity_unverified)
             return 1;
     return 0;
+}
+
+double hl_reach_discharge(const hl_reach *r, hl_season season)
+{
+    if (!r || (int)season < 0 || season >= HL_SEASON_COUNT)
+        return 0;
+    return r->velocity_m_s[season] * r->area_m2;
 }

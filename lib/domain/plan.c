@@ -277,11 +277,15 @@ const hl_substance_group *hl_plan_group_of(const hl_plan_rules *r, const char *p
     return any;
 }
 
-int hl_plan_choose_space(const hl_network *net, const hl_forecast *f, double needed_volume_m3,
-                         const hl_space **out, size_t *threatened, char *why, size_t whylen)
+static void fmt_time(int64_t ms, char *buf, size_t n);
+
+int hl_plan_choose_space(const hl_network *net, const hl_forecast *f, const hl_space **out,
+                         size_t *threatened, int *volume_unknown, char *why, size_t whylen)
 {
     size_t n_threat = 0, used = 0;
     *out = NULL;
+    if (volume_unknown)
+        *volume_unknown = 0;
     if (why && whylen)
         why[0] = 0;
     for (size_t i = 0; i < f->n_points; i++) {
@@ -291,18 +295,25 @@ int hl_plan_choose_space(const hl_network *net, const hl_forecast *f, double nee
         const hl_space *s = &net->spaces[p->index];
         n_threat++;
         const char *reason = NULL;
-        char buf[160];
+        char buf[200], tbuf[40];
         if (!p->ready_in_time) {
-            snprintf(buf, sizeof buf, "%s (km %g): set-up %g h does not fit before the front",
-                     s->id, s->chainage_km, s->setup_h);
+            fmt_time(p->front_ms, tbuf, sizeof tbuf);
+            snprintf(buf, sizeof buf,
+                     "%s (km %g): set-up %g h does not fit before the front at %s", s->id,
+                     s->chainage_km, s->setup_h, tbuf);
             reason = buf;
-        } else if (needed_volume_m3 > 0 && s->capacity_m3 < needed_volume_m3) {
-            snprintf(buf, sizeof buf, "%s (km %g): capacity %.0f m3 < %.0f m3 needed", s->id,
-                     s->chainage_km, s->capacity_m3, needed_volume_m3);
+        } else if (p->volume_m3 > 0 && s->capacity_m3 < p->volume_m3) {
+            snprintf(buf, sizeof buf,
+                     "%s (km %g): capacity %.0f m3 < %.0f m3 needed (%.3g m3/s for %.0f min "
+                     "above the limit)",
+                     s->id, s->chainage_km, s->capacity_m3, p->volume_m3, p->discharge_m3_s,
+                     (double)(p->clear_ms - p->front_ms) / 60000.0);
             reason = buf;
         }
         if (!reason) {
             *out = s;
+            if (volume_unknown)
+                *volume_unknown = !(p->volume_m3 > 0);
             break;
         }
         /* Collect the refusals, the nearest first, so the duty officer sees why. */
@@ -394,6 +405,33 @@ static const char *unverified_note(const hl_forecast *f)
                : "";
 }
 
+/* "front …, peak … mg/L at …, below the limit again …" for a task's detail. */
+static void passage_text(const hl_forecast_point *pt, char *out, size_t n)
+{
+    char a[40], b[40], c[48];
+    if (!pt->concentration_known) {
+        fmt_time(pt->arrival_ms, a, sizeof a);
+        snprintf(out, n, "concentration unknown, assumed above the limit from %s (advective "
+                         "arrival)",
+                 a);
+        return;
+    }
+    fmt_time(pt->front_ms, a, sizeof a);
+    fmt_time(pt->peak_ms, b, sizeof b);
+    if (pt->clear_ms > 0)
+        fmt_time(pt->clear_ms, c, sizeof c);
+    else
+        snprintf(c, sizeof c, "not known (the plume's end is unknown)");
+    if (pt->threatened)
+        snprintf(out, n, "front above the limit %s, peak %.3g mg/L at %s, below the limit "
+                         "again %s",
+                 a, pt->peak_mg_l, b, c);
+    else
+        snprintf(out, n, "peak %.3g mg/L at %s, forecast not to exceed the limit within the "
+                         "horizon",
+                 pt->peak_mg_l, b);
+}
+
 /* Counterpart units to notify, deduplicated, in the order they are first met. */
 typedef struct notify_set {
     char unit[HL_PLAN_MAX_TASKS][HL_NET_ID_MAX + 1];
@@ -442,6 +480,29 @@ static const hl_location *point_location(const hl_network *net, const hl_forecas
     return NULL;
 }
 
+/* No space can take the plume: say why, and protect the receptors directly (their intakes
+ * closed before their fronts, the nearest first) — the best that can still be done. */
+static void fallback_text(const hl_network *net, const hl_forecast *f, const char *why,
+                          char *out, size_t n)
+{
+    char list[HL_PLAN_DETAIL_MAX + 1] = "", tbuf[40];
+    size_t k = 0;
+    for (size_t i = 0; i < f->n_points; i++) {
+        const hl_forecast_point *pt = &f->points[i];
+        if (pt->kind != HL_POINT_RECEPTOR || !pt->threatened)
+            continue;
+        const hl_receptor *rc = &net->receptors[pt->index];
+        fmt_time(pt->front_ms, tbuf, sizeof tbuf);
+        size_t used = strlen(list);
+        hl_dom_fmt(list + used, sizeof list - used, "%s%s (%s) front %s", k++ ? ", " : "",
+                   rc->id, rc->intake_closable ? "close the intake" : "warn the owner", tbuf);
+    }
+    hl_dom_fmt(out, n,
+               "no emergency space can be ready before the front and hold the plume (%s); "
+               "fallback: protect the threatened receptors directly%s%s",
+               why, k ? ": " : " (none is threatened within the horizon)", list);
+}
+
 static int build_tasks(const hl_network *net, const hl_plan_rules *r, const hl_plan_input *in,
                        hl_plan *p)
 {
@@ -458,10 +519,20 @@ static int build_tasks(const hl_network *net, const hl_plan_rules *r, const hl_p
             return HL_ETOOBIG;
         hl_dom_fmt(t->title, sizeof t->title, "Intercept %s at %s (km %g) before %s", in->parameter,
                  p->space->name, p->space->chainage_km, tbuf);
+        char pass[300], vol[200];
+        passage_text(sp, pass, sizeof pass);
+        if (sp->volume_m3 > 0)
+            snprintf(vol, sizeof vol, "about %.0f m3 to hold (%.3g m3/s while above the limit; "
+                                      "capacity %.0f m3)",
+                     sp->volume_m3, sp->discharge_m3_s, p->space->capacity_m3);
+        else
+            snprintf(vol, sizeof vol, "the volume to hold is unknown (the plume's end or size "
+                                      "is not known): capacity %.0f m3 not checked against it",
+                     p->space->capacity_m3);
         hl_dom_fmt(t->detail, sizeof t->detail,
-                 "Make the %s ready (set-up %g h) and hold the polluted water; front forecast at "
-                 "%s. Materials are reserved near it.%s",
-                 p->space->kind, p->space->setup_h, tbuf, unverified_note(f));
+                   "Make the %s ready (set-up %g h) and hold the polluted water: %s; %s. "
+                   "Materials are reserved near it.%s",
+                   p->space->kind, p->space->setup_h, pass, vol, unverified_note(f));
     }
     for (size_t i = 0; i < f->n_points; i++) {
         const hl_forecast_point *pt = &f->points[i];
@@ -475,10 +546,12 @@ static int build_tasks(const hl_network *net, const hl_plan_rules *r, const hl_p
                 return HL_ETOOBIG;
             hl_dom_fmt(t->title, sizeof t->title, "Close the intake of %s before %s", rc->name,
                      tbuf);
+            char pass[300];
+            passage_text(pt, pass, sizeof pass);
             hl_dom_fmt(t->detail, sizeof t->detail,
-                     "%s front forecast at km %g at %s; close the river-side intake and the "
-                     "wells nearest the river until cleared.%s",
-                     in->parameter, rc->chainage_km, tbuf, unverified_note(f));
+                       "%s at km %g: %s; close the river-side intake and the wells nearest the "
+                       "river until cleared.%s",
+                       in->parameter, rc->chainage_km, pass, unverified_note(f));
             n_closed++;
         }
         if (!(t = new_task(p, in, "warn_owner", "warn", rc->id, rc->unit_id, rc->chainage_km,
@@ -486,24 +559,32 @@ static int build_tasks(const hl_network *net, const hl_plan_rules *r, const hl_p
             return HL_ETOOBIG;
         hl_dom_fmt(t->title, sizeof t->title, "Warning: %s plume reaches %s at %s", in->parameter,
                  rc->name, tbuf);
-        hl_dom_fmt(t->detail, sizeof t->detail,
-                 "Incident %s: %s front forecast at %s (km %g) at %s.%s", in->incident_id,
-                 in->parameter, rc->name, rc->chainage_km, tbuf, unverified_note(f));
+        char pass[300];
+        passage_text(pt, pass, sizeof pass);
+        hl_dom_fmt(t->detail, sizeof t->detail, "Incident %s: %s at %s (km %g): %s.%s",
+                   in->incident_id, in->parameter, rc->name, rc->chainage_km, pass,
+                   unverified_note(f));
     }
     for (size_t i = 0; i < f->n_points; i++) {
         const hl_forecast_point *pt = &f->points[i];
         if (pt->kind != HL_POINT_SECTION || !pt->within_horizon)
             continue;
         const hl_station *st = &net->stations[pt->index];
-        fmt_time(pt->arrival_ms, tbuf, sizeof tbuf);
+        /* At the front when the limit is forecast to be exceeded there, else when the centre
+         * of the plume passes (to confirm a forecast built on assumed velocities). */
+        int64_t due = pt->threatened ? pt->front_ms : pt->arrival_ms;
+        fmt_time(due, tbuf, sizeof tbuf);
         if (!(t = new_task(p, in, "sample", "sample", st->id, st->unit_id, st->chainage_km,
-                           pt->arrival_ms)))
+                           due)))
             return HL_ETOOBIG;
         hl_dom_fmt(t->title, sizeof t->title, "Sample %s at %s at %s", in->parameter, st->name,
                  tbuf);
+        char pass[300];
+        passage_text(pt, pass, sizeof pass);
         hl_dom_fmt(t->detail, sizeof t->detail,
-                 "Sample at the forecast front time and every hour until it clears.%s",
-                 unverified_note(f));
+                   "Sample at %s and every hour until it clears (%s); each reading re-anchors "
+                   "the forecast.%s",
+                   tbuf, pass, unverified_note(f));
         n_samples++;
     }
     /* 兵地联动: the side handling the incident notifies the other side's bureau when the
@@ -569,27 +650,25 @@ int hl_plan_build(const hl_network *net, const hl_plan_rules *rules, const hl_pl
     hl_dom_copy(p->station_side, sizeof p->station_side,
                 st ? st->jurisdiction : in->incident_side);
 
-    /* Volume to hold back: the release's discharge times its duration, when both are known
-     * (plug flow: the polluted water is exactly that). Unknown otherwise, and then capacity
-     * is not considered. */
-    if (in->fc.anchor == HL_ANCHOR_RELEASE && in->fc.duration_s > 0) {
-        const hl_reach *rr = hl_network_reach_at(net, in->fc.chainage_km);
-        if (rr && rr->area_m2 > 0)
-            p->needed_volume_m3 = rr->velocity_m_s[in->fc.season] * rr->area_m2 * in->fc.duration_s;
-    }
-
     size_t n_threat = 0;
-    char why[HL_NET_NOTE_MAX + 1];
-    rc = hl_plan_choose_space(net, p->forecast, p->needed_volume_m3, &p->space, &n_threat, why,
+    char why[HL_PLAN_DETAIL_MAX + 1];
+    rc = hl_plan_choose_space(net, p->forecast, &p->space, &n_threat, &p->volume_unknown, why,
                               sizeof why);
     p->interception_needed = n_threat > 0;
+    /* The volume shown: the chosen space's, else the nearest threatened space's. */
+    for (size_t i = 0; i < p->forecast->n_points; i++) {
+        const hl_forecast_point *pt = &p->forecast->points[i];
+        if (pt->kind == HL_POINT_SPACE && pt->threatened &&
+            (!p->space || strcmp(pt->id, p->space->id) == 0)) {
+            p->needed_volume_m3 = pt->volume_m3;
+            break;
+        }
+    }
     if (rc == 0) {
         p->space_ready_in_time = 1;
+        hl_dom_copy(p->passed_over, sizeof p->passed_over, why);
     } else if (n_threat > 0) {
-        hl_dom_fmt(p->fallback, sizeof p->fallback,
-                 "no emergency space can be made ready before the front (%s); protect the "
-                 "threatened receptors directly",
-                 why);
+        fallback_text(net, p->forecast, why, p->fallback, sizeof p->fallback);
     } else {
         hl_dom_fmt(p->fallback, sizeof p->fallback, "%s; no interception needed", why);
     }

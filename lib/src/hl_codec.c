@@ -145,6 +145,35 @@ static int env_validate(const Hl__Envelope *e, char *why, size_t whylen)
     return 0;
 }
 
+/* Drop the unknown fields of m and of every message inside it. protobuf-c keeps them to
+ * pack them again, and its 1.4.1 handling of them has had memory bugs (protobuf-c PR 703,
+ * PITFALLS.md); nothing of ours needs them, so they are freed on arrival and never re-sent.
+ * Depth is bounded by our non-recursive message types. */
+static void strip_unknown(ProtobufCMessage *m)
+{
+    if (!m) return;
+    for (unsigned i = 0; i < m->n_unknown_fields; i++) free(m->unknown_fields[i].data);
+    if (m->n_unknown_fields) free(m->unknown_fields);
+    m->n_unknown_fields = 0;
+    m->unknown_fields = NULL;
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned f = 0; f < d->n_fields; f++) {
+        const ProtobufCFieldDescriptor *fd = &d->fields[f];
+        if (fd->type != PROTOBUF_C_TYPE_MESSAGE) continue;
+        char *base = (char *)m;
+        if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            if (*(uint32_t *)(base + fd->quantifier_offset) != fd->id) continue;
+        }
+        if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(size_t *)(base + fd->quantifier_offset);
+            ProtobufCMessage **arr = *(ProtobufCMessage ***)(base + fd->offset);
+            for (size_t k = 0; arr && k < n; k++) strip_unknown(arr[k]);
+        } else {
+            strip_unknown(*(ProtobufCMessage **)(base + fd->offset));
+        }
+    }
+}
+
 int hl_env_unpack(const void *buf, size_t len, size_t max_bytes, Hl__Envelope **out, char *why,
                   size_t whylen)
 {
@@ -162,6 +191,7 @@ int hl_env_unpack(const void *buf, size_t len, size_t max_bytes, Hl__Envelope **
         hl__errf(why, whylen, "message of %zu bytes is not a protobuf Envelope", len);
         return HL_EDECODE;
     }
+    strip_unknown(&e->base);
     int rc = env_validate(e, why, whylen);
     if (rc < 0) {
         hl__envelope__free_unpacked(e, NULL);
@@ -205,7 +235,9 @@ ProtobufCMessage *hl_msg_unpack(const ProtobufCMessageDescriptor *d, const void 
 {
     if (!d || (!buf && len)) return NULL;
     if (len > HL_MAX_MSG_BYTES * 256u) return NULL;
-    return protobuf_c_message_unpack(d, NULL, len, (const uint8_t *)buf);
+    ProtobufCMessage *m = protobuf_c_message_unpack(d, NULL, len, (const uint8_t *)buf);
+    strip_unknown(m);
+    return m;
 }
 
 /* Copy s into a malloc'd string, or the shared empty string for NULL/"". */

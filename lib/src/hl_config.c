@@ -43,7 +43,8 @@ static int season_ok(const char *s)
     return 0;
 }
 
-static int load_file(const char *path, hl_config *c, char *err, size_t errlen)
+/* Apply the keys of a loaded configuration document to c; frees d. */
+static int apply_doc(hl_yaml_doc *d, hl_config *c, char *err, size_t errlen)
 {
     static const char *const keys[] = {"data_dir", "playbook_dir", "plan", "host",
                                        "base_port", "clock", "season", "log_level",
@@ -51,9 +52,7 @@ static int load_file(const char *path, hl_config *c, char *err, size_t errlen)
                                        "resend_ms", "bind_host", "host_alert",
                                        "host_playbook", "host_stock", "host_risk",
                                        "host_dispatch", NULL};
-    hl_yaml_doc *d = NULL;
-    int rc = hl_yaml_load(path, &d, err, errlen);
-    if (rc < 0) return rc;
+    int rc;
     const hl_yaml_node *m = d->root;
     if (m->kind != HL_YAML_MAP) {
         rc = hl_yaml_errf(d, m, err, errlen, "expected a mapping of configuration keys");
@@ -120,6 +119,33 @@ static int load_file(const char *path, hl_config *c, char *err, size_t errlen)
 out:
     hl_yaml_free(&d);
     return rc;
+}
+
+static int load_file(const char *path, hl_config *c, char *err, size_t errlen)
+{
+    hl_yaml_doc *d = NULL;
+    int rc = hl_yaml_load(path, &d, err, errlen);
+    return rc < 0 ? rc : apply_doc(d, c, err, errlen);
+}
+
+int hl_config_load_mem(const char *name, const void *buf, size_t len, hl_config *out,
+                       char *err, size_t errlen)
+{
+    if (!out || (!buf && len)) return HL_EINVAL;
+    if (err && errlen) err[0] = '\0';
+    hl_config c;
+    defaults(&c);
+    hl_yaml_doc *d = NULL;
+    int rc = hl_yaml_load_mem(name ? name : "config", buf, len, &d, err, errlen);
+    if (rc == 0) rc = apply_doc(d, &c, err, errlen);
+    if (rc < 0) return rc;
+    if (c.data_dir[0] == '\0' || c.host[0] == '\0') {
+        hl__errf(err, errlen, "%s: %s: must not be empty", name ? name : "config",
+                 c.host[0] ? "data_dir" : "host");
+        return HL_EINVAL;
+    }
+    *out = c;
+    return 0;
 }
 
 /* Copy an environment string into a fixed field, refusing what does not fit. */

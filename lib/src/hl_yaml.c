@@ -248,6 +248,9 @@ int hl_yaml_load_mem(const char *name, const void *buf, size_t len, hl_yaml_doc 
     if (!out) return HL_EINVAL;
     *out = NULL;
     if (!name) name = "(memory)";
+    if (!buf && len) return HL_EINVAL;
+    /* libyaml asserts on a NULL input even of length 0: an empty text is "". */
+    if (!buf) buf = "";
     if (len > HL_YAML_MAX_BYTES) {
         hl__errf(err, errlen, "%s: %zu bytes is over the limit of %u bytes", name, len,
                 HL_YAML_MAX_BYTES);

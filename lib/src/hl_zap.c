@@ -143,7 +143,9 @@ int hl_keys_save(const char *base, const hl_keypair *kp, char *err, size_t errle
 static int read_key_file(const char *path, int secret, char out[HL_KEY_Z85_LEN + 1], char *err,
                          size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* Symlinks are followed (container secret mounts use them); the mode checked is that of
+     * the file actually opened. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         hl__errf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return HL_EIO;

@@ -10,6 +10,9 @@
 
 #include "alert.pb-c.h"
 #include "episode.h"
+#include "incgrade.h"
+#include "link.h"
+#include "shell.h"
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_log.h"
@@ -17,15 +20,12 @@
 #include "playbook.pb-c.h"
 #include "risk.pb-c.h"
 
-#define T_INCIDENTS "incidents"
-#define T_ALERTS "alerts"
-#define T_INC_ALERTS "incident_alerts"
-#define T_EPISODES "episodes"
-#define T_AUDIT "audit"
 #define UPSTREAM_KEY "upstream:" /* idempotency key prefix of risk.upstream requests */
 #define UNIT_MAX 32              /* bytes of a reading's unit */
 #define REPORT_MAX_DURATION_S (30.0 * 24 * 3600)
 #define REPORT_MAX_MASS_KG 1e9
+#define ALERT_LINK_MAX                                                                             \
+    256 /* newest open reported incidents of one substance considered for a link */
 
 /* ---------------------------------------------------------------- small helpers ---- */
 
@@ -41,120 +41,11 @@ void alert_site_of(const hl_network *net, const hl_station *st, gb3838_site *out
         out->extra[out->n_extra++] = st->extra_items[i];
 }
 
-/* Replace a string field of a message that came from unpack (default allocator): the old
- * value is freed unless it is protobuf-c's shared empty string. */
-static int pb_set_str(char **field, const char *v)
-{
-    char *copy = strdup(v ? v : "");
-    if (!copy)
-        return HL_ENOMEM;
-    if (*field && *field != (char *)protobuf_c_empty_string)
-        free(*field);
-    *field = copy;
-    return 0;
-}
-
-static int pb_set_strs(char ***arr, size_t *n, char *const *v, size_t nv)
-{
-    char **copy = calloc(nv ? nv : 1, sizeof *copy);
-    if (!copy)
-        return HL_ENOMEM;
-    for (size_t i = 0; i < nv; i++) {
-        copy[i] = strdup(v[i]);
-        if (!copy[i]) {
-            while (i-- > 0)
-                free(copy[i]);
-            free(copy);
-            return HL_ENOMEM;
-        }
-    }
-    for (size_t i = 0; i < *n; i++)
-        free((*arr)[i]);
-    free(*arr);
-    *arr = copy;
-    *n = nv;
-    return 0;
-}
-
-static int store_put(hl_txn *t, const char *table, const char *key, const ProtobufCMessage *m)
-{
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    int rc = hl_msg_pack(m, &buf, &len);
-    if (rc < 0)
-        return rc;
-    rc = hl_kv_put(t, table, key, buf, len);
-    free(buf);
-    return rc;
-}
-
-/* Unpack the record at table/key. HL_ENOTFOUND, or HL_EDECODE for a damaged record. */
-static int store_get(hl_txn *t, const char *table, const char *key,
-                     const ProtobufCMessageDescriptor *d, ProtobufCMessage **out)
-{
-    const void *val;
-    size_t len;
-    int rc = hl_kv_get(t, table, key, &val, &len);
-    if (rc < 0)
-        return rc;
-    *out = hl_msg_unpack(d, val, len);
-    if (!*out) {
-        hl_error("store: %s/%s is not a %s record", table, key, d->name);
-        return HL_EDECODE;
-    }
-    return 0;
-}
-
-static Hl__Incident *incident_get(hl_txn *t, const char *id, int *rc)
-{
-    ProtobufCMessage *m = NULL;
-    *rc = store_get(t, T_INCIDENTS, id, &hl__incident__descriptor, &m);
-    return (Hl__Incident *)m;
-}
-
 static Hl__Alert *alert_get(hl_txn *t, const char *id, int *rc)
 {
     ProtobufCMessage *m = NULL;
-    *rc = store_get(t, T_ALERTS, id, &hl__alert__descriptor, &m);
+    *rc = alert_store_get(t, T_ALERTS, id, &hl__alert__descriptor, &m);
     return (Hl__Alert *)m;
-}
-
-static void msg_free(void *m)
-{
-    if (m)
-        protobuf_c_message_free_unpacked(m, NULL);
-}
-
-/* Append one state change of an incident to the audit table. */
-static int audit(hl_req *r, const char *incident_id, const char *event, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int audit(hl_req *r, const char *incident_id, const char *event, const char *fmt, ...)
-{
-    char detail[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
-    va_end(ap);
-    uint64_t seq;
-    int rc = hl_seq_next(r->txn, T_AUDIT, &seq);
-    if (rc < 0)
-        return rc;
-    char key[24];
-    snprintf(key, sizeof key, "%020" PRIu64, seq);
-    Hl__IncidentAudit a = HL__INCIDENT_AUDIT__INIT;
-    a.seq = seq;
-    a.incident_id = (char *)incident_id;
-    a.event = (char *)event;
-    a.actor = (char *)(r->env && r->env->sender_unit ? r->env->sender_unit : "");
-    a.at_ms = r->now_ms;
-    a.detail = detail;
-    return store_put(r->txn, T_AUDIT, key, &a.base);
-}
-
-/* Unpack the request payload as d; NULL when undecodable. */
-static ProtobufCMessage *payload(const hl_req *r, const ProtobufCMessageDescriptor *d)
-{
-    return hl_msg_unpack(d, r->env->payload.data, r->env->payload.len);
 }
 
 /* ------------------------------------------------------------ alerts to playbook ---- */
@@ -166,7 +57,7 @@ static int alert_raise(hl_req *r, Hl__Alert *al, int force)
     int rc;
     char ikey[HL_STORE_KEY_MAX + 1];
     snprintf(ikey, sizeof ikey, "%s|%s", al->incident_id, al->id);
-    if ((rc = store_put(r->txn, T_ALERTS, al->id, &al->base)) < 0 ||
+    if ((rc = alert_store_put(r->txn, T_ALERTS, al->id, &al->base)) < 0 ||
         (rc = hl_kv_put(r->txn, T_INC_ALERTS, ikey, "", 0)) < 0 ||
         (rc = hl_svc_publish(r, "alert.raised", &al->base)) < 0)
         return rc;
@@ -197,7 +88,7 @@ static int episodes_load(hl_txn *t, const char *key, episode_set *set)
 {
     memset(set, 0, sizeof *set);
     ProtobufCMessage *m = NULL;
-    int rc = store_get(t, T_EPISODES, key, &hl__episode_set__descriptor, &m);
+    int rc = alert_store_get(t, T_EPISODES, key, &hl__episode_set__descriptor, &m);
     if (rc == HL_ENOTFOUND)
         return 0;
     if (rc < 0)
@@ -219,7 +110,7 @@ static int episodes_load(hl_txn *t, const char *key, episode_set *set)
         e->ended = p->ended;
         e->end_ms = p->end_ms;
     }
-    msg_free(es);
+    alert_msg_free(es);
     return 0;
 }
 
@@ -248,7 +139,7 @@ static int episodes_save(hl_txn *t, const char *key, const episode_set *set)
     Hl__EpisodeSet es = HL__EPISODE_SET__INIT;
     es.n_episodes = set->n;
     es.episodes = ptrs;
-    return store_put(t, T_EPISODES, key, &es.base);
+    return alert_store_put(t, T_EPISODES, key, &es.base);
 }
 
 /* What one reading found, for the incident and alert builders. */
@@ -282,8 +173,77 @@ static void alert_from_reading(hl_req *r, const reading_ctx *rc, const char *ale
     al->reason = (char *)reason;
 }
 
-static int incident_open_from_reading(hl_req *r, const reading_ctx *rc, const episode *ep,
-                                      char *alert_id_out)
+/* Record episode ep of station st against the incident (one entry per station and
+ * parameter: its latest episode), then recompute what the incident shows from all its
+ * episodes: readings counted, first and last exceedance, the peak (largest multiple), and
+ * the end (when every episode has ended). */
+static int incident_note_episode(Hl__Incident *inc, const hl_station *st, const char *parameter,
+                                 const episode *ep, int linked, const char *link_reason)
+{
+    size_t i;
+    for (i = 0; i < inc->n_episodes; i++)
+        if (strcmp(inc->episodes[i]->station_id, st->id) == 0 &&
+            strcmp(inc->episodes[i]->parameter, parameter) == 0)
+            break;
+    if (i == inc->n_episodes) {
+        if (inc->n_episodes >= HL_LIST_MAX)
+            return HL_ETOOBIG;
+        Hl__IncidentEpisode blank = HL__INCIDENT_EPISODE__INIT;
+        Hl__IncidentEpisode *n = (Hl__IncidentEpisode *)alert_pb_clone(&blank.base);
+        Hl__IncidentEpisode **arr =
+            n ? realloc(inc->episodes, (inc->n_episodes + 1) * sizeof *arr) : NULL;
+        if (!arr) {
+            alert_msg_free(n);
+            return HL_ENOMEM;
+        }
+        inc->episodes = arr;
+        inc->episodes[inc->n_episodes++] = n;
+        int e;
+        if ((e = alert_pb_set_str(&n->station_id, st->id)) < 0 ||
+            (e = alert_pb_set_str(&n->parameter, parameter)) < 0 ||
+            (e = alert_pb_set_str(&n->jurisdiction, st->jurisdiction)) < 0 ||
+            (e = alert_pb_set_str(&n->link_reason, link_reason ? link_reason : "")) < 0)
+            return e;
+        n->chainage_km = st->chainage_km;
+        n->linked = linked;
+    }
+    Hl__IncidentEpisode *x = inc->episodes[i];
+    x->first_ms = ep->first_ms;
+    x->last_ms = ep->last_ms;
+    x->count = ep->count;
+    x->peak_value_mg_l = ep->peak_value;
+    x->peak_multiple = ep->peak_multiple;
+    x->peak_ms = ep->peak_ms;
+    x->ended_ms = ep->ended ? ep->end_ms : 0;
+
+    uint32_t count = 0;
+    int64_t first = 0, ended = 0;
+    int all_ended = 1;
+    const Hl__IncidentEpisode *peak = NULL;
+    for (size_t k = 0; k < inc->n_episodes; k++) {
+        const Hl__IncidentEpisode *y = inc->episodes[k];
+        count += y->count;
+        if (!first || y->first_ms < first)
+            first = y->first_ms;
+        if (y->last_ms > inc->last_reading_ms)
+            inc->last_reading_ms = y->last_ms;
+        if (!peak || y->peak_multiple > peak->peak_multiple)
+            peak = y;
+        if (!y->ended_ms)
+            all_ended = 0;
+        else if (y->ended_ms > ended)
+            ended = y->ended_ms;
+    }
+    inc->reading_count = count;
+    inc->first_exceedance_ms = first;
+    inc->peak_value_mg_l = peak->peak_value_mg_l;
+    inc->peak_ms = peak->peak_ms;
+    inc->episode_ended_ms = all_ended ? ended : 0;
+    return 0;
+}
+
+static int incident_open_from_reading(alert_ctx *a, hl_req *r, const reading_ctx *rc,
+                                      const episode *ep, char *alert_id_out)
 {
     char alert_id[HL_ID_MAX + 1];
     hl_id_new("al", alert_id);
@@ -291,42 +251,73 @@ static int incident_open_from_reading(hl_req *r, const reading_ctx *rc, const ep
     snprintf(reason, sizeof reason, "first exceedance at %s: %s %.4g × the limit", rc->st->id,
              rc->res->limit.item->name, rc->res->multiple);
 
-    Hl__Incident inc = HL__INCIDENT__INIT;
-    inc.id = (char *)ep->incident_id;
-    inc.state = "open";
-    inc.origin = "reading";
-    inc.station_id = (char *)rc->st->id;
-    inc.section_id = (char *)rc->st->id;
-    inc.parameter = (char *)rc->res->limit.item->name;
-    inc.chainage_km = rc->st->chainage_km;
-    inc.opened_ms = r->now_ms;
-    inc.first_exceedance_ms = ep->first_ms;
-    inc.last_reading_ms = ep->last_ms;
-    inc.reading_count = ep->count;
-    inc.peak_value_mg_l = ep->peak_value;
-    inc.peak_ms = ep->peak_ms;
-    inc.limit_mg_l = rc->res->bound;
-    inc.limit_source = (char *)rc->res->limit.source;
-    inc.warning_level = (char *)warning_name(rc->level);
-    inc.jurisdiction = (char *)rc->st->jurisdiction;
-    inc.latest_alert_id = alert_id;
-    inc.alert_count = 1;
-    /* An episode that opened from a late reading older than a known one is already over. */
-    inc.episode_ended_ms = ep->ended ? ep->end_ms : 0;
+    Hl__Incident tmp = HL__INCIDENT__INIT;
+    tmp.id = (char *)ep->incident_id;
+    tmp.state = "open";
+    tmp.origin = "reading";
+    tmp.station_id = (char *)rc->st->id;
+    tmp.section_id = (char *)rc->st->id;
+    tmp.parameter = (char *)rc->res->limit.item->name;
+    tmp.chainage_km = rc->st->chainage_km;
+    tmp.opened_ms = r->now_ms;
+    tmp.limit_mg_l = rc->res->bound;
+    tmp.limit_source = (char *)rc->res->limit.source;
+    tmp.warning_level = (char *)warning_name(rc->level);
+    tmp.jurisdiction = (char *)rc->st->jurisdiction;
+    tmp.latest_alert_id = alert_id;
+    tmp.alert_count = 1;
+    /* The record is built on the heap so the grade and episodes can be added to it. */
+    Hl__Incident *inc = (Hl__Incident *)alert_pb_clone(&tmp.base);
+    if (!inc)
+        return HL_ENOMEM;
 
+    grading_facts none;
+    memset(&none, 0, sizeof none);
+    int neighbour = alert_neighbour_downstream(a->net, inc->chainage_km, inc->jurisdiction);
     Hl__Alert al;
     alert_from_reading(r, rc, alert_id, ep->incident_id, ep->first_ms, reason, &al);
     int e;
-    if ((e = store_put(r->txn, T_INCIDENTS, inc.id, &inc.base)) < 0 ||
-        (e = hl_svc_publish(r, "incident.opened", &inc.base)) < 0 ||
+    if ((e = incident_note_episode(inc, rc->st, inc->parameter, ep, 0, NULL)) < 0 ||
+        (e = alert_grade_open(a, r, inc, &none, "alert", r->now_ms, neighbour)) < 0 ||
+        (e = alert_store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) < 0 ||
+        (e = hl_svc_publish(r, "incident.opened", &inc->base)) < 0 ||
+        (e = hl_svc_publish(r, "incident.graded", &inc->base)) < 0 ||
         (e = alert_raise(r, &al, 0)) < 0 ||
-        (e = upstream_ask(r, inc.id, inc.chainage_km, inc.parameter)) < 0 ||
-        (e = audit(r, inc.id, "opened", "%s; warning %s; limit %s", reason, inc.warning_level,
-                   inc.limit_source)) < 0)
-        return e;
+        (e = upstream_ask(r, inc->id, inc->chainage_km, inc->parameter)) < 0 ||
+        (e = alert_audit(r, inc->id, "opened", "%s; warning %s; limit %s", reason,
+                         inc->warning_level, inc->limit_source)) < 0)
+        goto out;
     snprintf(alert_id_out, HL_ID_MAX + 1, "%s", alert_id);
-    hl_info("incident %s opened: %s %s %.6g mg/L (limit %.6g, %s), warning %s", inc.id, rc->st->id,
-            inc.parameter, rc->res->value, rc->res->bound, inc.limit_source, inc.warning_level);
+    hl_info("incident %s opened: %s %s %.6g mg/L (limit %.6g, %s), warning %s, grade %s", inc->id,
+            rc->st->id, inc->parameter, rc->res->value, rc->res->bound, inc->limit_source,
+            inc->warning_level, inc->grade);
+out:
+    alert_msg_free(inc);
+    return e;
+}
+
+/* Raise an alert for the incident from this reading (why says why), remember it as the
+ * incident's latest and raise the incident's warning level when the reading's is higher. */
+static int incident_alert_from_reading(hl_req *r, const reading_ctx *rc, Hl__Incident *inc,
+                                       const char *why, char *alert_id_out)
+{
+    char alert_id[HL_ID_MAX + 1];
+    hl_id_new("al", alert_id);
+    warning_level cur = WARNING_NONE;
+    if (warning_parse(inc->warning_level, &cur) < 0)
+        cur = WARNING_NONE;
+    Hl__Alert al;
+    alert_from_reading(r, rc, alert_id, inc->id, inc->first_exceedance_ms, why, &al);
+    al.n_upstream_source_ids = inc->n_upstream_source_ids;
+    al.upstream_source_ids = inc->upstream_source_ids;
+    int e;
+    if ((rc->level > cur &&
+         (e = alert_pb_set_str(&inc->warning_level, warning_name(rc->level))) < 0) ||
+        (e = alert_pb_set_str(&inc->latest_alert_id, alert_id)) < 0 ||
+        (e = alert_raise(r, &al, 0)) < 0)
+        return e;
+    inc->alert_count++;
+    snprintf(alert_id_out, HL_ID_MAX + 1, "%s", alert_id);
     return 0;
 }
 
@@ -334,73 +325,175 @@ static int incident_attach_reading(hl_req *r, const reading_ctx *rc, const episo
                                    int peak_changed, char *alert_id_out)
 {
     int e;
-    Hl__Incident *inc = incident_get(r->txn, ep->incident_id, &e);
+    Hl__Incident *inc = alert_incident_get(r->txn, ep->incident_id, &e);
     if (!inc)
         return hl_req_fail(r, e, "reading", "incident %s of this episode cannot be read (%s)",
                            ep->incident_id, hl_strerror(e));
-    inc->reading_count = ep->count;
-    inc->first_exceedance_ms = ep->first_ms;
-    if (ep->last_ms > inc->last_reading_ms)
-        inc->last_reading_ms = ep->last_ms;
-    inc->peak_value_mg_l = ep->peak_value;
-    inc->peak_ms = ep->peak_ms;
-
+    if ((e = incident_note_episode(inc, rc->st, rc->res->limit.item->name, ep, 0, NULL)) < 0)
+        goto out;
     warning_level cur = WARNING_NONE;
     if (warning_parse(inc->warning_level, &cur) < 0)
         cur = WARNING_NONE;
     int raised = rc->level > cur;
     if (raised) {
-        char alert_id[HL_ID_MAX + 1], reason[256];
-        hl_id_new("al", alert_id);
+        char reason[256];
         snprintf(reason, sizeof reason, "warning level %s → %s at %s: %s %.4g × the limit",
                  warning_name(cur)[0] ? warning_name(cur) : "none", warning_name(rc->level),
                  rc->st->id, rc->res->limit.item->name, rc->res->multiple);
-        Hl__Alert al;
-        alert_from_reading(r, rc, alert_id, inc->id, inc->first_exceedance_ms, reason, &al);
-        al.n_upstream_source_ids = inc->n_upstream_source_ids;
-        al.upstream_source_ids = inc->upstream_source_ids;
-        if ((e = pb_set_str(&inc->warning_level, warning_name(rc->level))) < 0 ||
-            (e = pb_set_str(&inc->latest_alert_id, alert_id)) < 0 ||
-            (e = alert_raise(r, &al, 0)) < 0 ||
-            (e = audit(r, inc->id, "level_raised", "%s", reason)) < 0)
+        if ((e = incident_alert_from_reading(r, rc, inc, reason, alert_id_out)) < 0 ||
+            (e = alert_audit(r, inc->id, "level_raised", "%s", reason)) < 0)
             goto out;
-        inc->alert_count++;
-        snprintf(alert_id_out, HL_ID_MAX + 1, "%s", alert_id);
         hl_info("incident %s: %s", inc->id, reason);
     }
-    if ((e = store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) < 0)
+    if ((e = alert_store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) < 0)
         goto out;
     if (raised || peak_changed)
         e = hl_svc_publish(r, "incident.updated", &inc->base);
 out:
-    msg_free(inc);
+    alert_msg_free(inc);
     return e;
 }
 
-static int incident_mark_ended(hl_req *r, const episode_set *set, const char *incident_id)
+/* One incident per release (link.h): the open incidents reported by a person for
+ * parameter, as link candidates. Strings are copied into c (the records are freed). */
+typedef struct link_scan {
+    const char *parameter;
+    link_candidate c[ALERT_LINK_MAX];
+    char ids[ALERT_LINK_MAX][HL_ID_MAX + 1];
+    size_t n;
+    size_t skipped;
+} link_scan;
+
+static int link_scan_fn(const char *key, const void *val, size_t len, void *ud)
+{
+    link_scan *ls = ud;
+    (void)key;
+    Hl__Incident *inc = (Hl__Incident *)hl_msg_unpack(&hl__incident__descriptor, val, len);
+    if (!inc)
+        return 0; /* a damaged record is reported where it is read for itself */
+    if (strcmp(inc->origin, "report") == 0 && strcmp(inc->state, "open") == 0 &&
+        strcmp(inc->parameter, ls->parameter) == 0 && hl_id_check(inc->id) == 0) {
+        if (ls->n == ALERT_LINK_MAX) {
+            /* Keys begin with the creation time: keep the newest, drop the oldest (its
+             * arrival window is the likeliest to have closed). */
+            ls->skipped++;
+            memmove(&ls->c[0], &ls->c[1], (ALERT_LINK_MAX - 1) * sizeof ls->c[0]);
+            memmove(&ls->ids[0], &ls->ids[1], (ALERT_LINK_MAX - 1) * sizeof ls->ids[0]);
+            ls->n--;
+            for (size_t k = 0; k < ls->n; k++)
+                ls->c[k].incident_id = ls->ids[k];
+        }
+        {
+            link_candidate *c = &ls->c[ls->n];
+            snprintf(ls->ids[ls->n], sizeof ls->ids[0], "%s", inc->id);
+            c->incident_id = ls->ids[ls->n];
+            c->parameter = ls->parameter;
+            c->release_km = inc->chainage_km;
+            /* Records made before release_ms existed: the report's arrival. */
+            c->release_ms = inc->release_ms ? inc->release_ms : inc->opened_ms;
+            c->duration_s = inc->duration_s;
+            ls->n++;
+        }
+    }
+    alert_msg_free(inc);
+    return 0;
+}
+
+/* 1 with the chosen incident in id_out and the reason, 0 when none fits. */
+static int link_find(alert_ctx *a, hl_req *r, const hl_station *st, const char *parameter,
+                     int64_t first_ms, char *id_out, char *reason, size_t reasonlen)
+{
+    link_scan *ls = calloc(1, sizeof *ls);
+    if (!ls)
+        return HL_ENOMEM;
+    ls->parameter = parameter;
+    int e = hl_kv_scan(r->txn, T_INCIDENTS, "", link_scan_fn, ls);
+    if (e >= 0) {
+        if (ls->skipped)
+            hl_warn("link: %zu older open reported incidents of %s left out (the newest %d "
+                    "are considered)",
+                    ls->skipped, parameter, ALERT_LINK_MAX);
+        int i = link_choose(a->net, ls->c, ls->n, parameter, st->chainage_km, first_ms, NULL,
+                            reason, reasonlen);
+        e = 0;
+        if (i >= 0) {
+            snprintf(id_out, HL_ID_MAX + 1, "%s", ls->c[i].incident_id);
+            e = 1;
+        }
+    }
+    free(ls);
+    return e;
+}
+
+/* A new episode attached to a reported incident: recorded against it, and its first reading
+ * raises an alert for the incident so the playbook re-anchors the plan on the observation. */
+static int incident_link_reading(alert_ctx *a, hl_req *r, const reading_ctx *rc, const episode *ep,
+                                 const char *link_reason, char *alert_id_out)
+{
+    int e;
+    Hl__Incident *inc = alert_incident_get(r->txn, ep->incident_id, &e);
+    if (!inc)
+        return hl_req_fail(r, e, "reading", "reported incident %s cannot be read (%s)",
+                           ep->incident_id, hl_strerror(e));
+    char why[LINK_REASON_MAX + 160];
+    snprintf(why, sizeof why, "exceedance at %s (%s %.4g × the limit) attached: %s", rc->st->id,
+             rc->res->limit.item->name, rc->res->multiple, link_reason);
+    /* A reported incident is confirmed at the first station whose episode links to it: that
+     * station becomes its station_id (the section where it was observed). */
+    if (!inc->station_id[0] && (e = alert_pb_set_str(&inc->station_id, rc->st->id)) < 0)
+        goto out;
+    if ((e = incident_note_episode(inc, rc->st, rc->res->limit.item->name, ep, 1, link_reason)) <
+            0 ||
+        (e = incident_alert_from_reading(r, rc, inc, why, alert_id_out)) < 0 ||
+        (e = alert_audit(r, inc->id, "linked", "%s", why)) < 0)
+        goto out;
+    /* A station on the other side (corps/local) is affected: the notice is due. */
+    if (inc->jurisdiction[0] && strcmp(rc->st->jurisdiction, inc->jurisdiction) != 0 &&
+        incgrade_current(inc) != GRADE_NONE) {
+        reporting_state st;
+        char nb[160];
+        snprintf(nb, sizeof nb, "exceedance at %s (%s side)", rc->st->id, rc->st->jurisdiction);
+        if ((e = incgrade_reports_read(inc, &st)) < 0 ||
+            (e = reporting_neighbour(a->duties, &st, incgrade_current(inc), r->now_ms, nb)) < 0 ||
+            (e = incgrade_reports_write(inc, a->duties, &st, r->now_ms)) < 0)
+            goto out;
+    }
+    if ((e = alert_store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) < 0 ||
+        (e = hl_svc_publish(r, "incident.updated", &inc->base)) < 0)
+        goto out;
+    hl_info("incident %s: %s", inc->id, why);
+out:
+    alert_msg_free(inc);
+    return e;
+}
+
+static int incident_mark_ended(hl_req *r, const hl_station *st, const char *parameter,
+                               const episode_set *set, const char *incident_id)
 {
     int idx = episode_find(set, incident_id);
     if (idx < 0)
         return 0;
     int e;
-    Hl__Incident *inc = incident_get(r->txn, incident_id, &e);
+    Hl__Incident *inc = alert_incident_get(r->txn, incident_id, &e);
     if (!inc) {
         hl_warn("episode of incident %s ended but the incident cannot be read (%s)", incident_id,
                 hl_strerror(e));
         return 0;
     }
-    inc->episode_ended_ms = set->ep[idx].end_ms;
-    if ((e = store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) == 0 &&
+    if ((e = incident_note_episode(inc, st, parameter, &set->ep[idx], 0, NULL)) == 0 &&
+        (e = alert_store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) == 0 &&
         (e = hl_svc_publish(r, "incident.updated", &inc->base)) == 0)
-        e = audit(r, inc->id, "episode_ended",
-                  "%s within the limit for the quiet period since %" PRId64, inc->parameter,
-                  set->ep[idx].clean_since_ms);
-    msg_free(inc);
+        e = alert_audit(r, inc->id, "episode_ended",
+                        "%s at %s within the limit for the quiet period since %" PRId64, parameter,
+                        st->id, set->ep[idx].clean_since_ms);
+    alert_msg_free(inc);
     return e;
 }
 
-static int reading_apply(alert_ctx *a, hl_req *r, const Hl__Reading *rd)
+static int reading_apply(void *ud, hl_req *r, const ProtobufCMessage *m)
 {
+    alert_ctx *a = ud;
+    const Hl__Reading *rd = (const Hl__Reading *)m;
     if (hl_id_check(rd->station_id) < 0)
         return hl_req_fail(r, HL_EINVAL, "reading.station_id",
                            "station_id must be 1..%d characters of [A-Za-z0-9._:-]", HL_ID_MAX);
@@ -469,11 +562,24 @@ static int reading_apply(alert_ctx *a, hl_req *r, const Hl__Reading *rd)
         return hl_req_fail(r, e, "reading", "episode rules refused the reading");
 
     char alert_id[HL_ID_MAX + 1] = "";
-    if (eo.ended && (e = incident_mark_ended(r, &set, eo.ended_incident_id)) < 0)
+    if (eo.ended &&
+        (e = incident_mark_ended(r, st, res.limit.item->name, &set, eo.ended_incident_id)) < 0)
         return e;
-    if (eo.action == EPISODE_OPENED)
-        e = incident_open_from_reading(r, &rc, &set.ep[eo.index], alert_id);
-    else if (eo.action == EPISODE_ATTACHED)
+    char link_id[HL_ID_MAX + 1], link_reason[LINK_REASON_MAX + 1] = "";
+    int linked = 0;
+    if (eo.action == EPISODE_OPENED) {
+        episode *ep = &set.ep[eo.index];
+        if ((linked = link_find(a, r, st, res.limit.item->name, ep->first_ms, link_id, link_reason,
+                                sizeof link_reason)) < 0)
+            return hl_req_fail(r, linked, "reading", "open reported incidents cannot be read");
+        if (linked) {
+            /* The episode is the reported incident's, not a new one. */
+            snprintf(ep->incident_id, sizeof ep->incident_id, "%s", link_id);
+            e = incident_link_reading(a, r, &rc, ep, link_reason, alert_id);
+        } else {
+            e = incident_open_from_reading(a, r, &rc, ep, alert_id);
+        }
+    } else if (eo.action == EPISODE_ATTACHED)
         e = incident_attach_reading(r, &rc, &set.ep[eo.index], eo.peak_changed, alert_id);
     if (e < 0)
         return e;
@@ -482,8 +588,10 @@ static int reading_apply(alert_ctx *a, hl_req *r, const Hl__Reading *rd)
 
     if (eo.action != EPISODE_NOOP) {
         out.incident_id = set.ep[eo.index].incident_id;
-        out.incident_opened = eo.action == EPISODE_OPENED;
+        out.incident_opened = eo.action == EPISODE_OPENED && !linked;
     }
+    out.linked = linked;
+    out.link_reason = link_reason;
     out.alert_id = alert_id;
     out.warning_level = (char *)warning_name(rc.level);
     return hl_req_reply(r, r->env->type, &out.base);
@@ -491,13 +599,7 @@ static int reading_apply(alert_ctx *a, hl_req *r, const Hl__Reading *rd)
 
 static int h_reading(hl_req *r, void *ud)
 {
-    Hl__Reading *rd = (Hl__Reading *)payload(r, &hl__reading__descriptor);
-    if (!rd)
-        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a Reading",
-                           r->env->msg_id);
-    int rc = reading_apply(ud, r, rd);
-    msg_free(rd);
-    return rc;
+    return alert_handle(r, ud, &hl__reading__descriptor, reading_apply);
 }
 
 /* ---------------------------------------------------------------- alert.report ---- */
@@ -512,8 +614,10 @@ static const hl_station *station_below(const hl_network *net, double km)
     return net->n_stations ? &net->stations[net->n_stations - 1] : NULL;
 }
 
-static int report_apply(alert_ctx *a, hl_req *r, const Hl__IncidentReport *rp)
+static int report_apply(void *ud, hl_req *r, const ProtobufCMessage *m)
 {
+    alert_ctx *a = ud;
+    const Hl__IncidentReport *rp = (const Hl__IncidentReport *)m;
     if (hl_str_check(rp->substance, HL_NAME_MAX, 1) < 0)
         return hl_req_fail(r, HL_EINVAL, "report.substance",
                            "substance must be 1..%d bytes of UTF-8 text", HL_NAME_MAX);
@@ -542,6 +646,16 @@ static int report_apply(alert_ctx *a, hl_req *r, const Hl__IncidentReport *rp)
     if (hl_str_check(rp->description, HL_TEXT_MAX, 0) < 0)
         return hl_req_fail(r, HL_EINVAL, "report.description",
                            "description must be at most %d bytes of UTF-8 text", HL_TEXT_MAX);
+    /* What the reporter knows that grades the incident (optional, each fact optional). */
+    grading_facts facts;
+    memset(&facts, 0, sizeof facts);
+    if (rp->facts) {
+        char field[64], why[640];
+        int fe = incgrade_facts_merge(a->grading, rp->facts, &facts, "report.facts", field,
+                                      sizeof field, why, sizeof why, NULL, 0);
+        if (fe < 0 && fe != HL_ENOTFOUND) /* a facts message with no fact is no fact */
+            return hl_req_fail(r, fe, field, "%s", why);
+    }
 
     /* A GB 3838 item is named as the standard does; anything else is kept as reported. */
     const gb3838_item *item = gb3838_find(a->gb, rp->substance);
@@ -568,68 +682,77 @@ static int report_apply(alert_ctx *a, hl_req *r, const Hl__IncidentReport *rp)
     snprintf(reason, sizeof reason, "incident report%s%s: %s at km %.3f",
              rp->reporter_unit[0] ? " by " : "", rp->reporter_unit, param, rp->chainage_km);
 
-    Hl__Incident inc = HL__INCIDENT__INIT;
-    inc.id = inc_id;
-    inc.state = "open";
-    inc.origin = "report";
-    inc.station_id = "";
-    inc.section_id = st ? (char *)st->id : "";
-    inc.parameter = (char *)param;
-    inc.chainage_km = rp->chainage_km;
-    inc.opened_ms = r->now_ms;
-    inc.limit_mg_l = limit;
-    inc.limit_source = (char *)limit_source;
-    inc.warning_level = (char *)warning_name(level);
+    Hl__Incident tmp = HL__INCIDENT__INIT;
+    tmp.id = inc_id;
+    tmp.state = "open";
+    tmp.origin = "report";
+    tmp.station_id = "";
+    tmp.section_id = st ? (char *)st->id : "";
+    tmp.parameter = (char *)param;
+    tmp.chainage_km = rp->chainage_km;
+    tmp.opened_ms = r->now_ms;
+    tmp.limit_mg_l = limit;
+    tmp.limit_source = (char *)limit_source;
+    tmp.warning_level = (char *)warning_name(level);
     /* The section where the release will be measured decides the side (corps/local). */
-    inc.jurisdiction = st ? (char *)st->jurisdiction : "";
-    inc.mass_kg = rp->mass_kg;
-    inc.duration_s = rp->duration_s;
-    inc.source_id = rp->source_id;
-    inc.description = rp->description;
-    inc.latest_alert_id = alert_id;
-    inc.alert_count = 1;
+    tmp.jurisdiction = st ? (char *)st->jurisdiction : "";
+    tmp.mass_kg = rp->mass_kg;
+    tmp.duration_s = rp->duration_s;
+    tmp.source_id = rp->source_id;
+    tmp.description = rp->description;
+    tmp.latest_alert_id = alert_id;
+    tmp.alert_count = 1;
 
     Hl__Alert al = HL__ALERT__INIT;
     al.id = alert_id;
     al.incident_id = inc_id;
-    al.warning_level = inc.warning_level;
+    al.warning_level = tmp.warning_level;
     al.raised_ms = r->now_ms;
     al.station_id = "";
-    al.section_id = inc.section_id;
+    al.section_id = tmp.section_id;
     al.chainage_km = rp->chainage_km;
-    al.parameter = inc.parameter;
+    al.parameter = tmp.parameter;
     al.limit_mg_l = limit;
     al.mass_kg = rp->mass_kg;
     al.duration_s = rp->duration_s;
     al.release_ms = started;
     al.release_chainage_km = rp->chainage_km;
     al.source_id = rp->source_id;
-    al.jurisdiction = inc.jurisdiction;
-    al.limit_source = inc.limit_source;
+    al.jurisdiction = tmp.jurisdiction;
+    al.limit_source = tmp.limit_source;
     al.reason = reason;
     al.reported = 1;
 
+    tmp.release_ms = started;
+    int neighbour = alert_neighbour_downstream(a->net, rp->chainage_km, tmp.jurisdiction);
+    /* The record is built on the heap so the grade can be added to it. */
+    Hl__Incident *inc = (Hl__Incident *)alert_pb_clone(&tmp.base);
+    if (!inc)
+        return HL_ENOMEM;
+    const char *actor = rp->reporter_unit[0]  ? rp->reporter_unit
+                        : r->env->sender_unit ? r->env->sender_unit
+                                              : "";
     int e;
-    if ((e = store_put(r->txn, T_INCIDENTS, inc_id, &inc.base)) < 0 ||
-        (e = hl_svc_publish(r, "incident.opened", &inc.base)) < 0 ||
+    if ((e = alert_grade_open(a, r, inc, &facts, actor, r->now_ms, neighbour)) < 0 ||
+        (e = alert_store_put(r->txn, T_INCIDENTS, inc_id, &inc->base)) < 0 ||
+        (e = hl_svc_publish(r, "incident.opened", &inc->base)) < 0 ||
+        (e = hl_svc_publish(r, "incident.graded", &inc->base)) < 0 ||
         (e = alert_raise(r, &al, 0)) < 0 ||
         (e = upstream_ask(r, inc_id, rp->chainage_km, param)) < 0 ||
-        (e = audit(r, inc_id, "opened", "%s; mass %g kg, duration %g s; warning %s", reason,
-                   rp->mass_kg, rp->duration_s, inc.warning_level)) < 0)
-        return e;
-    hl_info("incident %s opened from a report: %s", inc_id, reason);
-    return hl_req_reply(r, r->env->type, &inc.base);
+        (e = alert_audit(r, inc_id, "opened", "%s; mass %g kg, duration %g s; warning %s", reason,
+                         rp->mass_kg, rp->duration_s, inc->warning_level)) < 0)
+        goto out;
+    hl_info("incident %s opened from a report: %s; grade %s (%s)", inc_id, reason, inc->grade,
+            inc->deciding->cite);
+    e = hl_req_reply(r, r->env->type, &inc->base);
+out:
+    alert_msg_free(inc);
+    return e;
 }
 
 static int h_report(hl_req *r, void *ud)
 {
-    Hl__IncidentReport *rp = (Hl__IncidentReport *)payload(r, &hl__incident_report__descriptor);
-    if (!rp)
-        return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not an IncidentReport",
-                           r->env->msg_id);
-    int rc = report_apply(ud, r, rp);
-    msg_free(rp);
-    return rc;
+    return alert_handle(r, ud, &hl__incident_report__descriptor, report_apply);
 }
 
 /* --------------------------------------------------------------- alert.trigger ---- */
@@ -637,7 +760,8 @@ static int h_report(hl_req *r, void *ud)
 static int h_trigger(hl_req *r, void *ud)
 {
     (void)ud;
-    Hl__TriggerRequest *tr = (Hl__TriggerRequest *)payload(r, &hl__trigger_request__descriptor);
+    Hl__TriggerRequest *tr =
+        (Hl__TriggerRequest *)alert_payload(r, &hl__trigger_request__descriptor);
     if (!tr)
         return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a TriggerRequest",
                            r->env->msg_id);
@@ -649,7 +773,7 @@ static int h_trigger(hl_req *r, void *ud)
                         "incident_id must be 1..%d characters of [A-Za-z0-9._:-]", HL_ID_MAX);
         goto out;
     }
-    inc = incident_get(r->txn, tr->incident_id, &e);
+    inc = alert_incident_get(r->txn, tr->incident_id, &e);
     if (!inc) {
         e = hl_req_fail(r, e == HL_ENOTFOUND ? HL_ENOTFOUND : e, "trigger.incident_id",
                         "incident '%s' %s", tr->incident_id,
@@ -666,15 +790,16 @@ static int h_trigger(hl_req *r, void *ud)
     pt.alert = al;
     pt.force = 1;
     if ((e = hl_svc_send(r, "playbook", "playbook.alert", &pt.base, NULL, NULL)) < 0 ||
-        (e = audit(r, inc->id, "triggered", "alert %s re-sent to playbook (force)", al->id)) < 0)
+        (e = alert_audit(r, inc->id, "triggered", "alert %s re-sent to playbook (force)", al->id)) <
+            0)
         goto out;
     hl_info("incident %s: alert %s re-sent to playbook by %s", inc->id, al->id,
             r->env->sender_unit);
     e = hl_req_reply(r, r->env->type, &al->base);
 out:
-    msg_free(al);
-    msg_free(inc);
-    msg_free(tr);
+    alert_msg_free(al);
+    alert_msg_free(inc);
+    alert_msg_free(tr);
     return e;
 }
 
@@ -739,7 +864,7 @@ static int list_table(hl_txn *t, const char *table, const char *prefix, list_ctx
 static void list_free(list_ctx *c)
 {
     for (size_t i = 0; i < c->n; i++)
-        msg_free(c->items[i]);
+        alert_msg_free(c->items[i]);
     free(c->items);
     c->items = NULL;
     c->n = 0;
@@ -795,7 +920,7 @@ static int list_select(hl_txn *t, int alerts, const Hl__ListQuery *q, list_ctx *
         return 0;
     if (!alerts) {
         ProtobufCMessage *m = NULL;
-        int e = store_get(t, T_INCIDENTS, one, c->d, &m);
+        int e = alert_store_get(t, T_INCIDENTS, one, c->d, &m);
         if (e == 0)
             c->items[c->n++] = m;
         return e == HL_ENOTFOUND ? 0 : e;
@@ -806,7 +931,7 @@ static int list_select(hl_txn *t, int alerts, const Hl__ListQuery *q, list_ctx *
     size_t from = k.n > c->limit ? k.n - c->limit : 0;
     for (size_t i = from; e == 0 && i < k.n; i++) {
         ProtobufCMessage *m = NULL;
-        if (store_get(t, T_ALERTS, k.keys[i], c->d, &m) == 0)
+        if (alert_store_get(t, T_ALERTS, k.keys[i], c->d, &m) == 0)
             c->items[c->n++] = m;
     }
     free(k.keys);
@@ -815,7 +940,7 @@ static int list_select(hl_txn *t, int alerts, const Hl__ListQuery *q, list_ctx *
 
 static int list_handle(hl_req *r, int alerts)
 {
-    Hl__ListQuery *q = (Hl__ListQuery *)payload(r, &hl__list_query__descriptor);
+    Hl__ListQuery *q = (Hl__ListQuery *)alert_payload(r, &hl__list_query__descriptor);
     if (!q)
         return hl_req_fail(r, HL_EDECODE, "payload", "payload of %s is not a ListQuery",
                            r->env->msg_id);
@@ -831,13 +956,17 @@ static int list_handle(hl_req *r, int alerts)
         out.alerts = (Hl__Alert **)c.items;
         e = hl_req_reply(r, r->env->type, &out.base);
     } else {
+        /* Each report's state is as of now (the drill clock), not as stored. */
+        for (size_t i = 0; e >= 0 && i < c.n; i++)
+            e = incgrade_reports_refresh((Hl__Incident *)c.items[i], r->now_ms);
         Hl__IncidentList out = HL__INCIDENT_LIST__INIT;
         out.n_incidents = c.n;
         out.incidents = (Hl__Incident **)c.items;
-        e = hl_req_reply(r, r->env->type, &out.base);
+        e = e < 0 ? hl_req_fail(r, e, "query", "incidents cannot be listed: %s", hl_strerror(e))
+                  : hl_req_reply(r, r->env->type, &out.base);
     }
     list_free(&c);
-    msg_free(q);
+    alert_msg_free(q);
     return e;
 }
 
@@ -867,10 +996,11 @@ static int h_upstream_reply(hl_req *r, void *ud)
     if (r->env->error) {
         hl_warn("risk.upstream for incident %s failed: %d %s (%s)", incident_id,
                 r->env->error->code, r->env->error->message, r->env->error->field);
-        return audit(r, incident_id, "upstream", "risk could not answer: %s",
-                     r->env->error->message);
+        return alert_audit(r, incident_id, "upstream", "risk could not answer: %s",
+                           r->env->error->message);
     }
-    Hl__RiskSourceList *l = (Hl__RiskSourceList *)payload(r, &hl__risk_source_list__descriptor);
+    Hl__RiskSourceList *l =
+        (Hl__RiskSourceList *)alert_payload(r, &hl__risk_source_list__descriptor);
     if (!l) {
         hl_warn("risk.upstream reply for incident %s is not a RiskSourceList", incident_id);
         return 0;
@@ -885,13 +1015,14 @@ static int h_upstream_reply(hl_req *r, void *ud)
     Hl__Incident *inc = NULL;
     key_list al = {0};
     if (e == 0) {
-        inc = incident_get(r->txn, incident_id, &e);
+        inc = alert_incident_get(r->txn, incident_id, &e);
         if (!inc)
             hl_warn("risk.upstream: incident %s cannot be read (%s)", incident_id, hl_strerror(e));
     }
     if (inc &&
-        (e = pb_set_strs(&inc->upstream_source_ids, &inc->n_upstream_source_ids, ids, k)) == 0 &&
-        (e = store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) == 0 &&
+        (e = alert_pb_set_strs(&inc->upstream_source_ids, &inc->n_upstream_source_ids, ids, k)) ==
+            0 &&
+        (e = alert_store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) == 0 &&
         (e = hl_svc_publish(r, "incident.updated", &inc->base)) == 0 &&
         (e = alert_ids_of(r->txn, inc->id, &al)) == 0) {
         for (size_t i = 0; e == 0 && i < al.n; i++) {
@@ -904,12 +1035,13 @@ static int h_upstream_reply(hl_req *r, void *ud)
                 e = e == HL_ENOTFOUND || e == HL_EDECODE ? 0 : e;
                 continue;
             }
-            if ((e = pb_set_strs(&a->upstream_source_ids, &a->n_upstream_source_ids, ids, k)) == 0)
-                e = store_put(r->txn, T_ALERTS, a->id, &a->base);
-            msg_free(a);
+            if ((e = alert_pb_set_strs(&a->upstream_source_ids, &a->n_upstream_source_ids, ids,
+                                       k)) == 0)
+                e = alert_store_put(r->txn, T_ALERTS, a->id, &a->base);
+            alert_msg_free(a);
         }
         if (e == 0)
-            e = audit(r, inc->id, "upstream", "%zu registered source(s) upstream", k);
+            e = alert_audit(r, inc->id, "upstream", "%zu registered source(s) upstream", k);
         if (e == 0)
             hl_info("incident %s: %zu registered risk source(s) upstream", inc->id, k);
     }
@@ -917,8 +1049,8 @@ static int h_upstream_reply(hl_req *r, void *ud)
         e = 0; /* nothing to update; the reply is consumed */
     free(al.keys);
     free(ids);
-    msg_free(inc);
-    msg_free(l);
+    alert_msg_free(inc);
+    alert_msg_free(l);
     return e;
 }
 
@@ -942,7 +1074,8 @@ int alert_handlers_register(hl_svc *s, alert_ctx *a)
         (rc = hl_svc_on(s, "alert.incidents", h_incidents, a, HL_H_QUERY)) < 0 ||
         (rc = hl_svc_on(s, "alert.alerts", h_alerts, a, HL_H_QUERY)) < 0 ||
         (rc = hl_svc_on_reply(s, "risk.upstream", h_upstream_reply, a)) < 0 ||
-        (rc = hl_svc_on_reply(s, "playbook.alert", h_playbook_reply, a)) < 0)
+        (rc = hl_svc_on_reply(s, "playbook.alert", h_playbook_reply, a)) < 0 ||
+        (rc = alert_grade_handlers_register(s, a)) < 0)
         return rc;
     hl_svc_set_records_table(s, T_INCIDENTS);
     return 0;

@@ -6,6 +6,7 @@
  *                    default 24; also $HAZLINK_ALERT_QUIET_HOURS), 0 < H <= 8784.
  * Data read at start, from the playbooks folder (hl_config.h):
  *   reference/gb3838_2002_surface_water_limits.csv, reference/warning_levels.csv,
+ *   reference/incident_grading_national_plan_2014.csv, reference/reporting_duties.csv,
  *   <plan>/ (river network: river.yaml, stations.yaml, spaces.yaml, receptors.yaml).
  * Exit status: 0 after SIGINT/SIGTERM; 2 for a bad option or data file (the message names
  * file:line: field); 1 when the service cannot start (store, sockets).
@@ -19,12 +20,14 @@
 
 #include "episode.h"
 #include "gb3838.h"
+#include "grading.h"
 #include "handlers.h"
 #include "hazlink/hl_config.h"
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_log.h"
 #include "hazlink/hl_svc.h"
 #include "hazlink/network.h"
+#include "reporting.h"
 #include "warning.h"
 
 #define QUIET_HOURS_MAX (EPISODE_QUIET_MAX_MS / 3600000.0)
@@ -100,6 +103,8 @@ int main(int argc, char **argv)
     char path[HL_PATH_MAX + 128], plan_dir[HL_PATH_MAX + 128], err[1024] = "";
     gb3838_table *gb = NULL;
     warning_table *warn = NULL;
+    grading_table *grading = NULL;
+    reporting_table *duties = NULL;
     hl_network *net = NULL;
     int rc;
     snprintf(path, sizeof path, "%s/reference/gb3838_2002_surface_water_limits.csv",
@@ -109,12 +114,24 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/reference/warning_levels.csv", cfg.playbook_dir);
     if ((rc = warning_load(path, &warn, err, sizeof err)) < 0)
         goto bad_data;
+    snprintf(path, sizeof path, "%s/reference/incident_grading_national_plan_2014.csv",
+             cfg.playbook_dir);
+    if ((rc = grading_load(path, &grading, err, sizeof err)) < 0)
+        goto bad_data;
+    snprintf(path, sizeof path, "%s/reference/reporting_duties.csv", cfg.playbook_dir);
+    if ((rc = reporting_load(path, &duties, err, sizeof err)) < 0)
+        goto bad_data;
     snprintf(plan_dir, sizeof plan_dir, "%s/%s", cfg.playbook_dir, cfg.plan);
     if ((rc = hl_network_load(plan_dir, &net, err, sizeof err)) < 0 ||
         (rc = check_extra_items(net, gb, plan_dir, err, sizeof err)) < 0)
         goto bad_data;
 
-    alert_ctx ctx = {.net = net, .gb = gb, .warn = warn, .quiet_ms = quiet_ms};
+    alert_ctx ctx = {.net = net,
+                     .gb = gb,
+                     .warn = warn,
+                     .grading = grading,
+                     .duties = duties,
+                     .quiet_ms = quiet_ms};
     snprintf(ctx.plan, sizeof ctx.plan, "%s", cfg.plan);
 
     uv_loop_t loop;
@@ -134,8 +151,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "alert: cannot register handlers: %s\n", hl_strerror(rc));
         rc = 1;
     } else {
-        hl_info("alert: %zu GB 3838 rows, %zu stations of plan %s, quiet period %.3g h",
-                gb->n_items, net->n_stations, cfg.plan, (double)quiet_ms / 3600000.0);
+        hl_info("alert: %zu GB 3838 rows, %zu grading criteria, %zu reporting duties, %zu "
+                "stations of plan %s, quiet period %.3g h",
+                gb->n_items, grading->n, duties->n, net->n_stations, cfg.plan,
+                (double)quiet_ms / 3600000.0);
         rc = hl_svc_run(svc) < 0 ? 1 : 0;
     }
     hl_svc_destroy(&svc);
@@ -147,6 +166,8 @@ bad_data:
     rc = 2;
 out:
     hl_network_destroy(&net);
+    reporting_destroy(&duties);
+    grading_destroy(&grading);
     warning_destroy(&warn);
     gb3838_destroy(&gb);
     return rc;

@@ -307,6 +307,28 @@ int refcsv_col(const refcsv *t, const char *name, size_t *idx, char *err, size_t
                        "column missing from the header");
 }
 
+int refcsv_cols(const refcsv *t, const char *const *names, size_t n, size_t *idx, char *err,
+                size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = refcsv_col(t, names[i], &idx[i], err, errlen);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int refcsv_copy(const refcsv *t, const refcsv_row *r, size_t col, char *dst, size_t n, char *err,
+                size_t errlen)
+{
+    size_t len = strlen(r->f[col]);
+    if (len >= n)
+        return refcsv_fail(t, r->line, t->cols[col], HL_ETOOBIG, err, errlen,
+                           "%zu bytes, at most %zu", len, n - 1);
+    memcpy(dst, r->f[col], len + 1);
+    return 0;
+}
+
 int refcsv_double(const refcsv *t, const refcsv_row *r, size_t col, int required, double *out,
                   char *err, size_t errlen)
 {

@@ -56,6 +56,15 @@ void refcsv_destroy(refcsv **t);
 /* Index of column name. HL_EPARSE with err "file:header_line: name: column missing". */
 int refcsv_col(const refcsv *t, const char *name, size_t *idx, char *err, size_t errlen);
 
+/* Indexes of n columns names[0..n) into idx[0..n); the first missing one fails as refcsv_col. */
+int refcsv_cols(const refcsv *t, const char *const *names, size_t n, size_t *idx, char *err,
+                size_t errlen);
+
+/* Copy field col of row r into dst (n bytes, NUL included). HL_ETOOBIG with err
+ * "file:line: column: N bytes, at most M" when it does not fit. */
+int refcsv_copy(const refcsv *t, const refcsv_row *r, size_t col, char *dst, size_t n, char *err,
+                size_t errlen);
+
 /* Parse field col of row r as a finite double (strtod, the whole field). An empty field
  * gives HL_ENOTFOUND when !required (out untouched) and HL_EPARSE when required; anything
  * not a finite number gives HL_EPARSE. err is "file:line: column: what". */

@@ -148,16 +148,13 @@ int warning_from_csv(const refcsv *c, warning_table **out, char *err, size_t err
     static const char *const names[] = {"origin", "drinking_source", "min_multiple", "max_multiple",
                                         "level",  "level_en",        "basis"};
     size_t k[7];
-    for (size_t i = 0; i < 7; i++) {
-        int rc = refcsv_col(c, names[i], &k[i], err, errlen);
-        if (rc < 0)
-            return rc;
-    }
+    int rc = refcsv_cols(c, names, 7, k, err, errlen);
+    if (rc < 0)
+        return rc;
     warning_table *t = calloc(1, sizeof *t);
     if (!t)
         return HL_ENOMEM;
     memcpy(t->file, c->file, sizeof t->file);
-    int rc = 0;
     for (size_t i = 0; i < c->nrows && rc == 0; i++)
         rc = warning__row(c, &c->rows[i], k, t, err, errlen);
     if (rc == 0)

@@ -42,8 +42,10 @@ int main(int argc, char **argv)
         hl_network_destroy(&net);
         return 2;
     }
-    hl_info("plan %s: %zu reaches, %zu stations, %zu spaces, %zu receptors%s", rules->plan,
-            net->n_reaches, net->n_stations, net->n_spaces, net->n_receptors,
+    hl_info("plan %s: %zu reaches, %zu stations, %zu spaces, %zu receptors; dispersion "
+            "formula %s%s",
+            rules->plan, net->n_reaches, net->n_stations, net->n_spaces, net->n_receptors,
+            net->dispersion_formula[0] ? net->dispersion_formula : "none (plan-wide)",
             hl_network_velocities_unverified(net) ? "; velocities are unverified assumptions"
                                                   : "");
     app.net = net;

@@ -111,6 +111,32 @@ int pb_msg_input(const Hl__PlanTrigger *t, const hl_network *net, const hl_plan_
     return 0;
 }
 
+int pb_msg_observation(const Hl__Alert *a, const hl_network *net, int64_t fallback_ms,
+                       hl_observation *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!a || a->reported || !a->station_id || !a->station_id[0] ||
+        !hl_network_station(net, a->station_id) || !num_ok(a->value_mg_l, 1e-12, 1e9))
+        return 0;
+    copy(out->station_id, sizeof out->station_id, a->station_id);
+    out->value_mg_l = a->value_mg_l;
+    out->at_ms = a->raised_ms > 0 ? a->raised_ms : fallback_ms;
+    return 1;
+}
+
+int pb_msg_add_observations(hl_forecast_req *q, Hl__Observation *const *obs, size_t n)
+{
+    if (q->n_obs + n > HL_FORECAST_MAX_OBS)
+        return HL_ETOOBIG;
+    for (size_t i = 0; i < n; i++) {
+        hl_observation *o = &q->obs[q->n_obs++];
+        copy(o->station_id, sizeof o->station_id, obs[i]->station_id);
+        o->value_mg_l = obs[i]->value_mg_l;
+        o->at_ms = obs[i]->at_ms;
+    }
+    return 0;
+}
+
 /* ---- Plan ---- */
 
 /* MaterialNeed messages pointing at the plan's needs (arrays owned by the caller). */
@@ -175,7 +201,10 @@ int pb_plan_msg_init(pb_plan_msg *m, const hl_plan *p, const hl_network *net,
     m->ppts = calloc(np, sizeof *m->ppts);
     m->locs = calloc(np, sizeof *m->locs);
     m->task_ids = calloc(nt, sizeof *m->task_ids);
-    if (!m->pts || !m->ppts || !m->locs || !m->task_ids ||
+    size_t nr = f->n_reanchors ? f->n_reanchors : 1;
+    m->re = calloc(nr, sizeof *m->re);
+    m->pre = calloc(nr, sizeof *m->pre);
+    if (!m->pts || !m->ppts || !m->locs || !m->task_ids || !m->re || !m->pre ||
         needs_init(p, &m->needs, &m->pneeds) < 0) {
         pb_plan_msg_free(m);
         return HL_ENOMEM;
@@ -215,6 +244,17 @@ int pb_plan_msg_init(pb_plan_msg *m, const hl_plan *p, const hl_network *net,
         point_meta(net, fp, &jur, &unit, &x->setup_h, &loc);
         x->jurisdiction = (char *)jur;
         x->unit_id = (char *)unit;
+        x->concentration_known = fp->concentration_known;
+        x->open_ended = fp->open_ended;
+        x->sigma_s = fp->sigma_s;
+        x->discharge_m3_s = fp->discharge_m3_s;
+        x->volume_m3 = fp->volume_m3;
+        if (fp->kind == HL_POINT_SPACE) {
+            x->capacity_m3 = net->spaces[fp->index].capacity_m3;
+            x->holds = !(fp->volume_m3 > 0) || x->capacity_m3 >= fp->volume_m3;
+        }
+        x->reanchored_by =
+            fp->reanchor ? (char *)f->reanchors[fp->reanchor - 1].station_id : (char *)"";
         if (loc && loc->has_coords) {
             geo(&m->locs[i], loc);
             x->location = &m->locs[i];
@@ -223,6 +263,25 @@ int pb_plan_msg_init(pb_plan_msg *m, const hl_plan *p, const hl_network *net,
     }
     pl->n_points = f->n_points;
     pl->points = m->ppts;
+    for (size_t i = 0; i < f->n_reanchors; i++) {
+        const hl_reanchor *r = &f->reanchors[i];
+        Hl__Reanchor *x = &m->re[i];
+        hl__reanchor__init(x);
+        x->station_id = (char *)r->station_id;
+        x->chainage_km = r->chainage_km;
+        x->observed_mg_l = r->observed_mg_l;
+        x->observed_ms = r->observed_ms;
+        x->model_mg_l = r->model_mg_l;
+        x->model_ms = r->model_ms;
+        x->peak_seen = r->peak_seen;
+        x->scale = r->scale;
+        x->shift_s = r->shift_s;
+        x->applied = r->applied;
+        x->note = (char *)r->note;
+        m->pre[i] = x;
+    }
+    pl->n_reanchors = f->n_reanchors;
+    pl->reanchors = m->pre;
     for (size_t i = 0; i < p->n_tasks; i++)
         m->task_ids[i] = (char *)p->tasks[i].id;
     pl->n_task_ids = p->n_tasks;
@@ -249,16 +308,29 @@ int pb_plan_msg_init(pb_plan_msg *m, const hl_plan *p, const hl_network *net,
     }
     pl->reservation_state = p->n_needs ? "requested" : "none";
     pl->tasks_state = p->n_tasks ? "queued" : "none";
+    pl->limit_mg_l = in->fc.limit_mg_l;
+    pl->source = f->source == HL_SRC_SLUG ? "slug" : f->source == HL_SRC_PULSE ? "pulse" : "steps";
+    pl->mass_kg = in->fc.anchor == HL_ANCHOR_RELEASE ? in->fc.mass_kg : 0;
+    pl->duration_s = in->fc.anchor == HL_ANCHOR_RELEASE ? in->fc.duration_s : 0;
+    pl->dispersion_unverified = f->dispersion_unverified;
+    pl->volume_unknown = p->volume_unknown;
+    pl->spaces_passed_over = (char *)p->passed_over;
+    snprintf(m->caveats, sizeof m->caveats, "%s", f->caveats);
+    pl->forecast_caveats = m->caveats;
+    /* The velocities' status first: it is what every time shown rests on. */
     snprintf(m->assumptions, sizeof m->assumptions,
-             "%s%s; chainages, capacities and set-up times are hazlink assumptions (no surveyed "
-             "river course); %s",
-             f->velocities_unverified ? "section velocities by season are unverified "
-                                        "assumptions"
+             "%s; chainages, capacities and set-up times are hazlink assumptions (no surveyed "
+             "river course)%s%s%s",
+             f->velocities_unverified ? "forecast built on unverified velocities: section velocities "
+                                        "by season are hazlink assumptions, every time is an "
+                                        "estimate"
                                       : "section velocities are from the plan",
-             f->concentration_known ? "; peak concentration is a plug-flow estimate"
-                                    : "; concentration unknown: every point reached is "
-                                      "treated as exceeding the limit",
-             "dispersion and decay are not modelled yet");
+             f->dispersion_unverified ? "; a dispersion formula coefficient is [unverified]" : "",
+             f->concentration_known ? "" : "; concentration unknown: every point reached is "
+                                           "treated as exceeding the limit",
+             p->space && p->volume_unknown ? "; the volume to hold is unknown: the chosen "
+                                             "space's capacity was not checked"
+                                           : "");
     pl->assumptions = m->assumptions;
     return 0;
 }
@@ -271,15 +343,31 @@ void pb_plan_msg_free(pb_plan_msg *m)
     free(m->needs);
     free(m->pneeds);
     free(m->task_ids);
+    free(m->re);
+    free(m->pre);
     memset(m, 0, sizeof *m);
 }
 
 /* ---- TaskBatch ---- */
 
+static int id_in(const char *id, char *const *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ids[i], id) == 0)
+            return 1;
+    return 0;
+}
+
 int pb_batch_msg_init(pb_batch_msg *m, const hl_plan *p, const hl_plan_input *in,
                       int64_t created_ms)
 {
-    size_t n = p->n_tasks ? p->n_tasks : 1;
+    return pb_batch_msg_subset(m, p, in, created_ms, NULL, 0, 0);
+}
+
+int pb_batch_msg_subset(pb_batch_msg *m, const hl_plan *p, const hl_plan_input *in,
+                        int64_t created_ms, char *const *ids, size_t n_ids, int in_ids)
+{
+    size_t n = p->n_tasks ? p->n_tasks : 1, k = 0;
     memset(m, 0, sizeof *m);
     hl__task_batch__init(&m->batch);
     m->tasks = calloc(n, sizeof *m->tasks);
@@ -290,7 +378,9 @@ int pb_batch_msg_init(pb_batch_msg *m, const hl_plan *p, const hl_plan_input *in
     }
     for (size_t i = 0; i < p->n_tasks; i++) {
         const hl_plan_task *t = &p->tasks[i];
-        Hl__Task *x = &m->tasks[i];
+        if (id_in(t->id, ids, n_ids) != in_ids)
+            continue;
+        Hl__Task *x = &m->tasks[k];
         hl__task__init(x);
         x->id = (char *)t->id;
         x->incident_id = (char *)in->incident_id;
@@ -304,11 +394,11 @@ int pb_batch_msg_init(pb_batch_msg *m, const hl_plan *p, const hl_plan_input *in
         x->created_ms = created_ms;
         x->state = "pending";
         x->detail = (char *)t->detail;
-        m->ptasks[i] = x;
+        m->ptasks[k++] = x;
     }
     m->batch.plan_id = (char *)in->plan_id;
     m->batch.incident_id = (char *)in->incident_id;
-    m->batch.n_tasks = p->n_tasks;
+    m->batch.n_tasks = k;
     m->batch.tasks = m->ptasks;
     return 0;
 }

@@ -34,17 +34,31 @@ int pb_msg_input(const Hl__PlanTrigger *t, const hl_network *net, const hl_plan_
                  const char *season_cfg, int64_t now_ms, unsigned revision, hl_plan_input *out,
                  char field[PB_FIELD_MAX], char why[PB_WHY_MAX]);
 
+/* The reading an alert carries, as an observation for re-anchoring (forecast.h): a reading-
+ * based alert (reported false) at a station of the network with a value > 0. Its time is the
+ * alert's raised_ms (an Alert carries no measurement time), else fallback_ms. Returns 1 and
+ * fills *out, or 0 when the alert carries no such reading. */
+int pb_msg_observation(const Hl__Alert *a, const hl_network *net, int64_t fallback_ms,
+                       hl_observation *out);
+
+/* Add stored observations to the forecast request. HL_ETOOBIG when more than
+ * HL_FORECAST_MAX_OBS would be held (nothing is added then). */
+int pb_msg_add_observations(hl_forecast_req *q, Hl__Observation *const *obs, size_t n);
+
 typedef struct pb_plan_msg {
     Hl__Plan plan;
     Hl__ForecastPoint *pts, **ppts;
     Hl__GeoPoint *locs;
     Hl__MaterialNeed *needs, **pneeds;
+    Hl__Reanchor *re, **pre;
     Hl__GeoPoint near;
     char **task_ids;
     char assumptions[1024];
+    char caveats[HL_FORECAST_TEXT_MAX + 1];
 } pb_plan_msg;
 
-/* Build the Plan message of p (created at created_ms, from alert a). HL_ENOMEM. */
+/* Build the Plan message of p (created at created_ms, from alert a). HL_ENOMEM.
+ * The observations (Plan.observations) and the update fields are left for the caller. */
 int pb_plan_msg_init(pb_plan_msg *m, const hl_plan *p, const hl_network *net,
                      const hl_plan_input *in, const Hl__Alert *a, unsigned revision,
                      int64_t created_ms);
@@ -59,6 +73,12 @@ typedef struct pb_batch_msg {
 int pb_batch_msg_init(pb_batch_msg *m, const hl_plan *p, const hl_plan_input *in,
                       int64_t created_ms);
 void pb_batch_msg_free(pb_batch_msg *m);
+
+/* The tasks of p whose ids are (in == 1) or are not (in == 0) among ids[n]: a re-anchored
+ * plan sends the new ones with dispatch.tasks and revises the others. Built like
+ * pb_batch_msg_init (the batch may be empty). HL_ENOMEM. */
+int pb_batch_msg_subset(pb_batch_msg *m, const hl_plan *p, const hl_plan_input *in,
+                        int64_t created_ms, char *const *ids, size_t n, int in_ids);
 
 typedef struct pb_reserve_msg {
     Hl__ReserveRequest req;

@@ -1,10 +1,12 @@
 /* pb_service.c — see pb_service.h. */
 #include "pb_service.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hazlink/hl_clock.h"
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_log.h"
@@ -33,15 +35,30 @@ static int reply_existing(hl_req *r, const char *plan_id)
     return rc;
 }
 
-/* Build, store and send a new plan (revision rev) for the trigger's incident. */
+/* The plan's task ids as pointers into it (for the index); *out NULL when there are none. */
+static int task_id_list(const hl_plan *plan, char ***out)
+{
+    *out = NULL;
+    if (!plan->n_tasks)
+        return 0;
+    if (!(*out = calloc(plan->n_tasks, sizeof **out)))
+        return HL_ENOMEM;
+    for (size_t i = 0; i < plan->n_tasks; i++)
+        (*out)[i] = (char *)plan->tasks[i].id;
+    return 0;
+}
+
+/* Build, store and send a new plan (revision rev) for the trigger's incident, from the input
+ * made of alert base and the observations obs (kept in the index for re-anchoring). */
 static int make_plan(hl_req *r, pb_app *app, const Hl__PlanTrigger *t, hl_plan_input *in,
-                     unsigned rev)
+                     unsigned rev, const Hl__Alert *base, Hl__Observation **obs, size_t n_obs)
 {
     hl_plan *plan = NULL;
     pb_plan_msg pm;
     pb_batch_msg bm;
     pb_reserve_msg rm;
     char why[PB_WHY_MAX], key[HL_NET_ID_MAX + 1];
+    char **ids = NULL;
     int rc, have_pm = 0, have_bm = 0, have_rm = 0;
     memset(&pm, 0, sizeof pm);
 
@@ -54,9 +71,13 @@ static int make_plan(hl_req *r, pb_app *app, const Hl__PlanTrigger *t, hl_plan_i
     if ((rc = pb_plan_msg_init(&pm, plan, app->net, in, t->alert, rev, r->now_ms)) < 0)
         goto nomem;
     have_pm = 1;
+    pm.plan.observations = obs;
+    pm.plan.n_observations = n_obs;
     if ((rc = pb_batch_msg_init(&bm, plan, in, r->now_ms)) < 0)
         goto nomem;
     have_bm = 1;
+    if ((rc = task_id_list(plan, &ids)) < 0)
+        goto nomem;
 
     rc = pb_reserve_msg_init(&rm, plan, in, why);
     if (rc == HL_ENOMEM)
@@ -76,8 +97,18 @@ static int make_plan(hl_req *r, pb_app *app, const Hl__PlanTrigger *t, hl_plan_i
         if ((rc = hl_svc_send(r, "dispatch", "dispatch.tasks", &bm.batch.base, key, NULL)) < 0)
             goto sendfail;
     }
+    Hl__PlanIndex ix = HL__PLAN_INDEX__INIT;
+    ix.plan_id = in->plan_id;
+    ix.revision = rev;
+    ix.alert = (Hl__Alert *)base;
+    ix.observations = obs;
+    ix.n_observations = n_obs;
+    ix.created_ms = r->now_ms;
+    ix.season = (char *)hl_season_name(in->fc.season);
+    ix.task_ids = ids;
+    ix.n_task_ids = plan->n_tasks;
     if ((rc = pb_store_plan_put(r->txn, &pm.plan)) < 0 ||
-        (rc = pb_store_index_put(r->txn, in->incident_id, in->plan_id, rev)) < 0) {
+        (rc = pb_store_index_put(r->txn, in->incident_id, &ix)) < 0) {
         rc = hl_req_fail(r, rc, "", "plan %s cannot be stored: %s", in->plan_id, hl_strerror(rc));
         goto out;
     }
@@ -98,6 +129,7 @@ sendfail:
     rc = hl_req_fail(r, rc, "", "plan %s cannot be queued for sending: %s", in->plan_id,
                      hl_strerror(rc));
 out:
+    free(ids);
     if (have_rm)
         pb_reserve_msg_free(&rm);
     if (have_bm)
@@ -108,15 +140,282 @@ out:
     return rc;
 }
 
+/* ---- re-anchoring ---- */
+
+static const hl_plan_task *task_of(const hl_plan *p, const char *id)
+{
+    for (size_t i = 0; p && i < p->n_tasks; i++)
+        if (strcmp(p->tasks[i].id, id) == 0)
+            return &p->tasks[i];
+    return NULL;
+}
+
+static int ids_have(char *const *ids, size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ids[i], id) == 0)
+            return 1;
+    return 0;
+}
+
+static int needs_differ(const hl_plan *a, const hl_plan *b)
+{
+    if (a->n_needs != b->n_needs)
+        return 1;
+    for (size_t i = 0; i < a->n_needs; i++)
+        if (strcmp(a->needs[i].material_id, b->needs[i].material_id) != 0 ||
+            a->needs[i].quantity != b->needs[i].quantity)
+            return 1;
+    return 0;
+}
+
+/* What a re-anchoring changes, worked out by comparing the plan built without the new
+ * reading (what was sent) with the plan built with it. */
+typedef struct reanchor_diff {
+    char **revised, **withdrawn, **sent; /* ids; sent = the index's ids plus the new ones */
+    size_t n_revised, n_withdrawn, n_new, n_sent;
+} reanchor_diff;
+
+static void diff_free(reanchor_diff *d)
+{
+    free(d->revised);
+    free(d->withdrawn);
+    free(d->sent);
+    memset(d, 0, sizeof *d);
+}
+
+static int diff_plans(const Hl__PlanIndex *ix, const hl_plan *before, const hl_plan *after,
+                      reanchor_diff *d)
+{
+    memset(d, 0, sizeof *d);
+    size_t cap = ix->n_task_ids + after->n_tasks + 1;
+    d->revised = calloc(cap, sizeof *d->revised);
+    d->withdrawn = calloc(cap, sizeof *d->withdrawn);
+    d->sent = calloc(cap, sizeof *d->sent);
+    if (!d->revised || !d->withdrawn || !d->sent) {
+        diff_free(d);
+        return HL_ENOMEM;
+    }
+    for (size_t i = 0; i < ix->n_task_ids; i++) {
+        const char *id = ix->task_ids[i];
+        d->sent[d->n_sent++] = (char *)id;
+        const hl_plan_task *a = task_of(before, id), *b = task_of(after, id);
+        if (!b) {
+            d->withdrawn[d->n_withdrawn++] = (char *)id;
+        } else if (!a || a->due_ms != b->due_ms || strcmp(a->title, b->title) != 0 ||
+                   strcmp(a->detail, b->detail) != 0) {
+            d->revised[d->n_revised++] = (char *)id;
+        }
+    }
+    for (size_t i = 0; i < after->n_tasks; i++)
+        if (!ids_have(ix->task_ids, ix->n_task_ids, after->tasks[i].id)) {
+            d->sent[d->n_sent++] = (char *)after->tasks[i].id;
+            d->n_new++;
+        }
+    return 0;
+}
+
+static void fmt_ms(int64_t ms, char *buf, size_t n)
+{
+    if (hl_time_format(ms, HL_TZ_BEIJING_MIN, buf, n) < 0)
+        snprintf(buf, n, "%" PRId64 " ms", ms);
+}
+
+/* The update note: the reading, what the forecast did with it, what changed for the units. */
+static void update_note(const hl_observation *o, const hl_plan *before, const hl_plan *after,
+                        const reanchor_diff *d, char *out, size_t n)
+{
+    char t[40];
+    fmt_ms(o->at_ms, t, sizeof t);
+    int k = snprintf(out, n, "reading %s %.4g mg/L at %s", o->station_id, o->value_mg_l, t);
+    const hl_forecast *f = after->forecast;
+    for (size_t i = 0; i < f->n_reanchors && k > 0 && (size_t)k < n; i++)
+        if (strcmp(f->reanchors[i].station_id, o->station_id) == 0)
+            k += snprintf(out + k, n - (size_t)k, ": %s", f->reanchors[i].note);
+    if (k > 0 && (size_t)k < n)
+        k += snprintf(out + k, n - (size_t)k,
+                      "; tasks: %zu re-timed or reworded, %zu new, %zu withdrawn; space %s%s",
+                      d->n_revised, d->n_new, d->n_withdrawn,
+                      after->space ? after->space->id : "none",
+                      needs_differ(before, after)
+                          ? "; materials now differ from the reservation (not re-reserved: a "
+                            "forced re-plan reserves again)"
+                          : "");
+    if (k >= (int)n && n > 0)
+        out[n - 1] = 0;
+}
+
+/* A later alert of an incident that has a plan brings a new reading: rebuild the plan (same
+ * id, same revision, same task ids) with it, send the new tasks, revise the others. */
+static int reanchor(hl_req *r, pb_app *app, const Hl__PlanIndex *ix, const Hl__Alert *a,
+                    const hl_observation *o)
+{
+    char field[PB_FIELD_MAX], why[PB_WHY_MAX], key[HL_NET_ID_MAX + 1], tag[32];
+    char note[1024], state[32];
+    hl_plan_input *in = calloc(1, sizeof *in);
+    hl_plan *before = NULL, *after = NULL;
+    Hl__Observation **obs = calloc(ix->n_observations + 1, sizeof *obs);
+    Hl__Observation nob = HL__OBSERVATION__INIT;
+    Hl__Plan *prev = NULL;
+    pb_plan_msg pm;
+    pb_batch_msg nb, rb;
+    reanchor_diff d;
+    int rc, have_pm = 0, have_nb = 0, have_rb = 0;
+    memset(&d, 0, sizeof d);
+    if (!in || !obs) {
+        rc = hl_req_fail(r, HL_ENOMEM, "", "out of memory");
+        goto out;
+    }
+    Hl__PlanTrigger base = HL__PLAN_TRIGGER__INIT;
+    base.alert = ix->alert;
+    if ((rc = pb_msg_input(&base, app->net, app->rules, ix->season, ix->created_ms,
+                           ix->revision, in, field, why)) < 0) {
+        rc = hl_req_fail(r, rc, field, "the stored alert of plan %s: %s", ix->plan_id, why);
+        goto out;
+    }
+    if (pb_msg_add_observations(&in->fc, ix->observations, ix->n_observations) < 0 ||
+        in->fc.n_obs == HL_FORECAST_MAX_OBS) {
+        hl_warn("plan %s: %d readings taken already; alert %s is not re-anchored",
+                ix->plan_id, HL_FORECAST_MAX_OBS, a->id);
+        rc = reply_existing(r, ix->plan_id);
+        goto out;
+    }
+    if ((rc = hl_plan_build(app->net, app->rules, in, &before)) < 0)
+        goto buildfail;
+    in->fc.obs[in->fc.n_obs++] = *o;
+    if ((rc = hl_plan_build(app->net, app->rules, in, &after)) < 0)
+        goto buildfail;
+    if ((rc = diff_plans(ix, before, after, &d)) < 0)
+        goto nomem;
+
+    for (size_t i = 0; i < ix->n_observations; i++)
+        obs[i] = ix->observations[i];
+    nob.station_id = (char *)o->station_id;
+    nob.value_mg_l = o->value_mg_l;
+    nob.at_ms = o->at_ms;
+    nob.alert_id = a->id;
+    obs[ix->n_observations] = &nob;
+    unsigned update = ix->updates + 1;
+
+    if (pb_store_plan_get(r->txn, ix->plan_id, &prev) < 0)
+        prev = NULL;
+    if ((rc = pb_plan_msg_init(&pm, after, app->net, in, a, ix->revision,
+                               prev ? prev->created_ms : ix->created_ms)) < 0)
+        goto nomem;
+    have_pm = 1;
+    Hl__Plan *pl = &pm.plan;
+    if (prev) {
+        /* What the first build asked for stands: the same reservation and task batch. */
+        pl->alert_id = prev->alert_id;
+        pl->reservation_id = prev->reservation_id;
+        pl->reservation_state = prev->reservation_state;
+        pl->shortfall = prev->shortfall;
+        pl->n_shortfall = prev->n_shortfall;
+        pl->tasks_state = prev->tasks_state;
+    }
+    pl->observations = obs;
+    pl->n_observations = ix->n_observations + 1;
+    pl->updates = update;
+    pl->updated_ms = r->now_ms;
+    update_note(o, before, after, &d, note, sizeof note);
+    pl->update_note = note;
+    pl->revision_state = "";
+
+    if ((rc = pb_batch_msg_subset(&nb, after, in, r->now_ms, ix->task_ids, ix->n_task_ids,
+                                  0)) < 0)
+        goto nomem;
+    have_nb = 1;
+    if ((rc = pb_batch_msg_subset(&rb, after, in, r->now_ms, d.revised, d.n_revised, 1)) < 0)
+        goto nomem;
+    have_rb = 1;
+    if (nb.batch.n_tasks) {
+        snprintf(tag, sizeof tag, "tasks-u%u", update);
+        hl_plan_task_id(in->plan_id, "msg", tag, key);
+        if ((rc = hl_svc_send(r, "dispatch", "dispatch.tasks", &nb.batch.base, key, NULL)) < 0)
+            goto sendfail;
+    }
+    if (rb.batch.n_tasks || d.n_withdrawn) {
+        Hl__TaskRevision rv = HL__TASK_REVISION__INIT;
+        rv.plan_id = in->plan_id;
+        rv.incident_id = in->incident_id;
+        rv.update = update;
+        rv.tasks = rb.batch.tasks;
+        rv.n_tasks = rb.batch.n_tasks;
+        rv.withdrawn_task_ids = d.withdrawn;
+        rv.n_withdrawn_task_ids = d.n_withdrawn;
+        rv.reason = note;
+        snprintf(tag, sizeof tag, "revise-u%u", update);
+        hl_plan_task_id(in->plan_id, "msg", tag, key);
+        if ((rc = hl_svc_send(r, "dispatch", "dispatch.revise", &rv.base, key, NULL)) < 0)
+            goto sendfail;
+        snprintf(state, sizeof state, "sent (update %u)", update);
+        pl->revision_state = state;
+    }
+    Hl__PlanIndex nix = *ix;
+    nix.observations = obs;
+    nix.n_observations = ix->n_observations + 1;
+    nix.updates = update;
+    nix.task_ids = d.sent;
+    nix.n_task_ids = d.n_sent;
+    if ((rc = pb_store_plan_put(r->txn, pl)) < 0 ||
+        (rc = pb_store_index_put(r->txn, in->incident_id, &nix)) < 0) {
+        rc = hl_req_fail(r, rc, "", "plan %s cannot be stored: %s", in->plan_id, hl_strerror(rc));
+        goto out;
+    }
+    if ((rc = hl_svc_publish(r, "plan.updated", &pl->base)) < 0 ||
+        (rc = hl_req_reply(r, r->env->type, &pl->base)) < 0)
+        goto out;
+    hl_info("plan %s re-anchored (update %u) by alert %s: %s", in->plan_id, update, a->id, note);
+    goto out;
+buildfail:
+    rc = hl_req_fail(r, rc, "alert", "plan %s cannot be re-anchored: %s", ix->plan_id,
+                     hl_strerror(rc));
+    goto out;
+nomem:
+    rc = hl_req_fail(r, HL_ENOMEM, "", "out of memory re-anchoring plan %s", ix->plan_id);
+    goto out;
+sendfail:
+    rc = hl_req_fail(r, rc, "", "plan %s cannot be queued for sending: %s", ix->plan_id,
+                     hl_strerror(rc));
+out:
+    if (have_rb)
+        pb_batch_msg_free(&rb);
+    if (have_nb)
+        pb_batch_msg_free(&nb);
+    if (have_pm)
+        pb_plan_msg_free(&pm);
+    if (prev)
+        protobuf_c_message_free_unpacked(&prev->base, NULL);
+    diff_free(&d);
+    hl_plan_destroy(&before);
+    hl_plan_destroy(&after);
+    free(obs);
+    free(in);
+    return rc;
+}
+
+/* 1 when the index already holds this alert's reading (a resend under a new envelope). */
+static int seen(const Hl__PlanIndex *ix, const Hl__Alert *a)
+{
+    if (ix->alert && ix->alert->id && a->id && strcmp(ix->alert->id, a->id) == 0)
+        return 1;
+    for (size_t i = 0; i < ix->n_observations; i++)
+        if (a->id && a->id[0] && strcmp(ix->observations[i]->alert_id, a->id) == 0)
+            return 1;
+    return 0;
+}
+
 static int on_alert(hl_req *r, void *ud)
 {
     pb_app *app = ud;
-    char field[PB_FIELD_MAX], why[PB_WHY_MAX], existing[65];
-    unsigned rev = 0;
+    char field[PB_FIELD_MAX], why[PB_WHY_MAX];
     Hl__PlanTrigger *t = (Hl__PlanTrigger *)payload(r, &hl__plan_trigger__descriptor);
     if (!t)
         return HL_EDECODE;
     hl_plan_input *in = calloc(1, sizeof *in);
+    Hl__PlanIndex *ix = NULL;
+    Hl__Observation one = HL__OBSERVATION__INIT, **obs = NULL;
+    hl_observation o;
     int rc;
     if (!in) {
         rc = hl_req_fail(r, HL_ENOMEM, "", "out of memory");
@@ -127,20 +426,58 @@ static int on_alert(hl_req *r, void *ud)
         rc = hl_req_fail(r, rc, field, "%s", why);
         goto out;
     }
-    rc = pb_store_index_get(r->txn, in->incident_id, existing, &rev);
+    rc = pb_store_index_get(r->txn, in->incident_id, &ix);
     if (rc < 0 && rc != HL_ENOTFOUND) {
         rc = hl_req_fail(r, rc, "alert.incident_id", "the plan index cannot be read: %s",
                          hl_strerror(rc));
         goto out;
     }
-    if (rc == 0 && !t->force) {
-        hl_info("incident %s already has plan %s: alert %s changes nothing (force re-plans)",
-                in->incident_id, existing, t->alert->id ? t->alert->id : "");
-        rc = reply_existing(r, existing);
+    if (rc == HL_ENOTFOUND) {
+        rc = make_plan(r, app, t, in, 1, t->alert, NULL, 0);
         goto out;
     }
-    rc = make_plan(r, app, t, in, rc == 0 ? rev + 1 : 1);
+    int fresh = !seen(ix, t->alert) &&
+                pb_msg_observation(t->alert, app->net, r->now_ms, &o) == 1;
+    if (t->force) {
+        /* A duty officer's re-plan: revision N+1, new ids, built now from the first alert and
+         * every reading taken since (this one too). */
+        const Hl__Alert *base = ix->alert ? ix->alert : t->alert;
+        Hl__PlanTrigger bt = *t;
+        bt.alert = (Hl__Alert *)base;
+        size_t n = ix->n_observations;
+        if (!(obs = calloc(n + 1, sizeof *obs))) {
+            rc = hl_req_fail(r, HL_ENOMEM, "", "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++)
+            obs[i] = ix->observations[i];
+        if (fresh && ix->alert) {
+            one.station_id = o.station_id;
+            one.value_mg_l = o.value_mg_l;
+            one.at_ms = o.at_ms;
+            one.alert_id = t->alert->id;
+            obs[n++] = &one;
+        }
+        if (ix->alert && ((rc = pb_msg_input(&bt, app->net, app->rules, app->season, r->now_ms,
+                                             1, in, field, why)) < 0 ||
+                          (rc = pb_msg_add_observations(&in->fc, obs, n)) < 0)) {
+            rc = hl_req_fail(r, rc, field[0] ? field : "alert", "%s",
+                             why[0] ? why : "too many readings to re-plan with");
+            goto out;
+        }
+        rc = make_plan(r, app, t, in, ix->revision + 1, base, obs, n);
+    } else if (fresh && ix->alert) {
+        rc = reanchor(r, app, ix, t->alert, &o);
+    } else {
+        hl_info("incident %s already has plan %s: alert %s brings no new reading (force "
+                "re-plans)",
+                in->incident_id, ix->plan_id, t->alert->id ? t->alert->id : "");
+        rc = reply_existing(r, ix->plan_id);
+    }
 out:
+    free(obs);
+    if (ix)
+        protobuf_c_message_free_unpacked(&ix->base, NULL);
     free(in);
     protobuf_c_message_free_unpacked(&t->base, NULL);
     return rc;
@@ -190,7 +527,8 @@ static int orig_plan_id(hl_req *r, const ProtobufCMessageDescriptor *d, char out
     if (!m)
         return HL_EDECODE;
     const char *id = d == &hl__reserve_request__descriptor ? ((Hl__ReserveRequest *)m)->plan_id
-                                                          : ((Hl__TaskBatch *)m)->plan_id;
+                     : d == &hl__task_revision__descriptor ? ((Hl__TaskRevision *)m)->plan_id
+                                                           : ((Hl__TaskBatch *)m)->plan_id;
     snprintf(out, 65, "%s", id ? id : "");
     protobuf_c_message_free_unpacked(m, NULL);
     return out[0] ? 0 : HL_ENOTFOUND;
@@ -244,28 +582,57 @@ static void apply_tasks(Hl__Plan *p, void *ud)
     p->tasks_state = ud;
 }
 
-static int on_tasks_reply(hl_req *r, void *ud)
+static void apply_revision(Hl__Plan *p, void *ud)
 {
-    (void)ud;
+    p->revision_state = ud;
+}
+
+/* How a reply from dispatch is recorded in the plan its request named. */
+typedef struct dispatch_reply {
+    const ProtobufCMessageDescriptor *request; /* TaskBatch or TaskRevision */
+    const char *type, *what, *done;            /* "dispatch.tasks", "tasks", "accepted" */
+    plan_edit_fn apply;                        /* the Plan field it sets */
+} dispatch_reply;
+
+static int record_dispatch_reply(hl_req *r, const dispatch_reply *d)
+{
     char plan_id[65], state[HL_TEXT_MAX + 16];
-    if (orig_plan_id(r, &hl__task_batch__descriptor, plan_id) < 0) {
-        hl_warn("dispatch.tasks reply to a request without a plan id: ignored");
+    if (orig_plan_id(r, d->request, plan_id) < 0) {
+        hl_warn("%s reply to a request without a plan id: ignored", d->type);
         return 0;
     }
     if (r->env->error) {
         snprintf(state, sizeof state, "refused: %s (%s)",
                  r->env->error->message ? r->env->error->message : "",
                  r->env->error->field ? r->env->error->field : "");
-        hl_warn("dispatch refused the tasks of plan %s: %s", plan_id, state);
+        hl_warn("dispatch refused the %s of plan %s: %s", d->what, plan_id, state);
     } else {
         Hl__TaskList *tl = (Hl__TaskList *)hl_msg_unpack(&hl__task_list__descriptor,
                                                          r->env->payload.data,
                                                          r->env->payload.len);
-        snprintf(state, sizeof state, "accepted (%zu tasks)", tl ? tl->n_tasks : (size_t)0);
+        snprintf(state, sizeof state, "%s (%zu tasks)", d->done, tl ? tl->n_tasks : (size_t)0);
         if (tl)
             protobuf_c_message_free_unpacked(&tl->base, NULL);
     }
-    return edit_plan(r, plan_id, apply_tasks, state);
+    return edit_plan(r, plan_id, d->apply, state);
+}
+
+static int on_tasks_reply(hl_req *r, void *ud)
+{
+    (void)ud;
+    static const dispatch_reply d = {&hl__task_batch__descriptor, "dispatch.tasks", "tasks",
+                                     "accepted", apply_tasks};
+    return record_dispatch_reply(r, &d);
+}
+
+/* dispatch.revise answered: applied, or refused (a dispatch without the handler answers
+ * "unknown message type": the plan says so, and the units keep the first due times). */
+static int on_revise_reply(hl_req *r, void *ud)
+{
+    (void)ud;
+    static const dispatch_reply d = {&hl__task_revision__descriptor, "dispatch.revise",
+                                     "revised tasks", "applied", apply_revision};
+    return record_dispatch_reply(r, &d);
 }
 
 static int on_plans(hl_req *r, void *ud)
@@ -301,7 +668,8 @@ int pb_service_register(hl_svc *s, pb_app *app)
     if ((rc = hl_svc_on(s, "playbook.alert", on_alert, app, 0)) < 0 ||
         (rc = hl_svc_on(s, "playbook.plans", on_plans, app, HL_H_QUERY)) < 0 ||
         (rc = hl_svc_on_reply(s, "stock.reserve", on_reserve_reply, app)) < 0 ||
-        (rc = hl_svc_on_reply(s, "dispatch.tasks", on_tasks_reply, app)) < 0)
+        (rc = hl_svc_on_reply(s, "dispatch.tasks", on_tasks_reply, app)) < 0 ||
+        (rc = hl_svc_on_reply(s, "dispatch.revise", on_revise_reply, app)) < 0)
         return rc;
     hl_svc_set_records_table(s, PB_T_PLANS);
     return 0;

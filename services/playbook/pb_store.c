@@ -8,20 +8,15 @@
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
 
-int pb_store_index_get(hl_txn *t, const char *incident_id, char plan_id[65], unsigned *revision)
+int pb_store_index_get(hl_txn *t, const char *incident_id, Hl__PlanIndex **out)
 {
     const void *v;
     size_t len;
     int rc = hl_kv_get(t, PB_T_INDEX, incident_id, &v, &len);
     if (rc < 0)
         return rc;
-    Hl__PlanIndex *ix = (Hl__PlanIndex *)hl_msg_unpack(&hl__plan_index__descriptor, v, len);
-    if (!ix)
-        return HL_EDECODE;
-    snprintf(plan_id, 65, "%s", ix->plan_id ? ix->plan_id : "");
-    *revision = ix->revision;
-    protobuf_c_message_free_unpacked(&ix->base, NULL);
-    return 0;
+    *out = (Hl__PlanIndex *)hl_msg_unpack(&hl__plan_index__descriptor, v, len);
+    return *out ? 0 : HL_EDECODE;
 }
 
 static int put_msg(hl_txn *t, const char *table, const char *key, const ProtobufCMessage *m)
@@ -35,13 +30,9 @@ static int put_msg(hl_txn *t, const char *table, const char *key, const Protobuf
     return rc;
 }
 
-int pb_store_index_put(hl_txn *t, const char *incident_id, const char *plan_id,
-                       unsigned revision)
+int pb_store_index_put(hl_txn *t, const char *incident_id, const Hl__PlanIndex *ix)
 {
-    Hl__PlanIndex ix = HL__PLAN_INDEX__INIT;
-    ix.plan_id = (char *)plan_id;
-    ix.revision = revision;
-    return put_msg(t, PB_T_INDEX, incident_id, &ix.base);
+    return put_msg(t, PB_T_INDEX, incident_id, &ix->base);
 }
 
 int pb_store_plan_get(hl_txn *t, const char *plan_id, Hl__Plan **out)

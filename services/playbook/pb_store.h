@@ -2,7 +2,8 @@
  *
  * Tables:
  *   "plans"           plan id → packed Plan (playbook.proto)
- *   "incident_plans"  incident id → packed PlanIndex: the incident's current plan and revision
+ *   "incident_plans"  incident id → packed PlanIndex: the incident's current plan, revision,
+ *                     and what re-anchoring rebuilds it from
  * ServiceStatus.records counts "plans".
  */
 #ifndef PB_STORE_H
@@ -18,11 +19,13 @@
 #define PB_LIST_DEFAULT 100
 #define PB_LIST_MAX 1000
 
-/* The incident's current plan id and revision. HL_ENOTFOUND, HL_EDECODE (corrupt record),
- * HL_ESTORE. */
-int pb_store_index_get(hl_txn *t, const char *incident_id, char plan_id[65], unsigned *revision);
-int pb_store_index_put(hl_txn *t, const char *incident_id, const char *plan_id,
-                       unsigned revision);
+/* The incident's current plan: id, revision, the alert it was built from, the later
+ * readings, when it was made, the task ids sent (PlanIndex, playbook.proto). *out unpacked:
+ * free with protobuf_c_message_free_unpacked. An index written before issue 4 has only id
+ * and revision. HL_ENOTFOUND, HL_EDECODE (corrupt record), HL_ESTORE. */
+int pb_store_index_get(hl_txn *t, const char *incident_id, Hl__PlanIndex **out);
+/* Store (replace) the index of an incident. HL_ENOMEM, HL_EMAPFULL, HL_ESTORE. */
+int pb_store_index_put(hl_txn *t, const char *incident_id, const Hl__PlanIndex *ix);
 
 /* A stored plan, unpacked: caller frees with protobuf_c_message_free_unpacked.
  * HL_ENOTFOUND, HL_EDECODE, HL_ESTORE. */

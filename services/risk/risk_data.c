@@ -1,6 +1,7 @@
 /* risk_data.c — see risk_data.h. */
 #include "risk_data.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,31 +55,76 @@ static int rd__aliases(const hl_yaml_doc *d, const hl_yaml_node *map, risk_subst
     return 0;
 }
 
-/* gb18218: {row, critical_quantity_t, unverified} / hj941: {critical_quantity_t, unverified}.
- * Absent means "not listed in that table as transcribed". */
-static int rd__critical(const hl_yaml_doc *d, const hl_yaml_node *subst, const char *key,
-                        int with_row, int *listed, int *row, double *qty, int *unverified,
-                        char *err, size_t errlen)
+/* A list of GB 18218 hazard class symbols (checked against 表2 when grading). */
+static int rd__classes(const hl_yaml_doc *d, const hl_yaml_node *map, size_t *n,
+                       char (*out)[RISK_CLASS_MAX + 1], char *err, size_t errlen)
 {
-    static const char *const keys_row[] = {"row", "critical_quantity_t", "unverified", NULL};
-    static const char *const keys[] = {"critical_quantity_t", "unverified", NULL};
-    const hl_yaml_node *n = hl_yaml_get(subst, key);
+    const hl_yaml_node *list;
+    int rc = rd__list(d, map, "classes", 0, RISK_CLASSES_MAX, &list, err, errlen);
+    if (rc < 0 || !list)
+        return rc;
+    for (size_t i = 0; i < list->n; i++) {
+        const hl_yaml_node *a = list->items[i];
+        if (a->kind != HL_YAML_SCALAR || a->value[0] == '\0' || strlen(a->value) > RISK_CLASS_MAX)
+            return hl_yaml_errf(d, a, err, errlen,
+                                "classes: expected a GB 18218-2018 表2 class such as W5.3");
+        memcpy(out[(*n)++], a->value, strlen(a->value) + 1);
+    }
+    return 0;
+}
+
+/* gb18218: {row, critical_quantity_t, unverified, classes}: row (表1 序号) with its quantity
+ * and flag as transcribed, and/or classes (表2). Absent: not graded under GB 18218 until
+ * given (risk_grade_bind refuses a held substance without it). */
+static int rd__gb18218(const hl_yaml_doc *d, const hl_yaml_node *subst, risk_substance *s,
+                       char *err, size_t errlen)
+{
+    static const char *const keys[] = {"row", "critical_quantity_t", "unverified", "classes", NULL};
+    const hl_yaml_node *n = hl_yaml_get(subst, "gb18218");
     int rc;
-    *listed = 0;
     if (!n)
         return 0;
-    if ((rc = rd__map(d, n, key, err, errlen)) < 0 ||
-        (rc = hl_yaml_only(d, n, with_row ? keys_row : keys, err, errlen)) < 0 ||
-        (rc = hl_yaml_num(d, n, "critical_quantity_t", 1, 0, RISK_QTY_MAX, qty, err, errlen)) < 0 ||
-        (rc = hl_yaml_bool(d, n, "unverified", 1, unverified, err, errlen)) < 0)
+    if ((rc = rd__map(d, n, "gb18218", err, errlen)) < 0 ||
+        (rc = hl_yaml_only(d, n, keys, err, errlen)) < 0)
         return rc;
-    if (with_row) {
+    s->gb18218_given = 1;
+    if (hl_yaml_get(n, "row")) {
         int64_t r = 0;
-        if ((rc = hl_yaml_int(d, n, "row", 1, 1, 1000, &r, err, errlen)) < 0)
+        if ((rc = hl_yaml_int(d, n, "row", 1, 1, 1000, &r, err, errlen)) < 0 ||
+            (rc = hl_yaml_num(d, n, "critical_quantity_t", 1, 0, RISK_QTY_MAX, &s->gb18218_t, err,
+                              errlen)) < 0 ||
+            (rc = hl_yaml_bool(d, n, "unverified", 1, &s->gb18218_unverified, err, errlen)) < 0)
             return rc;
-        *row = (int)r;
+        s->gb18218_row = (int)r;
+        s->gb18218_listed = 1;
+    } else if (hl_yaml_get(n, "critical_quantity_t") || hl_yaml_get(n, "unverified")) {
+        return hl_yaml_errf(d, n, err, errlen,
+                            "gb18218: critical_quantity_t and unverified go with a 表1 row");
+    } else if (!hl_yaml_get(n, "classes")) {
+        return hl_yaml_errf(d, n, err, errlen,
+                            "gb18218: give row (表1) or classes (表2, GB 18218-2018 §4.1.2)");
     }
-    *listed = 1;
+    return rd__classes(d, n, &s->gb18218_nclasses, s->gb18218_classes, err, errlen);
+}
+
+/* hj941: {name, critical_quantity_t, unverified}. Absent means "not listed in appendix A as
+ * transcribed". name: the appendix A row when it differs from the substance's name. */
+static int rd__hj941(const hl_yaml_doc *d, const hl_yaml_node *subst, risk_substance *s, char *err,
+                     size_t errlen)
+{
+    static const char *const keys[] = {"name", "critical_quantity_t", "unverified", NULL};
+    const hl_yaml_node *n = hl_yaml_get(subst, "hj941");
+    int rc;
+    if (!n)
+        return 0;
+    if ((rc = rd__map(d, n, "hj941", err, errlen)) < 0 ||
+        (rc = hl_yaml_only(d, n, keys, err, errlen)) < 0 ||
+        (rc = hl_yaml_num(d, n, "critical_quantity_t", 1, 0, RISK_QTY_MAX, &s->hj941_t, err,
+                          errlen)) < 0 ||
+        (rc = hl_yaml_bool(d, n, "unverified", 1, &s->hj941_unverified, err, errlen)) < 0 ||
+        (rc = hl_yaml_str(d, n, "name", 0, s->hj941_name, sizeof s->hj941_name, err, errlen)) < 0)
+        return rc;
+    s->hj941_listed = 1;
     return 0;
 }
 
@@ -86,56 +132,242 @@ static int rd__substance(const hl_yaml_doc *d, const hl_yaml_node *n, risk_subst
                          size_t errlen)
 {
     static const char *const keys[] = {"name", "cas", "aliases", "gb18218", "hj941", "note", NULL};
-    int rc, unused_row = 0;
+    int rc;
+    s->line = n->line;
     if ((rc = rd__map(d, n, "substances entry", err, errlen)) < 0 ||
         (rc = hl_yaml_only(d, n, keys, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "name", 1, s->name, sizeof s->name, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "cas", 0, s->cas, sizeof s->cas, err, errlen)) < 0 ||
         (rc = rd__aliases(d, n, s, err, errlen)) < 0 ||
-        (rc = rd__critical(d, n, "gb18218", 1, &s->gb18218_listed, &s->gb18218_row, &s->gb18218_t,
-                           &s->gb18218_unverified, err, errlen)) < 0 ||
-        (rc = rd__critical(d, n, "hj941", 0, &s->hj941_listed, &unused_row, &s->hj941_t,
-                           &s->hj941_unverified, err, errlen)) < 0 ||
+        (rc = rd__gb18218(d, n, s, err, errlen)) < 0 ||
+        (rc = rd__hj941(d, n, s, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "note", 0, s->note, sizeof s->note, err, errlen)) < 0)
         return rc;
+    return 0;
+}
+
+/* The quantity of a holding in tonnes: max_quantity_t, or max_quantity with unit kg or t.
+ * Both standards count tonnes; any other unit is refused (HL_EUNIT), naming the field. */
+static int rd__quantity(const hl_yaml_doc *d, const hl_yaml_node *h, double *t, char *err,
+                        size_t errlen)
+{
+    const hl_yaml_node *q = hl_yaml_get(h, "max_quantity"), *qt = hl_yaml_get(h, "max_quantity_t");
+    char unit[16] = "";
+    int rc;
+    if (!q == !qt)
+        return hl_yaml_errf(d, h, err, errlen,
+                            "max_quantity: give max_quantity_t (tonnes) or max_quantity with "
+                            "unit, one of them");
+    if (qt)
+        return hl_yaml_num(d, h, "max_quantity_t", 1, 0, RISK_QTY_MAX, t, err, errlen);
+    if ((rc = hl_yaml_str(d, h, "unit", 1, unit, sizeof unit, err, errlen)) < 0) {
+        if (rc == HL_ETOOBIG)
+            rc = HL_EUNIT;
+        return rc;
+    }
+    double scale = strcmp(unit, "t") == 0 ? 1 : strcmp(unit, "kg") == 0 ? 1e-3 : 0;
+    if (scale == 0) {
+        hl_yaml_errf(d, hl_yaml_get(h, "unit"), err, errlen,
+                     "unit: '%s' is not kg or t (HJ 941 and GB 18218 count mass)", unit);
+        return HL_EUNIT;
+    }
+    if ((rc = hl_yaml_num(d, h, "max_quantity", 1, 0, RISK_QTY_MAX / scale, t, err, errlen)) < 0)
+        return rc;
+    *t *= scale;
+    return 0;
+}
+
+/* The substance named at key of map, by the register's table. */
+static int rd__known(const hl_yaml_doc *d, const hl_yaml_node *map, const char *key,
+                     const risk_register *reg, const risk_source *src, size_t *out, char *err,
+                     size_t errlen)
+{
+    char name[HL_NAME_MAX + 1];
+    int rc = hl_yaml_str(d, map, key, 1, name, sizeof name, err, errlen);
+    if (rc < 0)
+        return rc;
+    int k = risk_substance_find(reg, name);
+    if (k < 0)
+        return hl_yaml_errf(d, hl_yaml_get(map, key), err, errlen,
+                            "%s: substance '%s' of source %s is not in the substances table", key,
+                            name, src->id);
+    *out = (size_t)k;
+    return 0;
+}
+
+/* components: [{name, fraction}], gb18218: {as: component} | {classes: [...]}. */
+static int rd__mixture(const hl_yaml_doc *d, const hl_yaml_node *h, const risk_register *reg,
+                       const risk_source *src, risk_holding *hd, char *err, size_t errlen)
+{
+    static const char *const ckeys[] = {"name", "fraction", NULL};
+    static const char *const gkeys[] = {"as", "classes", NULL};
+    const hl_yaml_node *list, *g = hl_yaml_get(h, "gb18218");
+    int rc = hl_yaml_str(d, h, "mixture", 1, hd->mixture, sizeof hd->mixture, err, errlen);
+    if (rc < 0 || (rc = rd__list(d, h, "components", 1, RISK_MIX_MAX, &list, err, errlen)) < 0)
+        return rc;
+    double sum = 0;
+    for (size_t i = 0; i < list->n; i++) {
+        const hl_yaml_node *c = list->items[i];
+        risk_component *comp = &hd->components[hd->ncomponents];
+        if ((rc = rd__map(d, c, "components entry", err, errlen)) < 0 ||
+            (rc = hl_yaml_only(d, c, ckeys, err, errlen)) < 0 ||
+            (rc = rd__known(d, c, "name", reg, src, &comp->substance, err, errlen)) < 0 ||
+            (rc = hl_yaml_num(d, c, "fraction", 1, 0, 1, &comp->fraction, err, errlen)) < 0)
+            return rc;
+        if (comp->fraction <= 0) {
+            hl_yaml_errf(d, hl_yaml_get(c, "fraction"), err, errlen,
+                         "fraction: a component must be present (fraction in (0, 1])");
+            return HL_EINVAL;
+        }
+        for (size_t j = 0; j < hd->ncomponents; j++)
+            if (hd->components[j].substance == comp->substance)
+                return hl_yaml_errf(d, c, err, errlen, "name: '%s' is listed twice in mixture '%s'",
+                                    reg->substances[comp->substance].name, hd->mixture);
+        sum += comp->fraction;
+        hd->ncomponents++;
+    }
+    if (sum > 1 + 1e-9) {
+        hl_yaml_errf(d, list, err, errlen, "components: mass fractions add up to %g, more than 1",
+                     sum);
+        return HL_EINVAL;
+    }
+    /* GB 18218 needs to know how the mixture counts (see upstream.h). */
+    if (!g)
+        return hl_yaml_errf(d, h, err, errlen,
+                            "gb18218: missing (mixture '%s': {as: <component>} when it has that "
+                            "component's hazard class, else {classes: [...]})",
+                            hd->mixture);
+    if ((rc = rd__map(d, g, "gb18218", err, errlen)) < 0 ||
+        (rc = hl_yaml_only(d, g, gkeys, err, errlen)) < 0)
+        return rc;
+    if (!hl_yaml_get(g, "as") == !hl_yaml_get(g, "classes"))
+        return hl_yaml_errf(d, g, err, errlen, "gb18218: give as or classes, one of them");
+    if (hl_yaml_get(g, "classes"))
+        return rd__classes(d, g, &hd->gb18218_nclasses, hd->gb18218_classes, err, errlen);
+    size_t k;
+    if ((rc = rd__known(d, g, "as", reg, src, &k, err, errlen)) < 0)
+        return rc;
+    for (size_t j = 0; j < hd->ncomponents; j++)
+        if (hd->components[j].substance == k)
+            hd->gb18218_as = (int)j;
+    if (hd->gb18218_as < 0)
+        return hl_yaml_errf(d, hl_yaml_get(g, "as"), err, errlen,
+                            "as: '%s' is not a component of mixture '%s'", reg->substances[k].name,
+                            hd->mixture);
     return 0;
 }
 
 static int rd__holdings(const hl_yaml_doc *d, const hl_yaml_node *n, risk_register *reg,
                         risk_source *src, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"name", "max_quantity_t", NULL};
+    static const char *const keys[] = {"name", "mixture",    "max_quantity_t", "max_quantity",
+                                       "unit", "components", "gb18218",        NULL};
     const hl_yaml_node *list;
     int rc = rd__list(d, n, "substances", 1, RISK_SOURCE_SUBST_MAX, &list, err, errlen);
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < list->n; i++) {
         const hl_yaml_node *h = list->items[i];
-        char name[HL_NAME_MAX + 1];
         risk_holding *hd = &src->holdings[src->nholdings];
+        hd->gb18218_as = -1;
+        hd->line = h->line;
         if ((rc = rd__map(d, h, "substances entry", err, errlen)) < 0 ||
-            (rc = hl_yaml_only(d, h, keys, err, errlen)) < 0 ||
-            (rc = hl_yaml_str(d, h, "name", 1, name, sizeof name, err, errlen)) < 0)
+            (rc = hl_yaml_only(d, h, keys, err, errlen)) < 0)
             return rc;
-        int k = risk_substance_find(reg, name);
-        if (k < 0)
-            return hl_yaml_errf(d, hl_yaml_get(h, "name"), err, errlen,
-                                "name: substance '%s' of source %s is not in the substances "
-                                "table",
-                                name, src->id);
-        for (size_t j = 0; j < src->nholdings; j++)
-            if (src->holdings[j].substance == (size_t)k)
-                return hl_yaml_errf(d, hl_yaml_get(h, "name"), err, errlen,
-                                    "name: substance '%s' is listed twice in source %s", name,
-                                    src->id);
-        hd->substance = (size_t)k;
-        if ((rc = hl_yaml_num(d, h, "max_quantity_t", 1, 0, RISK_QTY_MAX, &hd->max_quantity_t, err,
-                              errlen)) < 0)
+        hd->is_mixture = hl_yaml_get(h, "mixture") != NULL;
+        if (hd->is_mixture == (hl_yaml_get(h, "name") != NULL))
+            return hl_yaml_errf(d, h, err, errlen,
+                                "name: give name (one substance) or mixture, one of them");
+        if (hd->is_mixture) {
+            if ((rc = rd__mixture(d, h, reg, src, hd, err, errlen)) < 0)
+                return rc;
+            for (size_t j = 0; j < src->nholdings; j++)
+                if (src->holdings[j].is_mixture &&
+                    strcmp(src->holdings[j].mixture, hd->mixture) == 0)
+                    return hl_yaml_errf(d, hl_yaml_get(h, "mixture"), err, errlen,
+                                        "mixture: '%s' is listed twice in source %s", hd->mixture,
+                                        src->id);
+        } else {
+            const char *only_mix = hl_yaml_get(h, "components") ? "components"
+                                   : hl_yaml_get(h, "gb18218")  ? "gb18218"
+                                                                : NULL;
+            if (only_mix)
+                return hl_yaml_errf(d, hl_yaml_get(h, only_mix), err, errlen,
+                                    "%s: only a mixture has %s", only_mix, only_mix);
+            if ((rc = rd__known(d, h, "name", reg, src, &hd->substance, err, errlen)) < 0)
+                return rc;
+            for (size_t j = 0; j < src->nholdings; j++)
+                if (!src->holdings[j].is_mixture && src->holdings[j].substance == hd->substance)
+                    return hl_yaml_errf(d, hl_yaml_get(h, "name"), err, errlen,
+                                        "name: substance '%s' is listed twice in source %s",
+                                        reg->substances[hd->substance].name, src->id);
+        }
+        if ((rc = rd__quantity(d, h, &hd->max_quantity_t, err, errlen)) < 0)
             return rc;
         /* risk_sources.yaml states that every maximum quantity in it is an assumption. */
         hd->max_quantity_assumed = 1;
         src->nholdings++;
     }
+    return 0;
+}
+
+/* hj941: {assumed, process_score, air: {control_score, e}, water: {control_score, e}}. */
+static int rd__hj941_in(const hl_yaml_doc *d, const hl_yaml_node *n, risk_source *s, char *err,
+                        size_t errlen)
+{
+    static const char *const keys[] = {"assumed", "process_score", "air", "water", NULL};
+    static const char *const mkeys[] = {"control_score", "e", NULL};
+    const hl_yaml_node *h = hl_yaml_get(n, "hj941");
+    int rc;
+    if (!h)
+        return 0;
+    s->hj941.line = h->line;
+    if ((rc = rd__map(d, h, "hj941", err, errlen)) < 0 ||
+        (rc = hl_yaml_only(d, h, keys, err, errlen)) < 0 ||
+        (rc = hl_yaml_bool(d, h, "assumed", 1, &s->hj941.assumed, err, errlen)) < 0 ||
+        (rc = hl_yaml_num(d, h, "process_score", 1, 0, HJ941_PROCESS_MAX, &s->hj941.process_score,
+                          err, errlen)) < 0)
+        return rc;
+    for (int k = 0; k < HJ941_MEDIA; k++) {
+        const char *key = k == HJ941_AIR ? "air" : "water";
+        const hl_yaml_node *m = hl_yaml_get(h, key);
+        char e[8] = "";
+        if (!m)
+            return hl_yaml_errf(d, h, err, errlen, "%s: missing (HJ 941 grades air and water)",
+                                key);
+        if ((rc = rd__map(d, m, key, err, errlen)) < 0 ||
+            (rc = hl_yaml_only(d, m, mkeys, err, errlen)) < 0 ||
+            (rc = hl_yaml_num(d, m, "control_score", 1, 0, HJ941_CONTROL_MAX,
+                              &s->hj941.control_score[k], err, errlen)) < 0 ||
+            (rc = hl_yaml_str(d, m, "e", 1, e, sizeof e, err, errlen)) < 0)
+            return rc;
+        if (e[0] != 'E' || e[1] < '1' || e[1] > '3' || e[2])
+            return hl_yaml_errf(d, hl_yaml_get(m, "e"), err, errlen, "e: '%s' is not E1, E2 or E3",
+                                e);
+        s->hj941.e[k] = e[1] - '0';
+    }
+    s->hj941.given = 1;
+    return 0;
+}
+
+/* gb18218: {assumed, people_500m}. */
+static int rd__gb18218_in(const hl_yaml_doc *d, const hl_yaml_node *n, risk_source *s, char *err,
+                          size_t errlen)
+{
+    static const char *const keys[] = {"assumed", "people_500m", NULL};
+    const hl_yaml_node *g = hl_yaml_get(n, "gb18218");
+    int64_t people = 0;
+    int rc;
+    if (!g)
+        return 0;
+    s->gb18218.line = g->line;
+    if ((rc = rd__map(d, g, "gb18218", err, errlen)) < 0 ||
+        (rc = hl_yaml_only(d, g, keys, err, errlen)) < 0 ||
+        (rc = hl_yaml_bool(d, g, "assumed", 1, &s->gb18218.assumed, err, errlen)) < 0 ||
+        (rc = hl_yaml_int(d, g, "people_500m", 1, 0, 100000000, &people, err, errlen)) < 0)
+        return rc;
+    s->gb18218.people = (double)people;
+    s->gb18218.given = 1;
     return 0;
 }
 
@@ -186,8 +418,11 @@ static int rd__source(const hl_yaml_doc *d, const hl_yaml_node *n, risk_register
                                        "substances",
                                        "assumption",
                                        "note",
+                                       "hj941",
+                                       "gb18218",
                                        NULL};
     int rc;
+    s->line = n->line;
     if ((rc = rd__map(d, n, "sources entry", err, errlen)) < 0 ||
         (rc = hl_yaml_only(d, n, keys, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "id", 1, s->id, sizeof s->id, err, errlen)) < 0)
@@ -216,6 +451,8 @@ static int rd__source(const hl_yaml_doc *d, const hl_yaml_node *n, risk_register
                           errlen)) < 0 ||
         (rc = rd__location(d, n, s, err, errlen)) < 0 ||
         (rc = rd__holdings(d, n, reg, s, err, errlen)) < 0 ||
+        (rc = rd__hj941_in(d, n, s, err, errlen)) < 0 ||
+        (rc = rd__gb18218_in(d, n, s, err, errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "assumption", 0, s->assumption, sizeof s->assumption, err,
                           errlen)) < 0 ||
         (rc = hl_yaml_str(d, n, "note", 0, s->note, sizeof s->note, err, errlen)) < 0)
@@ -237,6 +474,7 @@ int risk_sources_parse(const hl_yaml_doc *doc, risk_register **out, char *err, s
     risk_register *reg = calloc(1, sizeof *reg);
     if (!reg)
         return HL_ENOMEM;
+    snprintf(reg->file, sizeof reg->file, "%s", doc->file);
     for (size_t i = 0; i < subst->n && rc == 0; i++) {
         risk_substance *s = &reg->substances[i];
         rc = rd__substance(doc, subst->items[i], s, err, errlen);

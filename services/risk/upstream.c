@@ -26,9 +26,14 @@ int risk_source_holds(const risk_register *reg, const risk_source *s, const char
     int k = risk_substance_find(reg, key);
     if (k < 0)
         return 0;
-    for (size_t i = 0; i < s->nholdings; i++)
-        if (s->holdings[i].substance == (size_t)k)
+    for (size_t i = 0; i < s->nholdings; i++) {
+        const risk_holding *h = &s->holdings[i];
+        if (!h->is_mixture && h->substance == (size_t)k)
             return 1;
+        for (size_t c = 0; h->is_mixture && c < h->ncomponents; c++)
+            if (h->components[c].substance == (size_t)k)
+                return 1;
+    }
     return 0;
 }
 

@@ -18,22 +18,32 @@
  *
  * Substances are named once in a table with their critical quantities from GB 18218-2018
  * table 1 and HJ 941-2018 appendix A (each with its unverified flag, see risk_sources.yaml);
- * a source lists which of them it holds and the maximum quantity present. A substance is
- * found by its Chinese name, its CAS number or any alias, compared exactly (byte for byte).
+ * a source lists which of them it holds (alone or in mixtures) and the maximum quantity
+ * present. A substance is found by its Chinese name, its CAS number or any alias, compared
+ * exactly (byte for byte). The register also carries each source's grading inputs and, once
+ * risk_grade_bind (risk_grade.h) has run, its grades.
  */
 #ifndef RISK_UPSTREAM_H
 #define RISK_UPSTREAM_H
 
 #include <stddef.h>
 #include "hazlink/hl_codec.h"
+#include "gb18218.h"
+#include "hj941.h"
 
-#define RISK_SOURCES_MAX 256      /* sources in the register */
-#define RISK_SUBSTANCES_MAX 128   /* rows of the substance table */
-#define RISK_SOURCE_SUBST_MAX 32  /* substances one source holds */
-#define RISK_ALIASES_MAX 8        /* aliases of one substance */
-#define RISK_CAS_MAX 32           /* "71-43-2" */
-#define RISK_CHAINAGE_MAX 10000.0 /* km; the Kuitun River is about 320 km */
-#define RISK_QTY_MAX 1e9          /* tonnes */
+#define RISK_SOURCES_MAX 256                  /* sources in the register */
+#define RISK_SUBSTANCES_MAX 128               /* rows of the substance table */
+#define RISK_SOURCE_SUBST_MAX 32              /* substances one source holds */
+#define RISK_ALIASES_MAX 8                    /* aliases of one substance */
+#define RISK_CAS_MAX 32                       /* "71-43-2" */
+#define RISK_CHAINAGE_MAX 10000.0             /* km; the Kuitun River is about 320 km */
+#define RISK_QTY_MAX 1e9                      /* tonnes */
+#define RISK_MIX_MAX 8                        /* components of one mixture */
+#define RISK_CLASSES_MAX GB18218_TERM_CLASSES /* GB 18218 hazard classes of one substance */
+#define RISK_CLASS_MAX GB18218_SYMBOL_MAX     /* "W5.1" */
+#define RISK_SOURCE_TERMS_MAX                                                                      \
+    32 /* distinct substances (and mixtures graded as such) of a source                            \
+        */
 
 typedef struct risk_substance {
     char name[HL_NAME_MAX + 1];
@@ -44,17 +54,77 @@ typedef struct risk_substance {
     int gb18218_row;    /* table 1 序号 */
     double gb18218_t;   /* critical quantity, tonnes */
     int gb18218_unverified;
-    int hj941_listed; /* in HJ 941-2018 appendix A as transcribed */
-    double hj941_t;   /* critical quantity, tonnes */
+    /* GB 18218-2018 表2 hazard classes (J1..W11) the substance falls in: for the 表2 critical
+     * quantity when it is not in 表1, and for β (表4) when it is not a 表3 toxic gas. A
+     * hazlink reading of the substance's classification (an assumption, risk_sources.yaml). */
+    size_t gb18218_nclasses;
+    char gb18218_classes[RISK_CLASSES_MAX][RISK_CLASS_MAX + 1];
+    int gb18218_given; /* the file has a gb18218 entry (row and/or classes) */
+    int hj941_listed;  /* in HJ 941-2018 appendix A as transcribed */
+    double hj941_t;    /* critical quantity, tonnes */
     int hj941_unverified;
+    char hj941_name[HL_NAME_MAX + 1]; /* the appendix A row's name when the file gives it */
     char note[HL_TEXT_MAX + 1];
+    int line; /* of the entry in the register file (for errors found when grading) */
+    /* Filled by risk_grade_bind (risk_grade.h): rows of the loaded tables, -1 = none. */
+    int gb_t1, gb_gas, hj_row;
+    int gb_class[RISK_CLASSES_MAX];
 } risk_substance;
 
+/* What a source holds: one substance, or a mixture of several by mass fraction.
+ * HJ 941-2018 counts a mixture by its component fractions. GB 18218-2018 counts a mixture
+ * whole, as its pure substance when it has that substance's hazard class (gb18218_as), else
+ * by its own hazard classes (gb18218_classes); see risk_grade.h. */
+typedef struct risk_component {
+    size_t substance; /* index into risk_register.substances */
+    double fraction;  /* mass fraction, (0, 1] */
+} risk_component;
+
 typedef struct risk_holding {
-    size_t substance;         /* index into risk_register.substances */
-    double max_quantity_t;    /* maximum quantity present, tonnes */
+    size_t substance;         /* index into risk_register.substances (not for a mixture) */
+    double max_quantity_t;    /* maximum quantity present, tonnes (converted from kg) */
     int max_quantity_assumed; /* a hazlink assumption (always so in risk_sources.yaml) */
+    int is_mixture;
+    char mixture[HL_NAME_MAX + 1];
+    size_t ncomponents;
+    risk_component components[RISK_MIX_MAX];
+    int gb18218_as;          /* component index counted whole as that substance, or -1 */
+    size_t gb18218_nclasses; /* else the mixture's own classes */
+    char gb18218_classes[RISK_CLASSES_MAX][RISK_CLASS_MAX + 1];
+    int gb_class[RISK_CLASSES_MAX]; /* resolved by risk_grade_bind */
+    int line;
 } risk_holding;
+
+/* HJ 941-2018 assessed inputs of a source (hj941.h): the process score, and per medium the
+ * control score and E. */
+typedef struct risk_hj941_in {
+    int given;
+    int assumed; /* hazlink assumptions, not a filed assessment */
+    double process_score;
+    double control_score[HJ941_MEDIA];
+    int e[HJ941_MEDIA];
+    int line;
+} risk_hj941_in;
+
+/* GB 18218-2018 input of a source: people outside the site within 500 m (for α, 表5). */
+typedef struct risk_gb18218_in {
+    int given;
+    int assumed;
+    double people;
+    int line;
+} risk_gb18218_in;
+
+/* The grades of a source with the figures behind them (risk_grade_bind). Term names point
+ * into the register. */
+typedef struct risk_grades {
+    int done;
+    hj941_result hj;
+    const char *hj_names[RISK_SOURCE_TERMS_MAX];
+    char hj_note[HL_TEXT_MAX + 1];
+    gb18218_result gb;
+    const char *gb_names[RISK_SOURCE_TERMS_MAX];
+    char gb_note[HL_TEXT_MAX + 1];
+} risk_grades;
 
 typedef struct risk_source {
     char id[HL_ID_MAX + 1];
@@ -72,10 +142,15 @@ typedef struct risk_source {
     char note[HL_TEXT_MAX + 1];
     size_t nholdings;
     risk_holding holdings[RISK_SOURCE_SUBST_MAX];
+    risk_hj941_in hj941;
+    risk_gb18218_in gb18218;
+    int line;
+    risk_grades grades; /* filled by risk_grade_bind */
 } risk_source;
 
 /* Large (a few MB at the maxima): allocate on the heap (risk_sources_load does). */
 typedef struct risk_register {
+    char file[512]; /* the register file, for errors found when grading */
     size_t nsubstances;
     risk_substance substances[RISK_SUBSTANCES_MAX];
     size_t nsources;
@@ -86,7 +161,8 @@ typedef struct risk_register {
  * empty key). */
 int risk_substance_find(const risk_register *reg, const char *key);
 
-/* Does source s hold the substance named by key (name, CAS or alias)? 1 or 0. */
+/* Does source s hold the substance named by key (name, CAS or alias), alone or in a
+ * mixture? 1 or 0. */
 int risk_source_holds(const risk_register *reg, const risk_source *s, const char *key);
 
 /* Sources upstream of chainage_km (rules above), nearest first, as indices into

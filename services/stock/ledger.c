@@ -101,8 +101,7 @@ int ledger_entry_check(const ledger_entry *e, const char **field, char *why, siz
     if (hl_id_check(e->depot_id) < 0)
         return why__set(HL_EINVAL, field, "depot_id", why, whylen, "depot_id is not an id");
     if (hl_id_check(e->material_id) < 0)
-        return why__set(HL_EINVAL, field, "material_id", why, whylen,
-                        "material_id is not an id");
+        return why__set(HL_EINVAL, field, "material_id", why, whylen, "material_id is not an id");
     if (!isfinite(e->quantity) || fabs(e->quantity) > STOCK_QTY_MAX ||
         fabs(e->quantity) <= STOCK_EPS || (e->kind != LEDGER_ADJUSTMENT && e->quantity < 0))
         return why__set(HL_EINVAL, field, "quantity", why, whylen,
@@ -112,8 +111,7 @@ int ledger_entry_check(const ledger_entry *e, const char **field, char *why, siz
                         STOCK_QTY_MAX);
     if (kind__has_lot(e->kind) && hl_id_check(e->lot_id) < 0)
         return why__set(HL_EINVAL, field, "lot_id", why, whylen,
-                        "a %s names its lot (an id of 1-%d of A-Z a-z 0-9 . _ : -)", kn,
-                        HL_ID_MAX);
+                        "a %s names its lot (an id of 1-%d of A-Z a-z 0-9 . _ : -)", kn, HL_ID_MAX);
     if (!kind__has_lot(e->kind) && e->lot_id[0])
         return why__set(HL_EINVAL, field, "lot_id", why, whylen,
                         "a %s is not of a lot: reserved stock is counted per material", kn);
@@ -306,8 +304,8 @@ static int breach__set(char *why, size_t whylen, int64_t *breach_ms, const char 
 static int cand__lot_rules(const replay *r, const ref *x, char *why, size_t whylen)
 {
     const ledger_entry *e = x->e;
-    int outgoing = ledger_kind_outgoing(e->kind) ||
-                   (e->kind == LEDGER_ADJUSTMENT && e->quantity < 0);
+    int outgoing =
+        ledger_kind_outgoing(e->kind) || (e->kind == LEDGER_ADJUSTMENT && e->quantity < 0);
     if (x->lot < 0 || !outgoing)
         return 0;
     const ledger_lot *l = &r->lots[x->lot];
@@ -419,20 +417,35 @@ int ledger_state_at(const ledger_history *h, int64_t t, ledger_state *out)
         }
         out->reserved += entry__dreserved(e);
         switch (e->kind) {
-        case LEDGER_RECEIPT: out->received += e->quantity; break;
-        case LEDGER_ISSUE: out->issued += e->quantity; break;
-        case LEDGER_CONSUMPTION: out->consumed += e->quantity; break;
-        case LEDGER_RETURN: out->returned += e->quantity; break;
-        case LEDGER_TRANSFER_IN: out->transferred_in += e->quantity; break;
-        case LEDGER_TRANSFER_OUT: out->transferred_out += e->quantity; break;
-        case LEDGER_WRITE_OFF: out->written_off += e->quantity; break;
+        case LEDGER_RECEIPT:
+            out->received += e->quantity;
+            break;
+        case LEDGER_ISSUE:
+            out->issued += e->quantity;
+            break;
+        case LEDGER_CONSUMPTION:
+            out->consumed += e->quantity;
+            break;
+        case LEDGER_RETURN:
+            out->returned += e->quantity;
+            break;
+        case LEDGER_TRANSFER_IN:
+            out->transferred_in += e->quantity;
+            break;
+        case LEDGER_TRANSFER_OUT:
+            out->transferred_out += e->quantity;
+            break;
+        case LEDGER_WRITE_OFF:
+            out->written_off += e->quantity;
+            break;
         case LEDGER_ADJUSTMENT:
             if (e->quantity > 0)
                 out->adjusted_in += e->quantity;
             else
                 out->adjusted_out -= e->quantity;
             break;
-        default: break;
+        default:
+            break;
         }
         out->nentries++;
     }
@@ -536,7 +549,8 @@ static void fefo__cb(const replay *r, const double *q, double reserved, int64_t 
 static int fefo__cmp(const void *a, const void *b)
 {
     const ledger_lot *x = a, *y = b;
-    int64_t ex = x->expiry_ms ? x->expiry_ms : INT64_MAX, ey = y->expiry_ms ? y->expiry_ms : INT64_MAX;
+    int64_t ex = x->expiry_ms ? x->expiry_ms : INT64_MAX,
+            ey = y->expiry_ms ? y->expiry_ms : INT64_MAX;
     if (ex != ey)
         return ex < ey ? -1 : 1;
     return strcmp(x->id, y->id);

@@ -36,44 +36,45 @@
 #include "hazlink/hl_codec.h"
 #include "reserve.h"
 
-#define LEDGER_LOTS_MAX 64         /* lots of one depot and material over its whole history */
-#define LEDGER_HISTORY_MAX 100000  /* entries of one depot and material */
-#define LEDGER_REASON_MAX 512      /* bytes of an entry's stated reason */
-#define LEDGER_WHY_MAX 256         /* a refusal sentence */
-#define LEDGER_FUTURE_SKEW_MS 60000 /* an entry may be effective at most this after it is recorded */
+#define LEDGER_LOTS_MAX 64        /* lots of one depot and material over its whole history */
+#define LEDGER_HISTORY_MAX 100000 /* entries of one depot and material */
+#define LEDGER_REASON_MAX 512     /* bytes of an entry's stated reason */
+#define LEDGER_WHY_MAX 256        /* a refusal sentence */
+#define LEDGER_FUTURE_SKEW_MS                                                                      \
+    60000 /* an entry may be effective at most this after it is recorded */
 
 typedef enum ledger_kind {
-    LEDGER_RECEIPT = 0,   /* "receipt": into a lot */
-    LEDGER_ISSUE,         /* "issue": out of a lot to a unit; from_reserved: reserved falls too */
-    LEDGER_RESERVATION,   /* "reservation": reserved rises (no lot) */
-    LEDGER_RELEASE,       /* "release": reserved falls (no lot) */
-    LEDGER_CONSUMPTION,   /* "consumption": out of a lot, used up at the depot */
-    LEDGER_RETURN,        /* "return": unused material back into a lot */
-    LEDGER_TRANSFER_OUT,  /* "transfer-out": out of a lot to another depot (linked) */
-    LEDGER_TRANSFER_IN,   /* "transfer-in": into the same lot at the other depot (linked) */
-    LEDGER_WRITE_OFF,     /* "expiry-write-off": an expired lot leaves the books */
-    LEDGER_ADJUSTMENT,    /* "adjustment": ± a lot after a count; reason required */
+    LEDGER_RECEIPT = 0,  /* "receipt": into a lot */
+    LEDGER_ISSUE,        /* "issue": out of a lot to a unit; from_reserved: reserved falls too */
+    LEDGER_RESERVATION,  /* "reservation": reserved rises (no lot) */
+    LEDGER_RELEASE,      /* "release": reserved falls (no lot) */
+    LEDGER_CONSUMPTION,  /* "consumption": out of a lot, used up at the depot */
+    LEDGER_RETURN,       /* "return": unused material back into a lot */
+    LEDGER_TRANSFER_OUT, /* "transfer-out": out of a lot to another depot (linked) */
+    LEDGER_TRANSFER_IN,  /* "transfer-in": into the same lot at the other depot (linked) */
+    LEDGER_WRITE_OFF,    /* "expiry-write-off": an expired lot leaves the books */
+    LEDGER_ADJUSTMENT,   /* "adjustment": ± a lot after a count; reason required */
     LEDGER_KIND_N
 } ledger_kind;
 
 /* One entry. Strings behind pointers are borrowed (the caller keeps them alive for as long
  * as the entry is used); they may be NULL in a history loaded only to be checked against. */
 typedef struct ledger_entry {
-    char id[HL_ID_MAX + 1];       /* "le-000001"; "" for a candidate not yet stored */
-    uint64_t seq;                 /* recording order; candidates sort after every stored entry */
+    char id[HL_ID_MAX + 1]; /* "le-000001"; "" for a candidate not yet stored */
+    uint64_t seq;           /* recording order; candidates sort after every stored entry */
     ledger_kind kind;
     char depot_id[HL_ID_MAX + 1];
     char material_id[HL_ID_MAX + 1];
-    char lot_id[HL_ID_MAX + 1];   /* "" for reservation and release */
-    double quantity;              /* > 0; adjustment: signed, not 0 */
+    char lot_id[HL_ID_MAX + 1]; /* "" for reservation and release */
+    double quantity;            /* > 0; adjustment: signed, not 0 */
     int64_t effective_ms;
     int64_t recorded_ms;
-    int64_t expiry_ms;            /* incoming entries: the lot's expiry, 0 = none / as the lot */
-    int from_reserved;            /* issue only: hands out reserved stock */
+    int64_t expiry_ms; /* incoming entries: the lot's expiry, 0 = none / as the lot */
+    int from_reserved; /* issue only: hands out reserved stock */
     char link_id[HL_ID_MAX + 1];
-    const char *unit;             /* material's unit code, for sentences ("t") */
-    const char *actor;            /* unit or person id; required on a new entry */
-    const char *reason;           /* required for an adjustment */
+    const char *unit;   /* material's unit code, for sentences ("t") */
+    const char *actor;  /* unit or person id; required on a new entry */
+    const char *reason; /* required for an adjustment */
 } ledger_entry;
 
 /* The entries of one depot and material, in any order. Grow with ledger_history_add. */
@@ -93,7 +94,7 @@ typedef struct ledger_state {
     int64_t as_of_ms;
     double received, issued, consumed, returned, transferred_in, transferred_out, written_off,
         adjusted_in, adjusted_out;
-    double on_hand;   /* Σ lots */
+    double on_hand; /* Σ lots */
     double reserved;
     double expired;   /* on hand in lots expired at as_of_ms */
     double available; /* on_hand − expired − reserved (may be < 0 only after an expiry) */

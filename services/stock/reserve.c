@@ -25,8 +25,7 @@ double stock_distance_km(double lat1, double lon1, double lat2, double lon2)
 
 double stock_level_available(const stock_level *l)
 {
-    double a = l->on_hand - l->reserved;
-    return a > STOCK_EPS ? a : 0.0;
+    return l->available > STOCK_EPS ? l->available : 0.0;
 }
 
 const stock_level *stock_depot_level_c(const stock_depot *d, const char *material_id)
@@ -68,28 +67,24 @@ static int qty__ok(double q)
     return isfinite(q) && q >= 0 && q <= STOCK_QTY_MAX;
 }
 
-int stock_reserve_plan(const stock_depots *ds, double lat, double lon, const stock_need *needs,
-                       size_t nneeds, stock_plan *out)
+int stock_plan_ordered(const stock_depots *ds, const double *key, const double *dist,
+                       const stock_need *needs, size_t nneeds, stock_plan *out)
 {
     out->nlines = 0;
     out->nshort = 0;
-    if (!isfinite(lat) || !isfinite(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180)
-        return HL_EINVAL;
     if (nneeds > STOCK_LINES_MAX)
         return HL_ETOOBIG;
     for (size_t i = 0; i < nneeds; i++)
         if (!qty__ok(needs[i].quantity) || needs[i].material_id[0] == '\0')
             return HL_EINVAL;
 
-    /* Depot order by distance, computed once: the same for every material. Insertion sort is
-     * stable, so equally distant depots keep file order. */
+    /* Depot order by key, computed once: the same for every material. Insertion sort is
+     * stable, so depots with equal keys keep file order. */
     size_t order[STOCK_DEPOTS_MAX];
-    double dist[STOCK_DEPOTS_MAX];
     size_t nd = ds->n < STOCK_DEPOTS_MAX ? ds->n : STOCK_DEPOTS_MAX;
     for (size_t i = 0; i < nd; i++) {
-        dist[i] = stock_distance_km(lat, lon, ds->items[i].lat, ds->items[i].lon);
         size_t j = i;
-        while (j > 0 && dist[order[j - 1]] > dist[i]) {
+        while (j > 0 && key[order[j - 1]] > key[i]) {
             order[j] = order[j - 1];
             j--;
         }
@@ -140,79 +135,17 @@ int stock_reserve_plan(const stock_depots *ds, double lat, double lon, const sto
     return 0;
 }
 
-/* Resolve every line to its level; fail with nothing changed. */
-static int ledger__resolve(stock_depots *ds, const stock_line *lines, size_t n, stock_level **lv)
+int stock_reserve_plan(const stock_depots *ds, double lat, double lon, const stock_need *needs,
+                       size_t nneeds, stock_plan *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        int di = stock_depots_find(ds, lines[i].depot_id);
-        if (di < 0)
-            return HL_ENOTFOUND;
-        lv[i] = stock_depot_level(&ds->items[di], lines[i].material_id);
-        if (!lv[i])
-            return HL_ENOTFOUND;
-        if (!qty__ok(lines[i].quantity))
-            return HL_EINVAL;
-    }
-    return 0;
-}
-
-/* Sum of quantities of lines [0, upto) that hit the same level as line upto. */
-static double ledger__earlier(stock_level *const *lv, const stock_line *lines, size_t upto)
-{
-    double s = 0;
-    for (size_t j = 0; j < upto; j++)
-        if (lv[j] == lv[upto])
-            s += lines[j].quantity;
-    return s;
-}
-
-enum ledger__op { LEDGER_RESERVE, LEDGER_RELEASE, LEDGER_ISSUE };
-
-static int ledger__apply(stock_depots *ds, const stock_line *lines, size_t n, enum ledger__op op)
-{
-    if (n > STOCK_LINES_MAX)
-        return HL_ETOOBIG;
-    stock_level **lv = calloc(n ? n : 1, sizeof *lv);
-    if (!lv)
-        return HL_ENOMEM;
-    int rc = ledger__resolve(ds, lines, n, lv);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        double want = ledger__earlier(lv, lines, i) + lines[i].quantity;
-        double have = op == LEDGER_RESERVE ? stock_level_available(lv[i]) : lv[i]->reserved;
-        if (want > have + STOCK_EPS)
-            rc = HL_ESTATE;
-    }
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        stock_level *l = lv[i];
-        double q = lines[i].quantity;
-        if (op == LEDGER_RESERVE) {
-            /* Clamp so that rounding can never leave reserved a hair above on hand. */
-            l->reserved = l->reserved + q > l->on_hand ? l->on_hand : l->reserved + q;
-        } else {
-            l->reserved = l->reserved - q < STOCK_EPS ? 0 : l->reserved - q;
-            if (op == LEDGER_ISSUE) {
-                l->on_hand = l->on_hand - q < STOCK_EPS ? 0 : l->on_hand - q;
-                l->issued += q;
-            }
-        }
-    }
-    free(lv);
-    return rc;
-}
-
-int stock_ledger_reserve(stock_depots *ds, const stock_line *lines, size_t n)
-{
-    return ledger__apply(ds, lines, n, LEDGER_RESERVE);
-}
-
-int stock_ledger_release(stock_depots *ds, const stock_line *lines, size_t n)
-{
-    return ledger__apply(ds, lines, n, LEDGER_RELEASE);
-}
-
-int stock_ledger_issue(stock_depots *ds, const stock_line *lines, size_t n)
-{
-    return ledger__apply(ds, lines, n, LEDGER_ISSUE);
+    out->nlines = 0;
+    out->nshort = 0;
+    if (!isfinite(lat) || !isfinite(lon) || lat < -90 || lat > 90 || lon < -180 || lon > 180)
+        return HL_EINVAL;
+    double dist[STOCK_DEPOTS_MAX];
+    for (size_t i = 0; i < ds->n && i < STOCK_DEPOTS_MAX; i++)
+        dist[i] = stock_distance_km(lat, lon, ds->items[i].lat, ds->items[i].lon);
+    return stock_plan_ordered(ds, dist, dist, needs, nneeds, out);
 }
 
 static const char *const state_names[] = {"reserved", "partial", "released", "issued"};

@@ -1,15 +1,15 @@
-/* reserve.h — depots, their stock ledger, and the reservation planner (pure: no I/O, no clock).
+/* reserve.h — depots, their stock levels, and the reservation planner (pure: no I/O, no clock).
  *
- * A depot holds, per material, a quantity on hand and a quantity reserved for incidents.
- * What can still be promised is
- *
- *     available = on_hand − reserved            (never below 0)
+ * A depot holds, per material, a level computed from its ledger (ledger.h): on hand,
+ * reserved, issued, and what can still be promised (available: on hand not expired, minus
+ * reserved, and never more than any later entry of the ledger leaves).
  *
  * A reservation covers each needed material from the depots nearest to the incident point
  * that have some of it available, splitting a need across several depots when the nearest
  * cannot cover it alone, and reports what no depot could cover as the shortfall. It never
  * promises more than available (DESIGN.md: "stock never goes negative, whatever the order in
- * which entries arrive"); stock_ledger_reserve checks this again when the plan is applied.
+ * which entries arrive"); the ledger checks this again (ledger_check) when the reservation
+ * entries are written.
  *
  * Distance is the great-circle distance between the incident point and the depot's point,
  * by the haversine formula on a sphere of radius STOCK_EARTH_RADIUS_KM:
@@ -37,6 +37,7 @@
 #define STOCK_RESERVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "hazlink/hl_codec.h"
 
 #define STOCK_EARTH_RADIUS_KM 6371.0088 /* IUGG mean Earth radius R1 */
@@ -46,13 +47,19 @@
 #define STOCK_QTY_MAX 1e9               /* largest quantity accepted anywhere */
 #define STOCK_EPS 1e-9                  /* amounts at or below this are zero */
 #define STOCK_JURISDICTION_MAX 16       /* "corps", "local", "enterprise" */
+#define STOCK_SEED_LOTS_MAX 256         /* lots of opening stock in depots.yaml, all depots */
+#define STOCK_ROW_LOTS_MAX 64           /* lots of one stock row (= LEDGER_LOTS_MAX) */
 
-/* One material's ledger in one depot. */
+/* One material in one depot: figures computed from its ledger (ledger.h) as of a time. */
 typedef struct stock_level {
     char material_id[HL_ID_MAX + 1];
-    double on_hand;  /* in the depot now; reduced when a reservation is issued */
-    double reserved; /* promised to reservations not yet released or issued; <= on_hand */
-    double issued;   /* handed out so far (history, not counted in on_hand) */
+    double on_hand;   /* in the depot, expired or not */
+    double reserved;  /* promised to reservations not yet released or issued */
+    double issued;    /* handed out so far (history, not counted in on_hand) */
+    double available; /* what can still be promised (ledger_promisable): the planner's figure */
+    double expired;   /* on hand past its expiry (not available) */
+    double below;     /* on hand − expired − reserved, the figure minimum levels watch */
+    double minimum;   /* minimum level (depots.yaml); 0 = none */
 } stock_level;
 
 /* A depot: where it is, who holds it, and its ledger. Display fields are carried for the
@@ -63,15 +70,31 @@ typedef struct stock_depot {
     char jurisdiction[STOCK_JURISDICTION_MAX + 1];
     char owner_unit[HL_ID_MAX + 1];
     double lat, lon;                  /* WGS84 degrees */
+    double dispatch_min;              /* minutes to load and leave (assumption, depots.yaml) */
     char confidence[HL_NAME_MAX + 1]; /* of the point, as in depots.yaml */
     int quantity_assumed;             /* stock figures are hazlink assumptions */
     size_t nlevels;
     stock_level levels[STOCK_MATERIALS_MAX];
 } stock_depot;
 
+/* A lot of the opening stock in depots.yaml. */
+typedef struct stock_seed_lot {
+    size_t depot, level; /* indexes of items[] and of that depot's levels[] */
+    char lot_id[HL_ID_MAX + 1];
+    double quantity;   /* > 0 */
+    int64_t expiry_ms; /* 0 = none */
+} stock_seed_lot;
+
 typedef struct stock_depots {
     size_t n;
     stock_depot items[STOCK_DEPOTS_MAX];
+    /* From depots.yaml, not used by the planner: */
+    int64_t as_of_ms;     /* effective time of the opening stock */
+    double detour_factor; /* road km per great-circle km (assumption) */
+    double speed_kmh;     /* assumed road speed of a loaded truck */
+    char road_note[HL_TEXT_MAX + 1];
+    size_t nlots;
+    stock_seed_lot lots[STOCK_SEED_LOTS_MAX];
 } stock_depots;
 
 typedef struct stock_need {
@@ -109,7 +132,7 @@ typedef enum { STOCK_ACT_RELEASE = 0, STOCK_ACT_ISSUE } stock_rsv_action;
  * Returns NaN if any argument is not finite. */
 double stock_distance_km(double lat1, double lon1, double lat2, double lon2);
 
-/* on_hand − reserved, never below 0. */
+/* l->available, never below 0. */
 double stock_level_available(const stock_level *l);
 
 /* The level of material_id in d, or NULL. The pointer lives as long as d. */
@@ -136,17 +159,11 @@ void stock_plan_destroy(stock_plan **p);
 int stock_reserve_plan(const stock_depots *ds, double lat, double lon, const stock_need *needs,
                        size_t nneeds, stock_plan *out);
 
-/* Apply a plan's lines to the ledger: reserved += quantity. All or nothing: every line is
- * checked first (HL_ENOTFOUND for an unknown depot or material, HL_ESTATE if a line asks for
- * more than is available now, counting earlier lines of the same plan); nothing changes on
- * error. */
-int stock_ledger_reserve(stock_depots *ds, const stock_line *lines, size_t n);
-/* Undo lines of a reservation: reserved −= quantity. All or nothing; HL_ENOTFOUND, HL_ESTATE
- * if a level holds less reserved than the line (a ledger that disagrees with its
- * reservations: refused rather than driven negative). */
-int stock_ledger_release(stock_depots *ds, const stock_line *lines, size_t n);
-/* Hand lines out: on_hand −= q, reserved −= q, issued += q. Same checks as release. */
-int stock_ledger_issue(stock_depots *ds, const stock_line *lines, size_t n);
+/* The planner behind stock_reserve_plan and stock_cover_plan (cover.h): depots are tried in
+ * increasing key[i] (equal keys in ds order) and each line records dist[i] as distance_km.
+ * key and dist have ds->n entries. Same errors as stock_reserve_plan, without the point. */
+int stock_plan_ordered(const stock_depots *ds, const double *key, const double *dist,
+                       const stock_need *needs, size_t nneeds, stock_plan *out);
 
 /* "reserved", "partial", "released", "issued". Never NULL ("?" for a bad value). */
 const char *stock_rsv_state_name(stock_rsv_state s);

@@ -1,9 +1,13 @@
 /* stock_data.c — see stock_data.h. */
 #include "stock_data.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cover.h"
+#include "hazlink/hl_clock.h"
 #include "hazlink/hl_error.h"
 
 const stock_material *stock_catalogue_find(const stock_catalogue *c, const char *id)
@@ -138,10 +142,89 @@ static int depot__location(const hl_yaml_doc *d, const hl_yaml_node *depot, stoc
     return 0;
 }
 
-static int depot__stock(const hl_yaml_doc *d, const hl_yaml_node *depot, const stock_catalogue *cat,
-                        stock_depot *dp, char *err, size_t errlen)
+/* A time field "YYYY-MM-DDTHH:MM[:SS](Z|±HH:MM)" (an offset is required). */
+static int data__time(const hl_yaml_doc *d, const hl_yaml_node *map, const char *key, int required,
+                      int64_t *out, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"material", "on_hand", NULL};
+    char buf[64] = "";
+    int rc = hl_yaml_str(d, map, key, required, buf, sizeof buf, err, errlen);
+    if (rc < 0 || buf[0] == '\0')
+        return rc;
+    if (hl_time_parse(buf, out) < 0)
+        return hl_yaml_errf(d, hl_yaml_get(map, key), err, errlen,
+                            "%s: '%s' is not an ISO 8601 time with its offset "
+                            "(2026-01-01T00:00:00+08:00)",
+                            key, buf);
+    return 0;
+}
+
+/* The lots of one stock row; without "lots" the whole on_hand is one lot "opening" with no
+ * expiry. Lots must add up to on_hand. */
+static int depot__lots(const hl_yaml_doc *d, const hl_yaml_node *row, stock_depots *ds, size_t di,
+                       size_t li, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"lot", "quantity", "expiry", NULL};
+    const stock_level *l = &ds->items[di].levels[li];
+    const hl_yaml_node *list = NULL;
+    int rc = hl_yaml_seq(d, row, "lots", 0, &list, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (!list) {
+        if (l->on_hand <= STOCK_EPS)
+            return 0;
+        if (ds->nlots >= STOCK_SEED_LOTS_MAX) {
+            hl_yaml_errf(d, row, err, errlen, "lots: more than %d lots in the file",
+                         STOCK_SEED_LOTS_MAX);
+            return HL_ETOOBIG;
+        }
+        stock_seed_lot *sl = &ds->lots[ds->nlots++];
+        *sl = (stock_seed_lot){.depot = di, .level = li, .quantity = l->on_hand};
+        snprintf(sl->lot_id, sizeof sl->lot_id, "opening");
+        return 0;
+    }
+    if (list->n > STOCK_ROW_LOTS_MAX) {
+        hl_yaml_errf(d, list, err, errlen, "lots: %zu lots, more than the limit of %d", list->n,
+                     STOCK_ROW_LOTS_MAX);
+        return HL_ETOOBIG;
+    }
+    size_t first = ds->nlots;
+    double sum = 0;
+    for (size_t i = 0; i < list->n; i++) {
+        const hl_yaml_node *n = list->items[i];
+        if (ds->nlots >= STOCK_SEED_LOTS_MAX) {
+            hl_yaml_errf(d, n, err, errlen, "lots: more than %d lots in the file",
+                         STOCK_SEED_LOTS_MAX);
+            return HL_ETOOBIG;
+        }
+        stock_seed_lot *sl = &ds->lots[ds->nlots];
+        *sl = (stock_seed_lot){.depot = di, .level = li};
+        if ((rc = data__map(d, n, "lots entry", err, errlen)) < 0 ||
+            (rc = hl_yaml_only(d, n, keys, err, errlen)) < 0 ||
+            (rc = data__id(d, n, "lot", sl->lot_id, sizeof sl->lot_id, err, errlen)) < 0 ||
+            (rc = hl_yaml_num(d, n, "quantity", 1, STOCK_EPS, STOCK_QTY_MAX, &sl->quantity, err,
+                              errlen)) < 0 ||
+            (rc = data__time(d, n, "expiry", 0, &sl->expiry_ms, err, errlen)) < 0)
+            return rc;
+        for (size_t j = first; j < ds->nlots; j++)
+            if (strcmp(ds->lots[j].lot_id, sl->lot_id) == 0)
+                return hl_yaml_errf(d, hl_yaml_get(n, "lot"), err, errlen,
+                                    "lot: '%s' is listed twice for %s in depot %s", sl->lot_id,
+                                    l->material_id, ds->items[di].id);
+        sum += sl->quantity;
+        ds->nlots++;
+    }
+    if (fabs(sum - l->on_hand) > STOCK_EPS * (1 + l->on_hand))
+        return hl_yaml_errf(d, list, err, errlen,
+                            "lots: the lots of %s add up to %g, but on_hand says %g",
+                            l->material_id, sum, l->on_hand);
+    return 0;
+}
+
+static int depot__stock(const hl_yaml_doc *d, const hl_yaml_node *depot, const stock_catalogue *cat,
+                        stock_depots *ds, size_t di, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"material", "on_hand", "minimum", "lots", NULL};
+    stock_depot *dp = &ds->items[di];
     const hl_yaml_node *list;
     int rc = hl_yaml_seq(d, depot, "stock", 1, &list, err, errlen);
     if (rc < 0)
@@ -168,19 +251,27 @@ static int depot__stock(const hl_yaml_doc *d, const hl_yaml_node *depot, const s
             return hl_yaml_errf(d, hl_yaml_get(n, "material"), err, errlen,
                                 "material: '%s' is listed twice in depot %s", l->material_id,
                                 dp->id);
-        if ((rc = hl_yaml_num(d, n, "on_hand", 1, 0, STOCK_QTY_MAX, &l->on_hand, err, errlen)) < 0)
+        l->minimum = 0;
+        if ((rc = hl_yaml_num(d, n, "on_hand", 1, 0, STOCK_QTY_MAX, &l->on_hand, err, errlen)) <
+                0 ||
+            (rc = hl_yaml_num(d, n, "minimum", 0, 0, STOCK_QTY_MAX, &l->minimum, err, errlen)) < 0)
             return rc;
         l->reserved = l->issued = 0;
+        l->available = l->on_hand;
+        if ((rc = depot__lots(d, n, ds, di, dp->nlevels, err, errlen)) < 0)
+            return rc;
         dp->nlevels++;
     }
     return 0;
 }
 
 static int depot__parse(const hl_yaml_doc *d, const hl_yaml_node *n, const stock_catalogue *cat,
-                        stock_depot *dp, char *err, size_t errlen)
+                        stock_depots *ds, size_t di, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"id",       "name",       "jurisdiction", "owner_unit",
-                                       "location", "assumption", "stock",        NULL};
+    static const char *const keys[] = {"id",         "name",         "jurisdiction",
+                                       "owner_unit", "location",     "assumption",
+                                       "stock",      "dispatch_min", NULL};
+    stock_depot *dp = &ds->items[di];
     int rc;
     if ((rc = data__map(d, n, "depots entry", err, errlen)) < 0 ||
         (rc = hl_yaml_only(d, n, keys, err, errlen)) < 0 ||
@@ -197,7 +288,9 @@ static int depot__parse(const hl_yaml_doc *d, const hl_yaml_node *n, const stock
     if ((rc = data__id(d, n, "owner_unit", dp->owner_unit, sizeof dp->owner_unit, err, errlen)) <
             0 ||
         (rc = depot__location(d, n, dp, err, errlen)) < 0 ||
-        (rc = depot__stock(d, n, cat, dp, err, errlen)) < 0)
+        (rc = hl_yaml_num(d, n, "dispatch_min", 1, 0, STOCK_DISPATCH_MAX_MIN, &dp->dispatch_min,
+                          err, errlen)) < 0 ||
+        (rc = depot__stock(d, n, cat, ds, di, err, errlen)) < 0)
         return rc;
     /* depots.yaml states that every figure in it is an assumption; a future file with
      * surveyed inventories would add a per-depot flag. */
@@ -205,10 +298,32 @@ static int depot__parse(const hl_yaml_doc *d, const hl_yaml_node *n, const stock
     return 0;
 }
 
+/* road: {detour_factor, speed_kmh, note}: the assumptions behind stock.cover (cover.h). */
+static int depots__road(const hl_yaml_doc *d, stock_depots *ds, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"detour_factor", "speed_kmh", "note", NULL};
+    const hl_yaml_node *road = hl_yaml_get(d->root, "road");
+    int rc;
+    if (!road)
+        return hl_yaml_errf(d, d->root, err, errlen,
+                            "road: missing (detour_factor and speed_kmh, the stated assumptions "
+                            "behind arrival times)");
+    if ((rc = data__map(d, road, "road", err, errlen)) < 0 ||
+        (rc = hl_yaml_only(d, road, keys, err, errlen)) < 0 ||
+        (rc = hl_yaml_num(d, road, "detour_factor", 1, STOCK_DETOUR_MIN, STOCK_DETOUR_MAX,
+                          &ds->detour_factor, err, errlen)) < 0 ||
+        (rc = hl_yaml_num(d, road, "speed_kmh", 1, 1, STOCK_SPEED_MAX_KMH, &ds->speed_kmh, err,
+                          errlen)) < 0 ||
+        (rc = hl_yaml_str(d, road, "note", 1, ds->road_note, sizeof ds->road_note, err, errlen)) <
+            0)
+        return rc;
+    return 0;
+}
+
 int stock_depots_parse(const hl_yaml_doc *doc, const stock_catalogue *cat, stock_depots **out,
                        char *err, size_t errlen)
 {
-    static const char *const top[] = {"depots", NULL};
+    static const char *const top[] = {"depots", "as_of", "road", NULL};
     const hl_yaml_node *list;
     *out = NULL;
     int rc = data__top_list(doc, "depots", STOCK_DEPOTS_MAX, top, &list, err, errlen);
@@ -219,13 +334,17 @@ int stock_depots_parse(const hl_yaml_doc *doc, const stock_catalogue *cat, stock
         return HL_ENOMEM;
     for (size_t i = 0; i < list->n && rc == 0; i++) {
         stock_depot *dp = &ds->items[i];
-        rc = depot__parse(doc, list->items[i], cat, dp, err, errlen);
+        rc = depot__parse(doc, list->items[i], cat, ds, i, err, errlen);
         if (rc == 0 && stock_depots_find(ds, dp->id) >= 0)
             rc = hl_yaml_errf(doc, hl_yaml_get(list->items[i], "id"), err, errlen,
                               "id: depot '%s' is listed twice", dp->id);
         if (rc == 0)
             ds->n++;
     }
+    if (rc == 0)
+        rc = data__time(doc, doc->root, "as_of", 1, &ds->as_of_ms, err, errlen);
+    if (rc == 0)
+        rc = depots__road(doc, ds, err, errlen);
     if (rc < 0) {
         free(ds);
         return rc;

@@ -45,12 +45,21 @@ int stock_materials_parse(const hl_yaml_doc *doc, stock_catalogue *out, char *er
 int stock_materials_load(const char *path, stock_catalogue *out, char *err, size_t errlen);
 
 /* Parse depots (material ids checked against cat) into a new stock_depots (*out, free()
- * by the caller). Levels start with reserved = issued = 0 and quantity_assumed = 1 (every
- * figure in depots.yaml is a hazlink assumption; the file says so).
- *  HL_EPARSE  as above, plus an unknown material id, a duplicate depot or material, a
- *             jurisdiction other than corps/local/enterprise
- *  HL_EINVAL  a negative or too large on_hand, a coordinate out of range
- *  HL_ETOOBIG over STOCK_DEPOTS_MAX depots or STOCK_MATERIALS_MAX materials in a depot
+ * by the caller). Levels start with reserved = issued = 0, available = on_hand and
+ * quantity_assumed = 1 (every figure in depots.yaml is a hazlink assumption; the file says
+ * so). Also read: as_of (the opening stock's effective time, ISO 8601 with offset), road
+ * {detour_factor in [STOCK_DETOUR_MIN, STOCK_DETOUR_MAX], speed_kmh in [1,
+ * STOCK_SPEED_MAX_KMH], note} (cover.h), each depot's dispatch_min (minutes, [0,
+ * STOCK_DISPATCH_MAX_MIN]), each row's optional minimum (>= 0) and lots ({lot, quantity > 0,
+ * expiry?}, adding up to on_hand; without lots the row is one lot "opening" with no expiry),
+ * into out->lots.
+ *  HL_EPARSE  as above, plus an unknown material id, a duplicate depot, material or lot, a
+ *             jurisdiction other than corps/local/enterprise, a time without its offset,
+ *             lots that do not add up to on_hand, as_of or road missing
+ *  HL_EINVAL  a negative or too large on_hand or minimum, a coordinate, detour, speed or
+ *             dispatch time out of range
+ *  HL_ETOOBIG over STOCK_DEPOTS_MAX depots, STOCK_MATERIALS_MAX materials in a depot,
+ *             STOCK_ROW_LOTS_MAX lots in a row or STOCK_SEED_LOTS_MAX lots in the file
  *  HL_ENOMEM */
 int stock_depots_parse(const hl_yaml_doc *doc, const stock_catalogue *cat, stock_depots **out,
                        char *err, size_t errlen);

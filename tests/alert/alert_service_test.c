@@ -613,6 +613,492 @@ static void test_restart_keeps_episode(void **state)
     reading_free(&r);
 }
 
+/* ---- grade, facts and reporting duties (issue 4) ---- */
+
+/* Call type with m; on success the reply unpacked as an Incident, else NULL with *rc and the
+ * reply's error field in field. */
+static Hl__Incident *incident_call(const char *type, const ProtobufCMessage *m, int *rc,
+                                   char *field, size_t fieldlen)
+{
+    Hl__Envelope *rep = NULL;
+    char err[512] = "";
+    *rc = call(type, m, &rep, err, sizeof err);
+    if (field && fieldlen)
+        snprintf(field, fieldlen, "%s", rep && rep->error ? rep->error->field : "");
+    Hl__Incident *inc = NULL;
+    if (*rc == 0) {
+        inc = hl__incident__unpack(NULL, rep->payload.len, rep->payload.data);
+        assert_non_null(inc);
+    }
+    hl_env_free(&rep);
+    return inc;
+}
+
+static const Hl__ReportDuty *report_of(const Hl__Incident *inc, const char *id)
+{
+    for (size_t i = 0; i < inc->n_reports; i++)
+        if (strcmp(inc->reports[i]->id, id) == 0)
+            return inc->reports[i];
+    fail_msg("incident %s has no report %s", inc->id, id);
+    return NULL;
+}
+
+/* Count "incident.graded" events for id that arrive on sub within ms. */
+static int graded_events(void *sub, const char *id, int ms)
+{
+    int n = 0;
+    zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
+    while (zmq_poll(&it, 1, ms) > 0) {
+        char topic[64] = "";
+        int tl = zmq_recv(sub, topic, sizeof topic - 1, 0);
+        zmq_msg_t env;
+        zmq_msg_init(&env);
+        int more = 0;
+        size_t ml = sizeof more;
+        zmq_getsockopt(sub, ZMQ_RCVMORE, &more, &ml);
+        if (more && zmq_msg_recv(&env, sub, 0) >= 0 && tl > 0) {
+            topic[tl] = '\0';
+            Hl__Envelope *e = hl__envelope__unpack(NULL, zmq_msg_size(&env), zmq_msg_data(&env));
+            if (e && strcmp(topic, "incident.graded") == 0) {
+                Hl__Incident *inc = hl__incident__unpack(NULL, e->payload.len, e->payload.data);
+                if (inc && strcmp(inc->id, id) == 0)
+                    n++;
+                if (inc)
+                    hl__incident__free_unpacked(inc, NULL);
+            }
+            if (e)
+                hl__envelope__free_unpacked(e, NULL);
+        }
+        zmq_msg_close(&env);
+        ms = 100;
+    }
+    return n;
+}
+
+static Hl__Incident *facts_call(Hl__IncidentFacts *f, int *rc, char *field, size_t fl)
+{
+    return incident_call("alert.facts", &f->base, rc, field, fl);
+}
+
+static char g_graded[HL_ID_MAX + 1];
+
+/* A reported release is graded from its facts per 国家突发环境事件应急预案 (2014) 附件1, up
+ * automatically, down only by a duty officer with a reason, and owes its reports per
+ * 突发环境事件信息报告办法 (2011; table rows unverified). */
+static void test_grade_and_duties(void **state)
+{
+    (void)state;
+    void *sub = zmq_socket(F.zctx, ZMQ_SUB);
+    int linger = 0;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    char pub[64];
+    snprintf(pub, sizeof pub, "tcp://127.0.0.1:%d", F.port + 1);
+    assert_int_equal(zmq_connect(sub, pub), 0);
+    assert_int_equal(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "incident.graded", 15), 0);
+    sleep_ms(300); /* let the subscription reach the publisher */
+
+    /* 石油类 (GB 3838-2002 表1 item 21) reported at the 奎屯-独山子 chemical park outfall (km 28,
+     * local side; corps sections and receptors lie downstream), with 2 poisoned. */
+    Hl__IncidentReport rp = HL__INCIDENT_REPORT__INIT;
+    rp.report_id = "rep-grade";
+    rp.substance = "石油类";
+    rp.chainage_km = 28;
+    rp.started_ms = T0;
+    rp.reporter_unit = "kt-eeb";
+    Hl__IncidentFacts rf = HL__INCIDENT_FACTS__INIT;
+    rf.poisoned_known_case = HL__INCIDENT_FACTS__POISONED_KNOWN_POISONED_OR_SERIOUSLY_INJURED;
+    rf.poisoned_or_seriously_injured = 2;
+    rp.facts = &rf;
+    int rc;
+    char field[64];
+    Hl__Incident *inc = incident_call("alert.report", &rp.base, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    snprintf(g_graded, sizeof g_graded, "%s", inc->id);
+    /* 附件1 一般(1) "10人以下中毒或重伤": IV, decided by that row; deaths etc. unknown. */
+    assert_string_equal(inc->grade, "IV");
+    assert_string_equal(inc->grade_name, "一般");
+    assert_string_equal(inc->deciding->type, "poisoned_or_seriously_injured");
+    assert_string_equal(inc->deciding->value, "2 人");
+    assert_non_null(strstr(inc->deciding->cite, "附件1 一般(IV) poisoned_or_seriously_injured"));
+    assert_int_equal(inc->n_facts_unknown, 7);
+    assert_int_equal(inc->n_grade_history, 1);
+    assert_string_equal(inc->grade_history[0]->from, "");
+    assert_string_equal(inc->grade_history[0]->to, "IV");
+    assert_string_equal(inc->grade_history[0]->actor, "kt-eeb");
+    assert_non_null(strstr(inc->grading_source, "国办函〔2014〕119号"));
+    /* Reports (第三条第二款, unverified): initial due 4 h after discovery; the corps side
+     * downstream may be affected, so the notice (第八条) is due now; final pending. */
+    assert_true(inc->discovered_ms > 0);
+    const Hl__ReportDuty *d = report_of(inc, "initial");
+    assert_string_equal(d->state, "due");
+    assert_int_equal(d->deadline_ms, inc->discovered_ms + 4 * 3600 * 1000LL);
+    assert_false(d->verified);
+    assert_string_equal(d->clause, "第三条第二款");
+    assert_string_equal(report_of(inc, "notice")->state, "due");
+    assert_string_equal(report_of(inc, "final")->state, "pending");
+    assert_true(inc->grading_unverified); /* the duties' rows are unverified */
+    int64_t discovered = inc->discovered_ms;
+    hl__incident__free_unpacked(inc, NULL);
+
+    /* 12000 evacuated (附件1 重大(2) 1万人以上5万人以下): II automatically; the initial report
+     * is now due 2 h after discovery (第三条第三款, unverified). */
+    Hl__IncidentFacts f = HL__INCIDENT_FACTS__INIT;
+    f.incident_id = g_graded;
+    f.evacuated_known_case = HL__INCIDENT_FACTS__EVACUATED_KNOWN_EVACUATED;
+    f.evacuated = 12000;
+    f.basis = "county government count";
+    inc = facts_call(&f, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    assert_string_equal(inc->grade, "II");
+    assert_string_equal(inc->grade_by_facts, "II");
+    assert_string_equal(inc->deciding->type, "evacuated");
+    assert_int_equal(inc->n_criteria_met, 2); /* evacuated (II), poisoned (IV) */
+    assert_string_equal(inc->criteria_met[1]->type, "poisoned_or_seriously_injured");
+    assert_int_equal(inc->n_grade_history, 2);
+    assert_string_equal(inc->grade_history[1]->from, "IV");
+    assert_string_equal(inc->grade_history[1]->to, "II");
+    assert_true(inc->grade_history[1]->automatic);
+    assert_string_equal(inc->grade_history[1]->actor, "test");
+    assert_non_null(strstr(inc->grade_history[1]->criterion, "重大(II) evacuated"));
+    assert_int_equal(report_of(inc, "initial")->deadline_ms, discovered + 2 * 3600 * 1000LL);
+    assert_int_equal(inc->facts->evacuated, 12000);
+    assert_int_equal(inc->facts->poisoned_or_seriously_injured, 2);
+    hl__incident__free_unpacked(inc, NULL);
+    assert_int_equal(graded_events(sub, g_graded, 1000), 2); /* opened IV, raised to II */
+
+    /* Refusals, each naming the field. */
+    Hl__RegradeRequest rg = HL__REGRADE_REQUEST__INIT;
+    rg.incident_id = g_graded;
+    rg.grade = "III";
+    rg.actor = "duty-officer-1";
+    rg.reason = "";
+    assert_null(incident_call("alert.regrade", &rg.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_EINVAL);
+    assert_string_equal(field, "regrade.reason");
+    rg.reason = "evacuation was precautionary; county confirms 3000 moved";
+    rg.actor = "";
+    assert_null(incident_call("alert.regrade", &rg.base, &rc, field, sizeof field));
+    assert_string_equal(field, "regrade.actor");
+    rg.actor = "duty-officer-1";
+    rg.grade = "V";
+    assert_null(incident_call("alert.regrade", &rg.base, &rc, field, sizeof field));
+    assert_string_equal(field, "regrade.grade");
+    rg.grade = "II";
+    assert_null(incident_call("alert.regrade", &rg.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_ESTATE);
+    rg.incident_id = "inc-none";
+    rg.grade = "III";
+    assert_null(incident_call("alert.regrade", &rg.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_ENOTFOUND);
+    assert_string_equal(field, "regrade.incident_id");
+
+    /* Down by a duty officer, with the reason: III; the deciding criterion names the officer;
+     * the initial report's deadline does not loosen. */
+    rg.incident_id = g_graded;
+    inc = incident_call("alert.regrade", &rg.base, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    assert_string_equal(inc->grade, "III");
+    assert_string_equal(inc->deciding->type, "duty_officer");
+    assert_string_equal(inc->deciding->value, "duty-officer-1");
+    assert_string_equal(inc->grade_history[2]->reason, rg.reason);
+    assert_false(inc->grade_history[2]->automatic);
+    assert_int_equal(report_of(inc, "initial")->deadline_ms, discovered + 2 * 3600 * 1000LL);
+    hl__incident__free_unpacked(inc, NULL);
+
+    /* The same facts again do not undo the officer's decision; the record shows what the
+     * facts give. */
+    inc = facts_call(&f, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    assert_string_equal(inc->grade, "III");
+    assert_string_equal(inc->grade_by_facts, "II");
+    assert_string_equal(inc->deciding->type, "duty_officer");
+    hl__incident__free_unpacked(inc, NULL);
+
+    /* Facts that get worse raise it: 30 deaths (附件1 特别重大(1) 30人以上死亡) → I. */
+    Hl__IncidentFacts f2 = HL__INCIDENT_FACTS__INIT;
+    f2.incident_id = g_graded;
+    f2.deaths_known_case = HL__INCIDENT_FACTS__DEATHS_KNOWN_DEATHS;
+    f2.deaths = 30;
+    inc = facts_call(&f2, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    assert_string_equal(inc->grade, "I");
+    assert_string_equal(inc->deciding->type, "deaths");
+    assert_string_equal(inc->grade_history[inc->n_grade_history - 1]->from, "III");
+    hl__incident__free_unpacked(inc, NULL);
+    /* A correction to 29 deaths (附件1 重大(1)) never lowers it by itself. */
+    f2.deaths = 29;
+    inc = facts_call(&f2, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    assert_string_equal(inc->grade, "I");
+    assert_string_equal(inc->grade_by_facts, "II");
+    hl__incident__free_unpacked(inc, NULL);
+
+    /* Bad facts name their field. Zero is a fact ("0 deaths"), not "unknown". */
+    Hl__IncidentFacts bad = HL__INCIDENT_FACTS__INIT;
+    bad.incident_id = g_graded;
+    bad.cross_known_case = HL__INCIDENT_FACTS__CROSS_KNOWN_CROSS_BOUNDARY;
+    bad.cross_boundary = "planet";
+    assert_null(facts_call(&bad, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_EINVAL);
+    assert_string_equal(field, "facts.cross_boundary");
+    bad.cross_known_case = HL__INCIDENT_FACTS__CROSS_KNOWN__NOT_SET;
+    bad.loss_known_case = HL__INCIDENT_FACTS__LOSS_KNOWN_DIRECT_ECONOMIC_LOSS_YUAN;
+    bad.direct_economic_loss_yuan = -5;
+    assert_null(facts_call(&bad, &rc, field, sizeof field));
+    assert_string_equal(field, "facts.direct_economic_loss_yuan");
+    bad.loss_known_case = HL__INCIDENT_FACTS__LOSS_KNOWN__NOT_SET;
+    assert_null(facts_call(&bad, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_EINVAL);
+    assert_string_equal(field, "facts");
+    bad.incident_id = "inc-none";
+    bad.deaths_known_case = HL__INCIDENT_FACTS__DEATHS_KNOWN_DEATHS;
+    bad.deaths = 0;
+    assert_null(facts_call(&bad, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_ENOTFOUND);
+    assert_string_equal(field, "facts.incident_id");
+
+    /* Reports done: the initial one; again is refused; an unknown one too; not in the
+     * future. */
+    Hl__ReportDone rd = HL__REPORT_DONE__INIT;
+    rd.incident_id = g_graded;
+    rd.report_id = "initial";
+    rd.actor = "kt-eeb-duty";
+    inc = incident_call("alert.report_done", &rd.base, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    d = report_of(inc, "initial");
+    assert_string_equal(d->state, "done");
+    assert_string_equal(d->done_by, "kt-eeb-duty");
+    assert_false(d->late);
+    hl__incident__free_unpacked(inc, NULL);
+    assert_null(incident_call("alert.report_done", &rd.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_ESTATE);
+    assert_string_equal(field, "report_done.report_id");
+    rd.report_id = "interim";
+    assert_null(incident_call("alert.report_done", &rd.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_ENOTFOUND);
+    rd.report_id = "notice";
+    rd.done_ms = INT64_C(4000000000000); /* year 2096 */
+    assert_null(incident_call("alert.report_done", &rd.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_EINVAL);
+    assert_string_equal(field, "report_done.done_ms");
+
+    /* After the initial report, new facts owe a follow-up (第十二条, unverified). */
+    Hl__IncidentFacts f3 = HL__INCIDENT_FACTS__INIT;
+    f3.incident_id = g_graded;
+    f3.drinking_known_case = HL__INCIDENT_FACTS__DRINKING_KNOWN_DRINKING_WATER_INTERRUPTION;
+    f3.drinking_water_interruption = "none";
+    inc = facts_call(&f3, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    d = report_of(inc, "followup-1");
+    assert_string_equal(d->state, "due");
+    assert_non_null(strstr(d->why, "drinking_water_interruption ? → none"));
+    hl__incident__free_unpacked(inc, NULL);
+
+    /* A report's facts are checked like alert.facts, naming report.facts.<fact>. */
+    Hl__IncidentReport brp = HL__INCIDENT_REPORT__INIT;
+    brp.substance = "石油类";
+    brp.chainage_km = 28;
+    Hl__IncidentFacts bf = HL__INCIDENT_FACTS__INIT;
+    bf.ecology_known_case = HL__INCIDENT_FACTS__ECOLOGY_KNOWN_ECOLOGY;
+    bf.ecology = "sad fish";
+    brp.facts = &bf;
+    assert_null(incident_call("alert.report", &brp.base, &rc, field, sizeof field));
+    assert_int_equal(rc, HL_EINVAL);
+    assert_string_equal(field, "report.facts.ecology");
+
+    /* The record keeps the newest 64 grade changes (INCGRADE_HISTORY_MAX; the audit keeps
+     * all): 70 officer regrades alternate II and III. */
+    size_t hist = 0;
+    for (int i = 0; i < 70; i++) {
+        Hl__RegradeRequest q = HL__REGRADE_REQUEST__INIT;
+        q.incident_id = g_graded;
+        q.grade = i % 2 ? "III" : "II";
+        q.actor = "duty-officer-2";
+        char reason[32];
+        snprintf(reason, sizeof reason, "round %d", i);
+        q.reason = reason;
+        inc = incident_call("alert.regrade", &q.base, &rc, field, sizeof field);
+        assert_int_equal(rc, 0);
+        hist = inc->n_grade_history;
+        if (i == 69)
+            assert_string_equal(inc->grade_history[hist - 1]->reason, "round 69");
+        hl__incident__free_unpacked(inc, NULL);
+    }
+    assert_int_equal(hist, 64);
+    /* Back to I by the officer for what follows. */
+    Hl__RegradeRequest back = HL__REGRADE_REQUEST__INIT;
+    back.incident_id = g_graded;
+    back.grade = "I";
+    back.actor = "duty-officer-2";
+    back.reason = "30 deaths confirmed";
+    inc = incident_call("alert.regrade", &back.base, &rc, field, sizeof field);
+    assert_int_equal(rc, 0);
+    hl__incident__free_unpacked(inc, NULL);
+
+    /* The list shows the same record. */
+    Hl__IncidentList *l = incidents(g_graded);
+    assert_int_equal(l->n_incidents, 1);
+    assert_string_equal(l->incidents[0]->grade, "I");
+    assert_string_equal(report_of(l->incidents[0], "initial")->state, "done");
+    assert_string_equal(report_of(l->incidents[0], "followup-1")->state, "due");
+    hl__incident_list__free_unpacked(l, NULL);
+    /* officer's III, facts' I, 70 officer regrades and the last one */
+    assert_int_equal(graded_events(sub, g_graded, 500), 2 + 70 + 1);
+    zmq_close(sub);
+}
+
+/* One incident per release (services/alert/link.h): toluene (GB 3838-2002 表3 item 20,
+ * 0.7 mg/L) reported at the Dushanzi Petrochemical outfall, km 22, at T1 for 30 min. */
+#define T1 (T0 + 2 * 24 * 60 * MINUTE)
+static void test_reading_links_to_report(void **state)
+{
+    (void)state;
+    Hl__IncidentReport rp = HL__INCIDENT_REPORT__INIT;
+    rp.report_id = "rep-link";
+    rp.source_id = "rs-dsz-petro";
+    rp.substance = "toluene";
+    rp.chainage_km = 22;
+    rp.mass_kg = 800;
+    rp.duration_s = 1800;
+    rp.started_ms = T1;
+    rp.reporter_unit = "dsz-petro-ert";
+    int rc;
+    Hl__Incident *inc = incident_call("alert.report", &rp.base, &rc, NULL, 0);
+    assert_int_equal(rc, 0);
+    char id[HL_ID_MAX + 1];
+    snprintf(id, sizeof id, "%s", inc->id);
+    assert_int_equal(inc->release_ms, T1);
+    hl__incident__free_unpacked(inc, NULL);
+    Hl__IncidentList *l = incidents(NULL);
+    size_t before = l->n_incidents;
+    hl__incident_list__free_unpacked(l, NULL);
+
+    /* st-dsz-down (km 25) 30 min later: 3 km at 1.5 m/s = 33 min, window T1 − 13 min ..
+     * T1 + 160 min. 1.4 mg/L = 1 × over (黄) attaches to the report instead of opening. */
+    reading_reply r = reading("st-dsz-down", "甲苯", 1.4, "mg/L", T1 + 30 * MINUTE);
+    assert_int_equal(r.rc, 0);
+    assert_true(r.res->exceeded);
+    assert_true(r.res->linked);
+    assert_false(r.res->incident_opened);
+    assert_string_equal(r.res->incident_id, id);
+    assert_true(r.res->alert_id[0] != '\0'); /* the playbook re-anchors on it */
+    assert_non_null(strstr(r.res->link_reason, "released at km 22.0"));
+    reading_free(&r);
+    /* A second, higher reading of the same episode: same incident, level 红. */
+    r = reading("st-dsz-down", "甲苯", 8.0, "mg/L", T1 + 40 * MINUTE);
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.res->incident_id, id);
+    assert_string_equal(r.res->warning_level, "红");
+    reading_free(&r);
+    /* The corps section at km 36 (新渠首) 3 h later: 14 km, window from T1 + 48 min to
+     * T1 + 8.8 h; same incident, second episode. */
+    r = reading("st-xinqushou", "甲苯", 0.9, "mg/L", T1 + 180 * MINUTE);
+    assert_int_equal(r.rc, 0);
+    assert_true(r.res->linked);
+    assert_string_equal(r.res->incident_id, id);
+    reading_free(&r);
+    /* 车排子 (km 95) one hour after the release: the fastest front needs ~37 h through the
+     * reservoirs; this cannot be that release: a new incident opens. */
+    r = reading("st-chepaizi", "甲苯", 0.9, "mg/L", T1 + 60 * MINUTE);
+    assert_int_equal(r.rc, 0);
+    assert_false(r.res->linked);
+    assert_true(r.res->incident_opened);
+    assert_string_not_equal(r.res->incident_id, id);
+    reading_free(&r);
+
+    l = incidents(NULL);
+    assert_int_equal(l->n_incidents, before + 1); /* only the 车排子 one */
+    hl__incident_list__free_unpacked(l, NULL);
+    l = incidents(id);
+    inc = l->incidents[0];
+    assert_string_equal(inc->origin, "report");
+    assert_string_equal(inc->station_id, "st-dsz-down"); /* confirmed there first */
+    assert_int_equal(inc->n_episodes, 2);
+    assert_string_equal(inc->episodes[0]->station_id, "st-dsz-down");
+    assert_true(inc->episodes[0]->linked);
+    assert_int_equal(inc->episodes[0]->count, 2);
+    assert_string_equal(inc->episodes[1]->station_id, "st-xinqushou");
+    assert_string_equal(inc->episodes[1]->jurisdiction, "corps");
+    assert_int_equal(inc->reading_count, 3);
+    assert_float_equal(inc->peak_value_mg_l, 8.0, 1e-12);
+    assert_int_equal(inc->first_exceedance_ms, T1 + 30 * MINUTE);
+    assert_string_equal(inc->warning_level, "红");
+    hl__incident_list__free_unpacked(l, NULL);
+    /* Alerts of the incident: the report's, the linked first reading's, the 红 one's, and
+     * the 新渠首 episode's. */
+    Hl__AlertList *al = alerts(id);
+    assert_int_equal(al->n_alerts, 4);
+    assert_true(al->alerts[0]->reported);
+    assert_false(al->alerts[1]->reported);
+    assert_string_equal(al->alerts[1]->station_id, "st-dsz-down");
+    hl__alert_list__free_unpacked(al, NULL);
+}
+
+/* At most the newest 256 open reported incidents of a substance are considered for a link
+ * (handlers.c ALERT_LINK_MAX): with 260 reports of 乙苯 (GB 3838-2002 表3 item 21) at km 22,
+ * one a minute, a reading at km 25 links to the newest (the latest release at the nearest
+ * point), which a scan keeping the oldest 256 would miss. */
+#define T2 (T0 + 5 * 24 * 60 * MINUTE)
+static void test_link_considers_newest(void **state)
+{
+    (void)state;
+    char last[HL_ID_MAX + 1] = "";
+    for (int i = 0; i < 260; i++) {
+        Hl__IncidentReport rp = HL__INCIDENT_REPORT__INIT;
+        rp.substance = "乙苯";
+        rp.chainage_km = 22;
+        rp.started_ms = T2 + i * MINUTE;
+        int rc;
+        Hl__Incident *inc = incident_call("alert.report", &rp.base, &rc, NULL, 0);
+        assert_int_equal(rc, 0);
+        snprintf(last, sizeof last, "%s", inc->id);
+        hl__incident__free_unpacked(inc, NULL);
+    }
+    reading_reply r = reading("st-dsz-down", "乙苯", 2.0, "mg/L", T2 + 270 * MINUTE);
+    assert_int_equal(r.rc, 0);
+    assert_true(r.res->linked);
+    assert_string_equal(r.res->incident_id, last);
+    reading_free(&r);
+}
+
+/* Against a drill clock running 10000 × real time, the initial report of a new incident
+ * (4 h, 第三条第二款, unverified) is overdue after ~1.5 s of real time. */
+static void test_overdue_on_drill_clock(void **state)
+{
+    (void)state;
+    assert_int_equal(stop_program(F.pid), 0);
+    F.pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", "--clock", "scale=10000");
+    assert_int_equal(wait_ready(), 0);
+    Hl__IncidentReport rp = HL__INCIDENT_REPORT__INIT;
+    rp.report_id = "rep-clock";
+    rp.substance = "氨氮";
+    rp.chainage_km = 50;
+    rp.reporter_unit = "xj7-eeb";
+    int rc;
+    Hl__Incident *inc = incident_call("alert.report", &rp.base, &rc, NULL, 0);
+    assert_int_equal(rc, 0);
+    char id[HL_ID_MAX + 1];
+    snprintf(id, sizeof id, "%s", inc->id);
+    assert_string_equal(report_of(inc, "initial")->state, "due");
+    hl__incident__free_unpacked(inc, NULL);
+    sleep_ms(2000); /* 20 000 s of drill time > 4 h */
+    Hl__IncidentList *l = incidents(id);
+    assert_int_equal(l->n_incidents, 1);
+    assert_string_equal(report_of(l->incidents[0], "initial")->state, "overdue");
+    /* km 50 is corps; the only local point below is the 甘家湖 reserve (km 210): notice due. */
+    assert_string_equal(report_of(l->incidents[0], "notice")->state, "due");
+    hl__incident_list__free_unpacked(l, NULL);
+    /* Done now: done and late. */
+    Hl__ReportDone rd = HL__REPORT_DONE__INIT;
+    rd.incident_id = id;
+    rd.report_id = "initial";
+    inc = incident_call("alert.report_done", &rd.base, &rc, NULL, 0);
+    assert_int_equal(rc, 0);
+    assert_true(report_of(inc, "initial")->late);
+    assert_string_equal(report_of(inc, "initial")->done_by, "test"); /* the sender */
+    hl__incident__free_unpacked(inc, NULL);
+}
+
 /* Write dst as a copy of src with line `line` (1-based) replaced by text. */
 static void copy_with_line(const char *src, const char *dst, int line, const char *text)
 {
@@ -629,10 +1115,37 @@ static void copy_with_line(const char *src, const char *dst, int line, const cha
     fclose(out);
 }
 
+/* Start alert on playbooks (with an optional option), expect exit status 2 within 5 s and
+ * want in what it wrote (F.log is emptied first). */
+static void expect_exit_2(const char *playbooks, const char *opt, const char *val, const char *want)
+{
+    FILE *f = fopen(F.log, "w"); /* this start's messages only */
+    if (f)
+        fclose(f);
+    pid_t pid = start_alert(playbooks, opt, val);
+    int st = 0;
+    for (int i = 0; i < 200 && waitpid(pid, &st, WNOHANG) != pid; i++)
+        sleep_ms(25);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 2) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("alert did not exit 2 (wanted '%s')", want);
+    }
+    f = fopen(F.log, "r");
+    assert_non_null(f);
+    char text[4096] = "";
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    if (!strstr(text, want))
+        fail_msg("message '%s' lacks '%s'", text, want);
+}
+
 static void test_bad_data_file_exits_2(void **state)
 {
     (void)state;
-    /* A playbooks folder whose GB 3838 table has a broken limit on line 4 (表1 item 3 溶解氧). */
+    /* A playbooks folder with copies of the reference tables, one broken at a time; each
+     * start exits 2 naming file:line: field. */
     char pb[400], ref[420], path[480];
     snprintf(pb, sizeof pb, "%s/pb", F.dir);
     snprintf(ref, sizeof ref, "%s/reference", pb);
@@ -640,51 +1153,62 @@ static void test_bad_data_file_exits_2(void **state)
     assert_int_equal(mkdir(ref, 0700), 0);
     snprintf(path, sizeof path, "%s/kuitun", pb);
     assert_int_equal(symlink(HL_TEST_SOURCE_DIR "/playbooks/kuitun", path), 0);
-    snprintf(path, sizeof path, "%s/warning_levels.csv", ref);
-    copy_with_line(HL_TEST_SOURCE_DIR "/playbooks/reference/warning_levels.csv", path, 0, "");
-    snprintf(path, sizeof path, "%s/gb3838_2002_surface_water_limits.csv", ref);
-    copy_with_line(HL_TEST_SOURCE_DIR "/playbooks/reference/gb3838_2002_surface_water_limits.csv",
-                   path, 4, "表1 基本项目,3,溶解氧,mg/L,>=,7.5,six,5.0,3.0,2.0,,,x,DO,any,yes\n");
+    static const struct {
+        const char *file; /* in playbooks/reference */
+        int line;         /* replaced by text (0: none) */
+        const char *text, *want;
+    } cases[] = {
+        /* GB 3838 表1 item 3 溶解氧 with a class II limit that is not a number. */
+        {"gb3838_2002_surface_water_limits.csv", 4,
+         "表1 基本项目,3,溶解氧,mg/L,>=,7.5,six,5.0,3.0,2.0,,,x,DO,any,yes\n",
+         "gb3838_2002_surface_water_limits.csv:4: II: 'six' is not a number"},
+        /* A grading criterion of grade "V". */
+        {"incident_grading_national_plan_2014.csv", 3,
+         "特别重大,V,deaths,x,100,,人,s,poisoned_or_seriously_injured,,yes\n",
+         "incident_grading_national_plan_2014.csv:3: roman: 'V' is not I, II, III or IV"},
+        /* The first reporting duty with 0 hours. */
+        {"reporting_duties.csv", 29, "initial,IV;III,discovered,0,r,q,c,s,no\n",
+         "reporting_duties.csv:29: deadline_h: 0 is not in (0, 720] hours"},
+    };
+    static const char *const files[] = {
+        "gb3838_2002_surface_water_limits.csv", "warning_levels.csv",
+        "incident_grading_national_plan_2014.csv", "reporting_duties.csv"};
     /* The children of this case write to their own log, so the running service's log
      * stays whole for the sanitizer check. */
     char main_log[sizeof F.log];
     memcpy(main_log, F.log, sizeof main_log);
     snprintf(F.log, sizeof F.log, "%s/bad-data.log", F.dir);
-    pid_t pid = start_alert(pb, NULL, NULL);
-    int st = 0;
-    for (int i = 0; i < 200 && waitpid(pid, &st, WNOHANG) != pid; i++)
-        sleep_ms(25);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 2) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        fail_msg("alert with a broken table did not exit 2");
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+            char src[512];
+            snprintf(src, sizeof src, HL_TEST_SOURCE_DIR "/playbooks/reference/%s", files[k]);
+            snprintf(path, sizeof path, "%s/%s", ref, files[k]);
+            int broken = strcmp(files[k], cases[c].file) == 0;
+            copy_with_line(src, path, broken ? cases[c].line : 0, broken ? cases[c].text : "");
+        }
+        expect_exit_2(pb, NULL, NULL, cases[c].want);
     }
-    FILE *f = fopen(F.log, "r");
-    assert_non_null(f);
-    char text[4096] = "";
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    text[n] = '\0';
-    fclose(f);
-    if (!strstr(text, "gb3838_2002_surface_water_limits.csv:4: II: 'six' is not a number"))
-        fail_msg("message does not name file:line: field: %s", text);
-
     /* A bad option exits 2 as well. */
-    pid = start_alert(HL_TEST_SOURCE_DIR "/playbooks", "--quiet-hours", "-3");
-    for (int i = 0; i < 200 && waitpid(pid, &st, WNOHANG) != pid; i++)
-        sleep_ms(25);
+    expect_exit_2(HL_TEST_SOURCE_DIR "/playbooks", "--quiet-hours", "-3", "--quiet-hours");
     memcpy(F.log, main_log, sizeof F.log);
-    assert_true(WIFEXITED(st));
-    assert_int_equal(WEXITSTATUS(st), 2);
 }
 
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_episode_over_the_wire), cmocka_unit_test(test_upstream_from_risk),
-        cmocka_unit_test(test_bad_readings),          cmocka_unit_test(test_undecodable_envelope),
-        cmocka_unit_test(test_report_and_trigger),    cmocka_unit_test(test_limits_over_the_wire),
-        cmocka_unit_test(test_restart_keeps_episode), cmocka_unit_test(test_bad_data_file_exits_2),
+        cmocka_unit_test(test_episode_over_the_wire),
+        cmocka_unit_test(test_upstream_from_risk),
+        cmocka_unit_test(test_bad_readings),
+        cmocka_unit_test(test_undecodable_envelope),
+        cmocka_unit_test(test_report_and_trigger),
+        cmocka_unit_test(test_limits_over_the_wire),
+        cmocka_unit_test(test_restart_keeps_episode),
+        cmocka_unit_test(test_grade_and_duties),
+        cmocka_unit_test(test_reading_links_to_report),
+        cmocka_unit_test(test_link_considers_newest),
+        cmocka_unit_test(test_overdue_on_drill_clock),
+        cmocka_unit_test(test_bad_data_file_exits_2),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

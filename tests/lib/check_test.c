@@ -23,6 +23,7 @@
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_log.h"
 #include "hazlink/hl_svc.h"
+#include "lib_test.h"
 
 #define NOW 1796090400000LL /* 2026-12-01T10:00:00+08:00 */
 #define DAY (24LL * 3600 * 1000)
@@ -340,18 +341,14 @@ static void test_payload_service(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_tmp, sizeof g_tmp, "/tmp/hl-check-XXXXXX");
-    if (!mkdtemp(g_tmp)) return -1;
-    g_base_port = 20000 + (int)(getpid() % 800) * 50;
-    return 0;
+    g_base_port = lt_base_port();
+    return lt_tmpdir(g_tmp, sizeof g_tmp, "hl-check");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", g_tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    return lt_rmtree(g_tmp);
 }
 
 int main(void)

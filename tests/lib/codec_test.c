@@ -246,6 +246,66 @@ static void test_str_check(void **state)
     assert_int_equal(hl_str_check("\xf0\x9f\x98\x80", 10, 1), 0);     /* U+1F600 */
 }
 
+/* Unknown fields are dropped on unpack, at every depth, and never packed again. */
+static void test_unknown_fields_dropped(void **state)
+{
+    (void)state;
+    Hl__ListQuery q = HL__LIST_QUERY__INIT;
+    q.id = "st-laolongkou";
+    uint8_t *p;
+    size_t n;
+    assert_int_equal(hl_msg_pack(&q.base, &p, &n), 0);
+    /* + field 99 varint 7, + field 100 length-delimited "zz" */
+    uint8_t *x = malloc(n + 8);
+    memcpy(x, p, n);
+    memcpy(x + n, "\x98\x06\x07\xa2\x06\x02zz", 8);
+    Hl__ListQuery *u = (Hl__ListQuery *)hl_msg_unpack(&hl__list_query__descriptor, x, n + 8);
+    assert_non_null(u);
+    assert_int_equal(u->base.n_unknown_fields, 0);
+    assert_null(u->base.unknown_fields);
+    assert_string_equal(u->id, "st-laolongkou");
+    uint8_t *p2;
+    size_t n2;
+    assert_int_equal(hl_msg_pack(&u->base, &p2, &n2), 0);
+    assert_int_equal(n2, n);
+    assert_memory_equal(p2, p, n);
+    protobuf_c_message_free_unpacked(&u->base, NULL);
+    /* Inside an envelope, and inside the envelope's error. */
+    Hl__Envelope *e = NULL;
+    assert_int_equal(hl_env_build_error("alert", NULL, HL_EINVAL, "f", "m", &e), 0);
+    uint8_t *eb;
+    size_t en;
+    assert_int_equal(hl_env_pack(e, &eb, &en), 0);
+    hl_env_free(&e);
+    /* Rebuild: error (field 8) gets an unknown field inside, envelope one outside. */
+    Hl__Envelope *parsed = hl__envelope__unpack(NULL, en, eb);
+    assert_non_null(parsed);
+    uint8_t eerr[512];
+    size_t elen = hl__error__pack(parsed->error, eerr);
+    memcpy(eerr + elen, "\x98\x06\x07", 3);
+    elen += 3;
+    Hl__Error *keep = parsed->error;
+    parsed->error = NULL;
+    uint8_t outer[1024];
+    size_t olen = hl__envelope__pack(parsed, outer);
+    outer[olen++] = 0x42; /* field 8, length-delimited */
+    outer[olen++] = (uint8_t)elen;
+    memcpy(outer + olen, eerr, elen);
+    olen += elen;
+    memcpy(outer + olen, "\xa2\x06\x02zz", 5);
+    olen += 5;
+    parsed->error = keep;
+    hl__envelope__free_unpacked(parsed, NULL);
+    free(eb);
+    assert_int_equal(hl_env_unpack(outer, olen, 0, &e, NULL, 0), 0);
+    assert_int_equal(e->base.n_unknown_fields, 0);
+    assert_non_null(e->error);
+    assert_int_equal(e->error->base.n_unknown_fields, 0);
+    assert_string_equal(e->error->message, "m");
+    hl_env_free(&e);
+    free(x), free(p), free(p2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_bad_fields),
         cmocka_unit_test(test_oversize_and_garbage),
         cmocka_unit_test(test_str_check),
+        cmocka_unit_test(test_unknown_fields_dropped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

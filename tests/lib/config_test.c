@@ -201,6 +201,32 @@ static void test_bad_files(void **state)
     rmdir(dir);
 }
 
+/* From memory: the file's keys over the defaults, the environment left out. */
+static void test_from_memory(void **state)
+{
+    (void)state;
+    setenv("HAZLINK_BASE_PORT", "9000", 1);
+    hl_config c;
+    char err[256];
+    static const char text[] = "base_port: 8100\nseason: winter\n";
+    assert_int_equal(hl_config_load_mem("mem.yaml", text, sizeof text - 1, &c, err, sizeof err),
+                     0);
+    assert_int_equal(c.base_port, 8100);
+    assert_string_equal(c.season, "winter");
+    assert_string_equal(c.host, "127.0.0.1");
+    static const char bad[] = "base_port: 8100\nbase_port: 8200\n";
+    assert_int_equal(hl_config_load_mem("mem.yaml", bad, sizeof bad - 1, &c, err, sizeof err),
+                     HL_EPARSE);
+    assert_non_null(strstr(err, "mem.yaml:2"));
+    static const char empty_host[] = "host: \"\"\n";
+    assert_true(hl_config_load_mem("mem.yaml", empty_host, sizeof empty_host - 1, &c, err,
+                                   sizeof err) < 0);
+    assert_non_null(strstr(err, "host"));
+    assert_int_equal(hl_config_load_mem("m", NULL, 0, &c, err, sizeof err), 0);
+    assert_int_equal(c.base_port, 7100);
+    unsetenv("HAZLINK_BASE_PORT");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +234,7 @@ int main(void)
         cmocka_unit_test_setup(test_file_and_env, clear_env),
         cmocka_unit_test_setup(test_hosts, clear_env),
         cmocka_unit_test_setup(test_bad_files, clear_env),
+        cmocka_unit_test_setup(test_from_memory, clear_env),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

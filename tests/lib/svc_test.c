@@ -32,6 +32,7 @@
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_log.h"
 #include "hazlink/hl_svc.h"
+#include "lib_test.h"
 
 static int g_put_calls_dup; /* t.put calls with id "dup" */
 static int g_put_calls_x[4]; /* t.put calls with ids "x0".."x3" */
@@ -889,19 +890,14 @@ static int child_main(int argc, char **argv)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_tmp, sizeof g_tmp, "/tmp/hl-svc-XXXXXX");
-    if (!mkdtemp(g_tmp)) return -1;
-    /* Ports base..base+42 of this process; spaced so neighbours' ranges do not meet. */
-    g_base_port = 20000 + (int)(getpid() % 800) * 50;
-    return 0;
+    g_base_port = lt_base_port();
+    return lt_tmpdir(g_tmp, sizeof g_tmp, "hl-svc");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", g_tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    return lt_rmtree(g_tmp);
 }
 
 int main(int argc, char **argv)

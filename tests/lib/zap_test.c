@@ -90,6 +90,14 @@ static void test_keys_files(void **state)
     assert_int_equal(hl_keys_load(base, &back, err, sizeof err), 0);
     assert_string_equal(back.pub, kp2.pub);
     assert_string_equal(back.sec, kp2.sec);
+    /* Through symlinks (container secret mounts): the target's mode is what counts. */
+    char lbase[128], lk[160], tk[160];
+    path_of("link", lbase, sizeof lbase);
+    snprintf(lk, sizeof lk, "%s.key", lbase);
+    snprintf(tk, sizeof tk, "%s.key", base);
+    assert_int_equal(symlink(tk, lk), 0);
+    assert_int_equal(hl_keys_load(lbase, &back, err, sizeof err), 0);
+    assert_string_equal(back.pub, kp2.pub);
     /* No temporary file left behind. */
     snprintf(p, sizeof p, "%s.key.tmp-%ld", base, (long)getpid());
     assert_int_not_equal(access(p, F_OK), 0);
@@ -687,18 +695,14 @@ static void test_clients_from_files(void **state)
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_tmp, sizeof g_tmp, "/tmp/hl-zap-XXXXXX");
-    if (!mkdtemp(g_tmp)) return -1;
-    g_base_port = 20000 + (int)(getpid() % 800) * 50;
-    return 0;
+    g_base_port = lt_base_port();
+    return lt_tmpdir(g_tmp, sizeof g_tmp, "hl-zap");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", g_tmp);
-    return system(cmd) == 0 ? 0 : -1;
+    return lt_rmtree(g_tmp);
 }
 
 int main(void)

@@ -1,16 +1,22 @@
-/* Tests of the advection forecast (lib/domain/forecast.c) on the small fixture network
- * (tests/playbook/data/small/river.yaml), whose reaches are
+/* Tests of the forecast (lib/domain/forecast.c). On the small fixture network
+ * (tests/playbook/data/small/river.yaml), which gives no dispersion (K = 0: plug flow, so
+ * travel times are exact by hand), whose reaches are
  *     r1  0–10 km channel    velocities [spring, summer, autumn, winter] = [1.0, 2.0, 0.5, 0.25] m/s
  *     r2 10–12 km reservoir                                              [0.05, 0.1, 0.05, 0.02]
  *     r3 12–40 km channel                                                [1.0, 1.5, 0.75, 0.5]
- * and on the Kuitun data for the season of a date. Every expected time is worked out by hand
- * in the comments. */
+ * and on the dispersion fixture (data/disp: d1 0–10 km u 1.0 m/s K 20 m²/s, d2 10–30 km
+ * u 0.5 m/s K 10 m²/s, Q 50 m³/s) for re-anchoring. The analytical accuracy of the
+ * dispersion model itself is tested in playbook_plume_test.c. Every expected time is worked
+ * out by hand in the comments or derived from the model's own unanchored run. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "hazlink/forecast.h"
 #include "hazlink/hl_error.h"
@@ -147,7 +153,13 @@ static void test_release_points(void **state)
     assert_true(p->threatened);
     assert_true(f->velocities_unverified);
     assert_false(f->concentration_known);
-    assert_non_null(strstr(f->method, "later issue"));
+    /* The method names the model and the K of each reach (none here: plug flow); the
+     * caveats say the velocities are unverified first, then what else is missing. */
+    assert_non_null(strstr(f->method, "advection-dispersion-decay"));
+    assert_non_null(strstr(f->method, "r1 0 (none)"));
+    assert_true(strncmp(f->caveats, "Velocities are hazlink assumptions (unverified)", 47) == 0);
+    assert_non_null(strstr(f->caveats, "No dispersion in r1, r2, r3"));
+    assert_non_null(strstr(f->caveats, "Release mass unknown"));
     hl_forecast_destroy(&f);
 
     /* Horizon 10 h: rc-reserve (11.06 h) is listed but not threatened: no front. */
@@ -226,9 +238,14 @@ static void test_observed_anchor(void **state)
     assert_int_equal(p->front_ms, T0 + 10500000);
     /* Ready: now + 1 h = T0 + 4200 s <= T0 + 10500 s. */
     assert_true(p->ready_in_time);
-    /* The observation is carried down unchanged. */
+    /* The reading is held with no known end (plume.h HL_SRC_STEPS): carried down at its
+     * value (plug flow here), no clear time, no volume. */
     assert_true(p->peak_mg_l == 0.05);
     assert_int_equal(p->clear_ms, 0);
+    assert_true(p->open_ended);
+    assert_true(p->volume_m3 == 0);
+    assert_int_equal(f->source, HL_SRC_STEPS);
+    assert_non_null(strstr(f->caveats, "The end of the plume has not been observed"));
     hl_forecast_destroy(&f);
     /* An observation at a station that is not on the network is refused. */
     snprintf(q.station_id, sizeof q.station_id, "st-nowhere");
@@ -254,8 +271,252 @@ static void test_bad_requests(void **state)
     assert_int_equal(hl_forecast_run(n, &q, &f), HL_EINVAL);
     q = release_at(5, HL_SEASON_COUNT);
     assert_int_equal(hl_forecast_run(n, &q, &f), HL_EINVAL);
+    /* Readings: at most HL_FORECAST_MAX_OBS, at stations of the network, values > 0. */
+    q = release_at(5, HL_SEASON_SUMMER);
+    q.n_obs = HL_FORECAST_MAX_OBS + 1;
+    for (size_t i = 0; i < HL_FORECAST_MAX_OBS; i++) {
+        snprintf(q.obs[i].station_id, sizeof q.obs[i].station_id, "st-down");
+        q.obs[i].value_mg_l = 0.1;
+    }
+    assert_int_equal(hl_forecast_run(n, &q, &f), HL_EINVAL);
+    q.n_obs = HL_FORECAST_MAX_OBS;
+    assert_int_equal(hl_forecast_run(n, &q, &f), 0); /* the limit itself is accepted */
+    hl_forecast_destroy(&f);
+    q.n_obs = 1;
+    snprintf(q.obs[0].station_id, sizeof q.obs[0].station_id, "st-nowhere");
+    assert_int_equal(hl_forecast_run(n, &q, &f), HL_EINVAL);
+    snprintf(q.obs[0].station_id, sizeof q.obs[0].station_id, "st-down");
+    q.obs[0].value_mg_l = 0;
+    assert_int_equal(hl_forecast_run(n, &q, &f), HL_EINVAL);
     assert_null(f);
     hl_forecast_destroy(&f);
+    hl_network_destroy(&n);
+}
+
+static hl_network *disp(void)
+{
+    hl_network *n = NULL;
+    char err[512];
+    if (hl_network_load(HL_TEST_DATA_DIR "/disp", &n, err, sizeof err))
+        fail_msg("%s", err);
+    return n;
+}
+
+static hl_forecast *run(const hl_network *n, const hl_forecast_req *q)
+{
+    hl_forecast *f = NULL;
+    assert_int_equal(hl_forecast_run(n, q, &f), 0);
+    return f;
+}
+
+static void add_obs(hl_forecast_req *q, const char *st, double v, int64_t at)
+{
+    hl_observation *o = &q->obs[q->n_obs++];
+    snprintf(o->station_id, sizeof o->station_id, "%s", st);
+    o->value_mg_l = v;
+    o->at_ms = at;
+}
+
+static int close_rel(double a, double b, double tol)
+{
+    return fabs(a - b) <= tol * fabs(b);
+}
+
+/* Re-anchoring when the peak has been seen (forecast.h): 100 kg at km 0 at T0 on the
+ * dispersion fixture; readings at st-b (km 15) of 0.3 mg/L at the model's peak time + 20 min
+ * and 0.2 mg/L 30 min later (turned down: the 0.3 is the peak). At st-b the forecast's peak
+ * becomes exactly the reading and its time; at and below it concentrations scale by
+ * 0.3 / model peak and times shift by +20 min; upstream (st-a) nothing changes. */
+static void test_reanchor_peak_seen(void **state)
+{
+    (void)state;
+    hl_network *n = disp();
+    hl_forecast_req q = release_at(0, HL_SEASON_SUMMER);
+    q.mass_kg = 100;
+    q.horizon_h = 48;
+    hl_forecast *base = run(n, &q);
+    const hl_forecast_point *b0 = hl_forecast_point_find(base, "st-b");
+    /* τ(st-b) = 10000/1.0 + 5000/0.5 = 20 000 s; the slug's peak slightly before it. */
+    assert_true(b0->peak_ms > T0 + 19000000 && b0->peak_ms < T0 + 20000000);
+    int64_t t_obs = b0->peak_ms + 1200000;
+    add_obs(&q, "st-b", 0.3, t_obs);
+    add_obs(&q, "st-b", 0.2, t_obs + 1800000);
+    hl_forecast *f = run(n, &q);
+    double scale = 0.3 / b0->peak_mg_l;
+    const hl_forecast_point *b = hl_forecast_point_find(f, "st-b");
+    print_message("    model at st-b %.4g mg/L at T0+%.0f s; observed 0.3 at T0+%.0f s: x%.4g, "
+                  "+1200 s\n",
+                  b0->peak_mg_l, (b0->peak_ms - T0) / 1000.0, (t_obs - T0) / 1000.0, scale);
+    assert_true(close_rel(b->peak_mg_l, 0.3, 1e-9));
+    assert_true(llabs(b->peak_ms - t_obs) <= 1);
+    assert_int_equal(f->n_reanchors, 1);
+    const hl_reanchor *r = &f->reanchors[0];
+    assert_true(r->applied && r->peak_seen);
+    assert_true(close_rel(r->scale, scale, 1e-12) && fabs(r->shift_s - 1200) < 1e-3);
+    assert_non_null(strstr(r->note, "observed peak 0.3 mg/L replaces the model's"));
+    assert_true(b->reanchor == 1);
+    /* Below: st-c, sp-big, rc-w, rc-far scaled and shifted. */
+    const char *down[] = {"st-c", "sp-big", "rc-w", "rc-far"};
+    for (size_t i = 0; i < 4; i++) {
+        const hl_forecast_point *p0 = hl_forecast_point_find(base, down[i]);
+        const hl_forecast_point *p1 = hl_forecast_point_find(f, down[i]);
+        assert_true(close_rel(p1->peak_mg_l, p0->peak_mg_l * scale, 1e-9));
+        assert_true(llabs(p1->peak_ms - (p0->peak_ms + 1200000)) <= 1);
+        assert_true(p1->reanchor == 1);
+    }
+    /* Above: st-a and sp-small keep the model. */
+    const char *up[] = {"st-a", "sp-small"};
+    for (size_t i = 0; i < 2; i++) {
+        const hl_forecast_point *p0 = hl_forecast_point_find(base, up[i]);
+        const hl_forecast_point *p1 = hl_forecast_point_find(f, up[i]);
+        assert_true(p1->peak_mg_l == p0->peak_mg_l && p1->front_ms == p0->front_ms);
+        assert_int_equal(p1->reanchor, 0);
+    }
+    hl_forecast_destroy(&f);
+    hl_forecast_destroy(&base);
+    hl_network_destroy(&n);
+}
+
+/* Before the peak is seen (one reading, before the model's peak time): a reading above the
+ * model at its time scales the model up without a shift; one within the model changes
+ * nothing; a reading upstream of the release is ignored and said so. */
+static void test_reanchor_rising(void **state)
+{
+    (void)state;
+    hl_network *n = disp();
+    hl_forecast_req q = release_at(6, HL_SEASON_SUMMER); /* km 6, below st-a (km 5) */
+    q.mass_kg = 100;
+    q.horizon_h = 48;
+    hl_forecast *base = run(n, &q);
+    const hl_forecast_point *c0 = hl_forecast_point_find(base, "st-c");
+    int64_t t = c0->peak_ms - 1800000; /* half an hour before the model's peak */
+    add_obs(&q, "st-c", 10.0, t);      /* far above anything the model has there */
+    add_obs(&q, "st-a", 1.0, T0);      /* upstream of the release */
+    hl_forecast *f = run(n, &q);
+    assert_int_equal(f->n_reanchors, 2);
+    const hl_reanchor *ra = NULL, *rc = NULL;
+    for (size_t i = 0; i < 2; i++)
+        if (strcmp(f->reanchors[i].station_id, "st-a") == 0)
+            ra = &f->reanchors[i];
+        else
+            rc = &f->reanchors[i];
+    assert_non_null(ra);
+    assert_non_null(rc);
+    assert_false(ra->applied);
+    assert_non_null(strstr(ra->note, "upstream of the anchor: reading ignored"));
+    assert_true(rc->applied && !rc->peak_seen && rc->shift_s == 0 && rc->scale > 1);
+    const hl_forecast_point *c1 = hl_forecast_point_find(f, "st-c");
+    assert_true(close_rel(c1->peak_mg_l, c0->peak_mg_l * rc->scale, 1e-9));
+    assert_int_equal(c1->peak_ms, c0->peak_ms);
+    hl_forecast_destroy(&f);
+    /* Within the model: kept. */
+    q.n_obs = 0;
+    add_obs(&q, "st-c", 1e-9, t);
+    f = run(n, &q);
+    assert_false(f->reanchors[0].applied);
+    assert_non_null(strstr(f->reanchors[0].note, "model kept"));
+    assert_true(hl_forecast_point_find(f, "st-c")->peak_mg_l == c0->peak_mg_l);
+    hl_forecast_destroy(&f);
+    hl_forecast_destroy(&base);
+    hl_network_destroy(&n);
+}
+
+/* A release of unknown mass: no concentration anywhere (assumed to exceed, front = arrival)
+ * until a reading whose peak has been seen sizes it; then concentrations are known at and
+ * below that station, still unknown above it. */
+static void test_reanchor_sizes_unknown_mass(void **state)
+{
+    (void)state;
+    hl_network *n = disp();
+    hl_forecast_req q = release_at(0, HL_SEASON_SUMMER);
+    q.horizon_h = 48;
+    hl_forecast *f = run(n, &q);
+    const hl_forecast_point *b = hl_forecast_point_find(f, "st-b");
+    assert_false(b->concentration_known);
+    assert_true(b->threatened && b->front_ms == b->arrival_ms && b->peak_mg_l == 0);
+    int64_t t_obs = b->arrival_ms;
+    hl_forecast_destroy(&f);
+    add_obs(&q, "st-b", 0.5, t_obs);
+    add_obs(&q, "st-b", 0.1, t_obs + 3600000);
+    f = run(n, &q);
+    b = hl_forecast_point_find(f, "st-b");
+    assert_true(b->concentration_known && close_rel(b->peak_mg_l, 0.5, 1e-9));
+    assert_true(f->concentration_known);
+    assert_true(hl_forecast_point_find(f, "st-c")->concentration_known);
+    assert_true(hl_forecast_point_find(f, "st-c")->clear_ms > 0);
+    assert_false(hl_forecast_point_find(f, "st-a")->concentration_known);
+    assert_non_null(strstr(f->reanchors[0].note, "release mass unknown: sized by this reading"));
+    hl_forecast_destroy(&f);
+    hl_network_destroy(&n);
+}
+
+/* An observed anchor: the readings at the anchor station are held as a running maximum from
+ * their times (plume.h HL_SRC_STEPS). 0.05 mg/L at st-a at T0, 0.2 at T0 + 10 min, 0.1 at
+ * T0 + 20 min (lower: changes nothing). Downstream the plateau is 0.2 mg/L (no decay, same
+ * Q), reached later than with 0.05 alone would have crossed the limit; nothing clears. */
+static void test_observed_steps(void **state)
+{
+    (void)state;
+    hl_network *n = disp();
+    hl_forecast_req q = release_at(0, HL_SEASON_SUMMER);
+    q.anchor = HL_ANCHOR_OBSERVED;
+    snprintf(q.station_id, sizeof q.station_id, "st-a");
+    q.observed_mg_l = 0.05;
+    q.horizon_h = 48;
+    hl_forecast *f0 = run(n, &q);
+    add_obs(&q, "st-a", 0.2, T0 + 600000);
+    add_obs(&q, "st-a", 0.1, T0 + 1200000);
+    hl_forecast *f = run(n, &q);
+    assert_true(f->plug_mg_l == 0.2);
+    assert_int_equal(f->n_reanchors, 0); /* the anchor station's readings are the source */
+    const hl_forecast_point *c0 = hl_forecast_point_find(f0, "st-c");
+    const hl_forecast_point *c = hl_forecast_point_find(f, "st-c");
+    assert_true(close_rel(c0->peak_mg_l, 0.05, 1e-12) && close_rel(c->peak_mg_l, 0.2, 1e-12));
+    assert_true(c->open_ended && c->clear_ms == 0 && c->threatened);
+    /* The higher step arrives on top of the first: the limit is crossed no later. */
+    assert_true(c->front_ms <= c0->front_ms);
+    /* τ(st-a → st-c) = 5000/1.0 + 15000/0.5 = 35 000 s; the 99 % plateau after it. */
+    assert_true(c->peak_ms > T0 + 35000000);
+    hl_forecast_destroy(&f);
+    hl_forecast_destroy(&f0);
+    hl_network_destroy(&n);
+}
+
+/* The Kuitun data with its dispersion formulas (river.yaml: Kashefipour & Falconer 2002 on
+ * the channels, K given for the reservoirs): the method names each reach's K; the fronts of
+ * a release at the Dushanzi outfall are non-decreasing down the river (the equivalent-channel
+ * approximation must not send a front through a reservoir faster than the water, plume.h);
+ * every point below the release is reached with the velocities flagged unverified. */
+static void test_kuitun_dispersion(void **state)
+{
+    (void)state;
+    hl_network *n = NULL;
+    char err[512];
+    if (hl_network_load(HL_TEST_SOURCE_DIR "/playbooks/kuitun", &n, err, sizeof err))
+        fail_msg("%s", err);
+    for (int season = 0; season < HL_SEASON_COUNT; season++) {
+        hl_forecast_req q = release_at(22, (hl_season)season);
+        q.mass_kg = 2000;
+        q.duration_s = 1800;
+        q.horizon_h = 720;
+        hl_forecast *f = run(n, &q);
+        assert_true(f->velocities_unverified);
+        assert_non_null(strstr(f->method, "r02-dsz-kuitun"));
+        assert_non_null(strstr(f->method, "(kashefipour-falconer-2002)"));
+        assert_non_null(strstr(f->method, "r05-kuitun-res 30 (given)"));
+        int64_t last = 0;
+        for (size_t i = 0; i < f->n_points; i++) {
+            const hl_forecast_point *p = &f->points[i];
+            assert_true(p->concentration_known);
+            if (!p->threatened)
+                continue;
+            if (p->front_ms < last)
+                fail_msg("%s: front at %s before the front upstream", hl_season_name(season),
+                         p->id);
+            last = p->front_ms;
+        }
+        hl_forecast_destroy(&f);
+    }
     hl_network_destroy(&n);
 }
 
@@ -265,6 +526,9 @@ int main(void)
         cmocka_unit_test(test_travel_across_reaches), cmocka_unit_test(test_season_choice),
         cmocka_unit_test(test_release_points),        cmocka_unit_test(test_plug_estimate),
         cmocka_unit_test(test_observed_anchor),       cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_reanchor_peak_seen),    cmocka_unit_test(test_reanchor_rising),
+        cmocka_unit_test(test_reanchor_sizes_unknown_mass),
+        cmocka_unit_test(test_observed_steps),        cmocka_unit_test(test_kuitun_dispersion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
@@ -32,7 +33,7 @@ static void benzene_alert(Hl__Alert *a)
     a->station_id = "st-dsz-down";
     a->chainage_km = 25;
     a->parameter = "苯";
-    a->value_mg_l = 0.5;
+    a->value_mg_l = 0.085;
     a->limit_mg_l = 0.01; /* GB 3838-2002 表3 item 19 */
     a->release_ms = T0;   /* first exceedance */
     a->release_chainage_km = 22; /* suspected source rs-dsz-petro */
@@ -56,7 +57,7 @@ static void test_input_anchor(void **state)
     assert_string_equal(in.fc.station_id, "st-dsz-down");
     assert_true(in.fc.chainage_km == 25);
     assert_int_equal(in.fc.start_ms, T0);
-    assert_true(in.fc.observed_mg_l == 0.5);
+    assert_true(in.fc.observed_mg_l == 0.085);
     assert_int_equal(in.fc.season, HL_SEASON_SUMMER); /* July, by the clock */
     assert_true(in.fc.horizon_h == f->rules->horizon_h);
     assert_string_equal(in.plan_id, "pl-inc-1");
@@ -152,7 +153,17 @@ static void test_messages(void **state)
     assert_int_equal(pl->n_task_ids, p->n_tasks);
     assert_string_equal(pl->reservation_state, "requested");
     assert_string_equal(pl->tasks_state, "queued");
-    assert_non_null(strstr(pl->method, "later issue"));
+    assert_non_null(strstr(pl->method, "advection-dispersion-decay"));
+    assert_non_null(strstr(pl->method, "r02-dsz-kuitun 88.9 (kashefipour-falconer-2002)"));
+    assert_true(strncmp(pl->forecast_caveats, "Velocities are hazlink assumptions (unverified)",
+                        47) == 0);
+    assert_string_equal(pl->source, "steps");
+    assert_true(pl->limit_mg_l == 0.01);
+    assert_true(pl->volume_unknown); /* the reading's end is not known */
+    assert_non_null(strstr(pl->assumptions, "capacity was not checked"));
+    assert_non_null(strstr(pl->spaces_passed_over, "sp-g30-bridge"));
+    assert_false(pl->dispersion_unverified);
+    assert_int_equal(pl->n_reanchors, 0);
     /* Every point downstream of km 25, with its forecast. */
     assert_int_equal(pl->n_points, p->forecast->n_points);
     int seen_xq = 0;
@@ -162,8 +173,14 @@ static void test_messages(void **state)
         if (strcmp(x->point_id, "sp-xinqushou") == 0) {
             seen_xq = 1;
             assert_string_equal(x->kind, "space");
-            assert_int_equal(x->front_ms, T0 + 7333333); /* 11 km at 1.5 m/s */
+            /* Before the advective arrival (11 km at 1.5 m/s = 7333 s): dispersion. */
+            assert_true(llabs(x->front_ms - (T0 + 6450227)) <= 1);
+            assert_int_equal(x->arrival_ms, T0 + 7333333);
             assert_true(x->ready_in_time);
+            assert_true(x->concentration_known && x->open_ended);
+            assert_true(x->capacity_m3 == 500000 && x->holds && x->volume_m3 == 0);
+            assert_true(x->discharge_m3_s == 96);
+            assert_string_equal(x->reanchored_by, "");
             assert_string_equal(x->jurisdiction, "corps");
             assert_string_equal(x->unit_id, "xj7-water");
             assert_true(x->setup_h == 1.5);
@@ -207,6 +224,68 @@ static void test_messages(void **state)
     hl_plan_destroy(&p);
 }
 
+/* A later alert's reading as an observation; adding stored ones to a request; the split of
+ * a re-anchored plan's tasks into new ones and ones already sent. */
+static void test_observations(void **state)
+{
+    fx *f = *state;
+    Hl__Alert a;
+    benzene_alert(&a);
+    hl_observation o;
+    assert_int_equal(pb_msg_observation(&a, f->net, T0, &o), 1);
+    assert_string_equal(o.station_id, "st-dsz-down");
+    assert_true(o.value_mg_l == 0.085);
+    assert_int_equal(o.at_ms, T0 + 60000); /* raised_ms: the Alert has no reading time */
+    a.raised_ms = 0;
+    assert_int_equal(pb_msg_observation(&a, f->net, T0 + 5, &o), 1);
+    assert_int_equal(o.at_ms, T0 + 5);
+    a.reported = 1; /* a person's report carries no measurement */
+    assert_int_equal(pb_msg_observation(&a, f->net, T0, &o), 0);
+    a.reported = 0;
+    a.station_id = "st-nowhere";
+    assert_int_equal(pb_msg_observation(&a, f->net, T0, &o), 0);
+    a.station_id = "st-dsz-down";
+    a.value_mg_l = 0;
+    assert_int_equal(pb_msg_observation(&a, f->net, T0, &o), 0);
+
+    hl_forecast_req q;
+    memset(&q, 0, sizeof q);
+    Hl__Observation ob = HL__OBSERVATION__INIT, *obs[HL_FORECAST_MAX_OBS + 1];
+    ob.station_id = "st-xinqushou";
+    ob.value_mg_l = 0.2;
+    ob.at_ms = T0 + 7200000;
+    for (size_t i = 0; i <= HL_FORECAST_MAX_OBS; i++)
+        obs[i] = &ob;
+    assert_int_equal(pb_msg_add_observations(&q, obs, 2), 0);
+    assert_int_equal(q.n_obs, 2);
+    assert_string_equal(q.obs[1].station_id, "st-xinqushou");
+    assert_int_equal(q.obs[1].at_ms, T0 + 7200000);
+    /* Over the limit: refused whole, nothing added. */
+    assert_int_equal(pb_msg_add_observations(&q, obs, HL_FORECAST_MAX_OBS - 1), HL_ETOOBIG);
+    assert_int_equal(q.n_obs, 2);
+
+    Hl__PlanTrigger t = HL__PLAN_TRIGGER__INIT;
+    hl_plan_input in;
+    char field[PB_FIELD_MAX], why[PB_WHY_MAX];
+    benzene_alert(&a);
+    t.alert = &a;
+    assert_int_equal(pb_msg_input(&t, f->net, f->rules, "", T0, 1, &in, field, why), 0);
+    hl_plan *p = NULL;
+    assert_int_equal(hl_plan_build(f->net, f->rules, &in, &p), 0);
+    char *sent[] = {p->tasks[0].id, p->tasks[2].id};
+    pb_batch_msg nb, rb;
+    assert_int_equal(pb_batch_msg_subset(&nb, p, &in, T0, sent, 2, 0), 0);
+    assert_int_equal(pb_batch_msg_subset(&rb, p, &in, T0, sent, 2, 1), 0);
+    assert_int_equal(nb.batch.n_tasks, p->n_tasks - 2);
+    assert_int_equal(rb.batch.n_tasks, 2);
+    assert_string_equal(rb.batch.tasks[0]->id, p->tasks[0].id);
+    assert_string_equal(rb.batch.tasks[1]->id, p->tasks[2].id);
+    assert_string_equal(nb.batch.tasks[0]->id, p->tasks[1].id);
+    pb_batch_msg_free(&nb);
+    pb_batch_msg_free(&rb);
+    hl_plan_destroy(&p);
+}
+
 static void test_shortfall(void **state)
 {
     (void)state;
@@ -240,9 +319,9 @@ static void test_store(void **state)
     assert_int_equal(hl_store_open(dir, 0, &st, err, sizeof err), 0);
     hl_txn *t = NULL;
     assert_int_equal(hl_txn_begin(st, NULL, 0, &t), 0);
-    char pid[65];
-    unsigned rev = 0;
-    assert_int_equal(pb_store_index_get(t, "inc-1", pid, &rev), HL_ENOTFOUND);
+    Hl__PlanIndex *ix = NULL;
+    assert_int_equal(pb_store_index_get(t, "inc-1", &ix), HL_ENOTFOUND);
+    assert_null(ix);
     Hl__Plan p = HL__PLAN__INIT;
     p.id = "pl-inc-1";
     p.incident_id = "inc-1";
@@ -251,13 +330,41 @@ static void test_store(void **state)
     p.id = "pl-inc-2";
     p.incident_id = "inc-2";
     assert_int_equal(pb_store_plan_put(t, &p), 0);
-    assert_int_equal(pb_store_index_put(t, "inc-1", "pl-inc-1", 1), 0);
+    /* The index keeps what re-anchoring rebuilds the plan from: the alert, the readings
+     * since, when it was made, the task ids sent. */
+    Hl__PlanIndex w = HL__PLAN_INDEX__INIT;
+    Hl__Alert a = HL__ALERT__INIT;
+    Hl__Observation o = HL__OBSERVATION__INIT, *op = &o;
+    char *tid = "pl-inc-1-sample-st-a";
+    a.id = "al-1";
+    a.incident_id = "inc-1";
+    o.station_id = "st-a";
+    o.value_mg_l = 0.42;
+    o.at_ms = 1000;
+    o.alert_id = "al-2";
+    w.plan_id = "pl-inc-1";
+    w.revision = 1;
+    w.alert = &a;
+    w.observations = &op;
+    w.n_observations = 1;
+    w.created_ms = 900;
+    w.season = "summer";
+    w.task_ids = &tid;
+    w.n_task_ids = 1;
+    assert_int_equal(pb_store_index_put(t, "inc-1", &w), 0);
     assert_int_equal(hl_txn_commit(&t), 0);
 
     assert_int_equal(hl_txn_begin(st, NULL, 1, &t), 0);
-    assert_int_equal(pb_store_index_get(t, "inc-1", pid, &rev), 0);
-    assert_string_equal(pid, "pl-inc-1");
-    assert_int_equal(rev, 1);
+    assert_int_equal(pb_store_index_get(t, "inc-1", &ix), 0);
+    assert_string_equal(ix->plan_id, "pl-inc-1");
+    assert_int_equal(ix->revision, 1);
+    assert_string_equal(ix->alert->id, "al-1");
+    assert_int_equal(ix->n_observations, 1);
+    assert_true(ix->observations[0]->value_mg_l == 0.42);
+    assert_string_equal(ix->observations[0]->alert_id, "al-2");
+    assert_int_equal(ix->created_ms, 900);
+    assert_string_equal(ix->task_ids[0], "pl-inc-1-sample-st-a");
+    protobuf_c_message_free_unpacked(&ix->base, NULL);
     Hl__Plan *got = NULL;
     assert_int_equal(pb_store_plan_get(t, "pl-inc-1", &got), 0);
     assert_string_equal(got->season, "summer");
@@ -297,7 +404,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_input_anchor), cmocka_unit_test(test_input_errors),
         cmocka_unit_test(test_messages),     cmocka_unit_test(test_shortfall),
-        cmocka_unit_test(test_store),
+        cmocka_unit_test(test_store),        cmocka_unit_test(test_observations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 
 #include "hazlink/hl_error.h"
 #include "hazlink/network.h"
@@ -200,6 +201,71 @@ static void test_network_rules(void **state)
                  "location.note");
 }
 
+/* Dispersion (network.h): the Kuitun reaches get K by season from the plan-wide formula
+ * (Kashefipour & Falconer 2002), the reservoirs the K they give; a formula that cannot be
+ * used is refused naming the reach's line. */
+static void test_dispersion(void **state)
+{
+    (void)state;
+    hl_network *n = NULL;
+    char err[512] = "";
+    if (hl_network_load(PB_KUITUN, &n, err, sizeof err))
+        fail_msg("%s", err);
+    assert_string_equal(n->dispersion_formula, "kashefipour-falconer-2002");
+    for (size_t i = 0; i < n->n_reaches; i++) {
+        const hl_reach *r = &n->reaches[i];
+        for (int k = 0; k < HL_SEASON_COUNT; k++)
+            assert_true(r->k_m2_s[k] > 0);
+        if (strcmp(r->kind, "reservoir") == 0) {
+            assert_true(r->dispersion_given && r->k_m2_s[HL_SEASON_SUMMER] == 30);
+            assert_string_equal(r->dispersion_formula, "");
+        } else {
+            assert_string_equal(r->dispersion_formula, "kashefipour-falconer-2002");
+        }
+    }
+    /* r02 in summer: u* = 0.214860 m/s, K = 10.612 h U²/u* = 88.903 m²/s (the hand value of
+     * playbook_plume_test.c test_dispersion_formulas). */
+    const hl_reach *r02 = hl_network_reach_at(n, 25);
+    assert_true(fabs(r02->shear_velocity_m_s - 0.214860) < 1e-6);
+    assert_true(fabs(r02->k_m2_s[HL_SEASON_SUMMER] - 88.903) < 1e-3);
+    assert_true(r02->k_m2_s[HL_SEASON_WINTER] < r02->k_m2_s[HL_SEASON_SUMMER]);
+    hl_network_destroy(&n);
+
+    /* Per reach: Elder 1959 for r3 of the small fixture (W 20 m, h 1 m, slope 0.001):
+     * R = 20/22 = 0.909091 m, u* = sqrt(9.81 · 0.909091 · 0.001) = 0.094436 m/s,
+     * K = 5.93 · 1 · 0.094436 = 0.560006 m²/s in every season (Elder has no U). */
+    char *dir = pb_copy_dir(PB_SMALL);
+    assert_int_equal(pb_edit(dir, "river.yaml", "    velocity_unverified: false\n",
+                             "    velocity_unverified: false\n    slope: 0.001\n"
+                             "    dispersion_formula: elder-1959\n"),
+                     0);
+    if (hl_network_load(dir, &n, err, sizeof err))
+        fail_msg("%s", err);
+    const hl_reach *r3 = &n->reaches[2];
+    assert_string_equal(r3->dispersion_formula, "elder-1959");
+    for (int k = 0; k < HL_SEASON_COUNT; k++)
+        assert_true(fabs(r3->k_m2_s[k] - 0.560006) < 1e-6);
+    assert_true(n->reaches[0].k_m2_s[HL_SEASON_SUMMER] == 0); /* nothing chosen: plug flow */
+    hl_network_destroy(&n);
+    pb_rm_dir(dir);
+
+    expect_error("river.yaml", "km0: test origin\n", "km0: test origin\ndispersion_formula: liu-1977\n",
+                 "dispersion_formula", HL_EPARSE,
+                 "dispersion_formula: 'liu-1977' is not one of elder-1959");
+    expect_error("river.yaml", "km0: test origin\n",
+                 "km0: test origin\ndispersion_formula: fischer-1975\n", "id: r1", HL_EPARSE,
+                 "dispersion_formula: reach r1 has no slope > 0, so u* = sqrt(g R S) cannot be "
+                 "computed and fischer-1975 (the plan-wide formula) cannot be used; give "
+                 "dispersion_m2_s");
+    expect_error("river.yaml", "    velocity_unverified: false\n",
+                 "    velocity_unverified: false\n    dispersion_m2_s: 5\n"
+                 "    dispersion_formula: elder-1959\n",
+                 "dispersion_formula", HL_EPARSE, "gives dispersion_m2_s too");
+    expect_error("river.yaml", "    velocity_unverified: false\n",
+                 "    velocity_unverified: false\n    dispersion_m2_s: -5\n",
+                 "dispersion_m2_s", HL_EINVAL, "dispersion_m2_s");
+}
+
 static void test_limits(void **state)
 {
     (void)state;
@@ -253,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_wrong_field),  cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_missing),      cmocka_unit_test(test_network_rules),
         cmocka_unit_test(test_limits),       cmocka_unit_test(test_lookups),
+        cmocka_unit_test(test_dispersion),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_yaml.h"
@@ -83,10 +84,11 @@ static void test_space_ready_vs_not(void **state)
     assert_null(p->space);
     assert_false(p->space_ready_in_time);
     assert_true(p->interception_needed);
-    assert_non_null(strstr(p->fallback, "no emergency space can be made ready"));
+    assert_non_null(strstr(p->fallback, "no emergency space can be ready before the front"));
     assert_non_null(strstr(p->fallback, "sp-near"));
     assert_non_null(strstr(p->fallback, "sp-res"));
-    assert_non_null(strstr(p->fallback, "protect the threatened receptors directly"));
+    assert_non_null(strstr(p->fallback, "fallback: protect the threatened receptors directly: "
+                                        "rc-gw (close the intake) front "));
     /* No intercept task; materials from the "none" rule (sandbag 1000) plus one closed
      * intake (rc-gw, per_receptor sandbag 500) = 1500 bags. They go to the receptor, but
      * rc-gw has no coordinates: the first threatened point that has them stands in
@@ -259,6 +261,91 @@ static void test_deterministic_ids(void **state)
     assert_null(a);
 }
 
+static int setup_disp(void **state) { return pb_fx_load(state, HL_TEST_DATA_DIR "/disp"); }
+
+/* A pulse of benzene into the dispersion fixture (data/disp: Q = 50 m³/s throughout):
+ * 50 kg over 3600 s at km 0 at T0, C0 = 1000·50/(50·3600) = 0.278 mg/L, limit 0.01 mg/L.
+ * The volume a space must hold is Q × (clear − front) there, longer than Q × T because the
+ * plume spreads: sp-small (10 000 m³) cannot take it and is passed over; sp-big can. */
+static void test_capacity_and_fallback(void **state)
+{
+    fx *f = *state;
+    hl_plan_input in = small_input(f);
+    in.fc.chainage_km = 0;
+    in.fc.mass_kg = 50;
+    in.fc.duration_s = 3600;
+    hl_plan *p = NULL;
+    assert_int_equal(hl_plan_build(f->net, f->rules, &in, &p), 0);
+    const hl_forecast_point *sm = hl_forecast_point_find(p->forecast, "sp-small");
+    const hl_forecast_point *bg = hl_forecast_point_find(p->forecast, "sp-big");
+    assert_true(sm->ready_in_time && bg->ready_in_time);
+    assert_true(sm->volume_m3 > 50.0 * 3600 && sm->volume_m3 > 10000);
+    assert_true(fabs(bg->volume_m3 - 50.0 * (double)(bg->clear_ms - bg->front_ms) / 1000.0) < 1e-6);
+    assert_non_null(p->space);
+    assert_string_equal(p->space->id, "sp-big");
+    assert_true(p->needed_volume_m3 == bg->volume_m3);
+    char want[160];
+    snprintf(want, sizeof want, "sp-small (km 12): capacity 10000 m3 < %.0f m3 needed",
+             sm->volume_m3);
+    print_message("    sp-small needs %.0f m3 (Q T = 180000), sp-big %.0f m3\n", sm->volume_m3,
+                  bg->volume_m3);
+    assert_non_null(strstr(p->passed_over, want));
+    hl_plan_destroy(&p);
+
+    /* Planned 9 h after the release: no space can be ready before its front (sp-big's is at
+     * about 8 h): say so, and protect the receptor directly. */
+    in.fc.now_ms = T0 + 9 * H;
+    assert_int_equal(hl_plan_build(f->net, f->rules, &in, &p), 0);
+    assert_null(p->space);
+    assert_true(p->interception_needed);
+    print_message("    fallback: %s\n", p->fallback);
+    assert_non_null(strstr(p->fallback, "sp-big (km 20): set-up 0.5 h does not fit before the "
+                                        "front at "));
+    assert_non_null(strstr(p->fallback, "fallback: protect the threatened receptors directly: "
+                                        "rc-w (close the intake) front "));
+    assert_non_null(task(p, "pl-inc-1-protect-rc-w"));
+    for (size_t i = 0; i < p->n_tasks; i++)
+        assert_string_not_equal(p->tasks[i].kind, "intercept");
+    hl_plan_destroy(&p);
+}
+
+/* Re-anchoring at plan level: the same input plus a reading whose peak has been seen gives
+ * the same task ids (nothing duplicated at dispatch) with the due times below the reading
+ * moved by the shift, and those above it unchanged. 100 kg slug at km 0. */
+static void test_reanchor_tasks(void **state)
+{
+    fx *f = *state;
+    hl_plan_input in = small_input(f);
+    in.fc.chainage_km = 0;
+    in.fc.mass_kg = 100;
+    hl_plan *a = NULL, *b = NULL;
+    assert_int_equal(hl_plan_build(f->net, f->rules, &in, &a), 0);
+    const hl_forecast_point *st = hl_forecast_point_find(a->forecast, "st-b");
+    hl_observation *o = &in.fc.obs[in.fc.n_obs++];
+    snprintf(o->station_id, sizeof o->station_id, "st-b");
+    o->value_mg_l = 1.5 * st->peak_mg_l; /* more than forecast: scaled up */
+    o->at_ms = st->peak_ms - 900000;     /* 15 min early */
+    o = &in.fc.obs[in.fc.n_obs++];
+    snprintf(o->station_id, sizeof o->station_id, "st-b");
+    o->value_mg_l = 0.5 * st->peak_mg_l; /* fallen since: the peak has been seen */
+    o->at_ms = st->peak_ms;
+    assert_int_equal(hl_plan_build(f->net, f->rules, &in, &b), 0);
+    assert_int_equal(a->n_tasks, b->n_tasks);
+    for (size_t i = 0; i < a->n_tasks; i++) {
+        const hl_plan_task *ta = &a->tasks[i], *tb = task(b, ta->id);
+        assert_non_null(tb);
+        if (ta->chainage_km >= 15 && strcmp(ta->kind, "notify_counterpart") != 0) {
+            /* Below st-b: 15 min earlier (the front of a scaled-up plume is earlier still). */
+            assert_true(tb->due_ms <= ta->due_ms - 900000 + 1);
+        } else {
+            assert_int_equal(tb->due_ms, ta->due_ms);
+        }
+    }
+    assert_true(hl_forecast_point_find(b->forecast, "st-b")->peak_mg_l > st->peak_mg_l);
+    hl_plan_destroy(&a);
+    hl_plan_destroy(&b);
+}
+
 static void test_rules_errors(void **state)
 {
     (void)state;
@@ -300,44 +387,61 @@ static void test_rules_errors(void **state)
     hl_network_destroy(&net);
 }
 
-/* The Kuitun benzene case: benzene (GB 3838-2002 表3 item 19, 0.01 mg/L) first exceeds at
- * st-dsz-down (km 25) at T0 with 0.5 mg/L, summer, plan made 10 min later. From km 25 in
- * summer (river.yaml):
- *   sp-g30-bridge km 30: 5000/1.5                    =  3333 s (0.93 h) — set-up 3 h: too late
- *   sp-xinqushou  km 36: 11000/1.5                   =  7333 s (2.04 h) — set-up 1.5 h: ready
- *   rc-kuitun-gw  km 58: 7333 + 8000/1.2 + 14000/1.2 = 25667 s (7.1 h)
- *   rc-dazimiao  km 110: … = 164333 s (45.6 h); rc-gaoquan km 125: 179333 s (49.8 h);
- *   rc-ganjiahu km 210: 281833 s (78.3 h): all within the 120 h horizon. */
-static void test_kuitun_benzene(void **state)
+/* The Kuitun benzene case as the drill plays it: benzene (GB 3838-2002 表3 item 19,
+ * 0.01 mg/L) first exceeds at st-dsz-down (km 25) at T0 with 0.085 mg/L, summer, plan made
+ * at once. The reading is held with no known end (forecast.h); the fronts come from the
+ * Ogata–Banks steps with K of Kashefipour & Falconer 2002 (river.yaml), e.g. at 新渠首
+ * (km 36, τ = 11 000 m / 1.5 m/s = 7333 s, K 88.9 m²/s) the limit is crossed at T0 + 6450 s,
+ * before the advective arrival; its set-up (1.5 h = 5400 s) fits. The G30 bridge (km 30,
+ * front T0 + 2746 s, set-up 3 h) does not. With 0.5 mg/L and the plan made 10 min late the
+ * front at 新渠首 comes at T0 + 5898 s, before T0 + 600 + 5400 s: 老渠首 (km 44, front
+ * T0 + 11 940 s, set-up 2 h) is chosen instead. */
+/* Benzene (GB 3838-2002 表3 item 19, 0.01 mg/L) on the Kuitun River on the local side in
+ * summer, starting at T0: the anchor is the caller's. */
+static hl_plan_input kuitun_input(const fx *f, const char *incident)
 {
-    fx *f = *state;
     hl_plan_input in;
     memset(&in, 0, sizeof in);
-    snprintf(in.incident_id, sizeof in.incident_id, "inc-benzene");
+    snprintf(in.incident_id, sizeof in.incident_id, "%s", incident);
     hl_plan_id(in.incident_id, 1, in.plan_id);
     snprintf(in.parameter, sizeof in.parameter, "苯");
     snprintf(in.incident_side, sizeof in.incident_side, "local");
-    snprintf(in.source_id, sizeof in.source_id, "rs-dsz-petro");
-    in.fc.anchor = HL_ANCHOR_OBSERVED;
-    snprintf(in.fc.station_id, sizeof in.fc.station_id, "st-dsz-down");
     in.fc.start_ms = T0;
-    in.fc.now_ms = T0 + 600000;
-    in.fc.observed_mg_l = 0.5;
+    in.fc.now_ms = T0;
     in.fc.limit_mg_l = 0.01;
     in.fc.season = HL_SEASON_SUMMER;
     in.fc.horizon_h = f->rules->horizon_h;
+    return in;
+}
+
+static void test_kuitun_benzene(void **state)
+{
+    fx *f = *state;
+    hl_plan_input in = kuitun_input(f, "inc-benzene");
+    snprintf(in.source_id, sizeof in.source_id, "rs-dsz-petro");
+    in.fc.anchor = HL_ANCHOR_OBSERVED;
+    snprintf(in.fc.station_id, sizeof in.fc.station_id, "st-dsz-down");
+    in.fc.observed_mg_l = 0.085;
     hl_plan *p = NULL;
     assert_int_equal(hl_plan_build(f->net, f->rules, &in, &p), 0);
     assert_true(p->forecast->velocities_unverified);
-    assert_false(hl_forecast_point_find(p->forecast, "sp-g30-bridge")->ready_in_time);
+    const hl_forecast_point *g30 = hl_forecast_point_find(p->forecast, "sp-g30-bridge");
+    const hl_forecast_point *xq = hl_forecast_point_find(p->forecast, "sp-xinqushou");
+    assert_false(g30->ready_in_time);
+    assert_true(llabs(g30->front_ms - (T0 + 2746496)) <= 1);
     assert_non_null(p->space);
     assert_string_equal(p->space->id, "sp-xinqushou");
-    assert_int_equal(hl_forecast_point_find(p->forecast, "sp-xinqushou")->front_ms,
-                     T0 + 7333333);
-    assert_int_equal(hl_forecast_point_find(p->forecast, "rc-kuitun-gw")->front_ms,
-                     T0 + 25666667);
-    assert_int_equal(hl_forecast_point_find(p->forecast, "rc-ganjiahu")->front_ms,
-                     T0 + 281833333);
+    assert_true(llabs(xq->front_ms - (T0 + 6450227)) <= 1);
+    assert_true(xq->front_ms < xq->arrival_ms && xq->arrival_ms == T0 + 7333333);
+    /* Nothing clears (the end is not observed): the capacity could not be checked, and the
+     * plan says so; the nearer G30 site was passed over for its set-up. */
+    assert_true(xq->open_ended && xq->volume_m3 == 0 && p->volume_unknown);
+    assert_non_null(strstr(p->passed_over, "sp-g30-bridge (km 30): set-up 3 h does not fit"));
+    /* Fronts move down the river: 奎屯水源地 km 58, 甘家湖 km 210. */
+    assert_true(llabs(hl_forecast_point_find(p->forecast, "rc-kuitun-gw")->front_ms -
+                      (T0 + 23897750)) <= 1);
+    assert_true(llabs(hl_forecast_point_find(p->forecast, "rc-ganjiahu")->front_ms -
+                      (T0 + 261157221)) <= 1);
     const char *want[][3] = {
         {"pl-inc-benzene-intercept-sp-xinqushou", "intercept", "xj7-water"},
         {"pl-inc-benzene-protect-rc-kuitun-gw", "protect_receptor", "reg-131"},
@@ -370,6 +474,60 @@ static void test_kuitun_benzene(void **state)
     assert_true(need(p, "portable-analyzer") == 3);
     assert_string_equal(p->near_id, "sp-xinqushou");
     assert_true(p->near->has_coords);
+    /* The intercept is due at the front, and its detail gives the passage and the caveat. */
+    const hl_plan_task *it = task(p, "pl-inc-benzene-intercept-sp-xinqushou");
+    assert_int_equal(it->due_ms, xq->front_ms);
+    assert_non_null(strstr(it->detail, "front above the limit"));
+    assert_non_null(strstr(it->detail, "the volume to hold is unknown"));
+    assert_non_null(strstr(it->detail, "unverified"));
+    hl_plan_destroy(&p);
+
+    in.fc.observed_mg_l = 0.5;
+    in.fc.now_ms = T0 + 600000;
+    assert_int_equal(hl_plan_build(f->net, f->rules, &in, &p), 0);
+    xq = hl_forecast_point_find(p->forecast, "sp-xinqushou");
+    assert_true(llabs(xq->front_ms - (T0 + 5897871)) <= 1);
+    assert_false(xq->ready_in_time);
+    assert_string_equal(p->space->id, "sp-laoqushou");
+    assert_non_null(strstr(p->passed_over, "sp-xinqushou (km 36): set-up 1.5 h does not fit"));
+    hl_plan_destroy(&p);
+}
+
+/* The drill's report: 2000 kg of benzene over 1800 s at the Dushanzi outfall (km 22) at T0,
+ * summer, planned at T0 + 5 min. A continuous release (Ogata–Banks pulse, C0 = 1000 M/(Q T)
+ * = 1000·2000/(96·1800) = 11.57 mg/L, Q = 1.5 m/s × 64 m²). At 新渠首 the concentration stays
+ * above 0.01 mg/L from T0 + 6975 s to T0 + 14 184 s: 96 m³/s × 7209 s = 692 022 m³ to hold,
+ * more than its 500 000 m³; 老渠首 would have to hold 36 m³/s × 8957 s = 322 442 m³ > 300 000.
+ * The Kuitun Reservoir (5 000 000 m³, set-up 4 h, front T0 + 36 508 s) takes it. Each refusal
+ * is given. */
+static void test_kuitun_report_capacity(void **state)
+{
+    fx *f = *state;
+    hl_plan_input in = kuitun_input(f, "inc-report");
+    in.fc.anchor = HL_ANCHOR_RELEASE;
+    in.fc.chainage_km = 22;
+    in.fc.now_ms = T0 + 300000;
+    in.fc.mass_kg = 2000;
+    in.fc.duration_s = 1800;
+    hl_plan *p = NULL;
+    assert_int_equal(hl_plan_build(f->net, f->rules, &in, &p), 0);
+    assert_true(fabs(p->forecast->plug_mg_l - 1000.0 * 2000 / (96 * 1800)) < 1e-9);
+    const hl_forecast_point *xq = hl_forecast_point_find(p->forecast, "sp-xinqushou");
+    assert_true(xq->ready_in_time);
+    assert_true(xq->discharge_m3_s == 96);
+    assert_true(fabs(xq->volume_m3 - 96.0 * (double)(xq->clear_ms - xq->front_ms) / 1000.0) < 1e-6);
+    assert_true(fabs(xq->volume_m3 - 692022) < 1);
+    assert_non_null(p->space);
+    assert_string_equal(p->space->id, "sp-kuitun-res");
+    assert_false(p->volume_unknown);
+    assert_true(fabs(p->needed_volume_m3 - 1492407) < 1);
+    print_message("    passed over: %s\n", p->passed_over);
+    assert_non_null(strstr(p->passed_over, "sp-xinqushou (km 36): capacity 500000 m3 < 692022 m3"));
+    assert_non_null(strstr(p->passed_over, "sp-laoqushou (km 44): capacity 300000 m3 < 322442 m3"));
+    assert_non_null(strstr(p->passed_over, "sp-g30-bridge (km 30): set-up 3 h"));
+    /* 奎屯水源地 (km 58) lies above the reservoir: its intake is closed directly. */
+    assert_non_null(task(p, "pl-inc-report-protect-rc-kuitun-gw"));
+    assert_non_null(task(p, "pl-inc-report-intercept-sp-kuitun-res"));
     hl_plan_destroy(&p);
 }
 
@@ -461,8 +619,13 @@ int main(void)
         cmocka_unit_test(test_threatened_and_tasks), cmocka_unit_test(test_counterparts),
         cmocka_unit_test(test_deterministic_ids),
     };
+    const struct CMUnitTest disp_tests[] = {
+        cmocka_unit_test(test_capacity_and_fallback),
+        cmocka_unit_test(test_reanchor_tasks),
+    };
     const struct CMUnitTest kuitun_tests[] = {
         cmocka_unit_test(test_kuitun_benzene),
+        cmocka_unit_test(test_kuitun_report_capacity),
         cmocka_unit_test(test_kuitun_materials_exist),
         cmocka_unit_test(test_kuitun_units_exist),
     };
@@ -470,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_rules_errors),
     };
     int fails = cmocka_run_group_tests_name("small", small_tests, setup_small, teardown);
+    fails += cmocka_run_group_tests_name("disp", disp_tests, setup_disp, teardown);
     fails += cmocka_run_group_tests_name("kuitun", kuitun_tests, setup_kuitun, teardown);
     fails += cmocka_run_group_tests_name("rules", other_tests, NULL, NULL);
     return fails;

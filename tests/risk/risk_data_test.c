@@ -122,7 +122,7 @@ static void risk_data_messages(void **state)
     (void)state;
     size_t idx[] = {1, 0};
     risk_msg_list m;
-    assert_int_equal(risk_msg_list_build(shipped, idx, 2, 30, 0, 1 << 20, &m), 0);
+    assert_int_equal(risk_msg_list_build(shipped, NULL, idx, 2, 30, 0, 1 << 20, &m), 0);
     assert_int_equal(m.list.n_sources, 2);
     assert_false(m.list.truncated);
     const Hl__RiskSource *park = m.list.sources[0], *petro = m.list.sources[1];
@@ -149,13 +149,13 @@ static void risk_data_messages(void **state)
     /* Packs; a byte budget too small for both keeps the first and says truncated. */
     size_t one = protobuf_c_message_get_packed_size(&park->base);
     risk_msg_list_free(&m);
-    assert_int_equal(risk_msg_list_build(shipped, idx, 2, 30, 0, one + 20, &m), 0);
+    assert_int_equal(risk_msg_list_build(shipped, NULL, idx, 2, 30, 0, one + 20, &m), 0);
     assert_int_equal(m.list.n_sources, 1);
     assert_true(m.list.truncated);
     assert_true(protobuf_c_message_get_packed_size(&m.list.base) <= one + 20);
     risk_msg_list_free(&m);
     /* The list query form: no distance. */
-    assert_int_equal(risk_msg_list_build(shipped, idx, 1, -1, 1, 1 << 20, &m), 0);
+    assert_int_equal(risk_msg_list_build(shipped, NULL, idx, 1, -1, 1, 1 << 20, &m), 0);
     assert_float_equal(m.list.sources[0]->distance_km, 0, 0);
     assert_true(m.list.truncated);
     risk_msg_list_free(&m);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "hazlink/hl_clock.h"
 #include "hazlink/hl_error.h"
 #include "reserve.h"
 #include "stock_data.h"
@@ -85,6 +86,41 @@ static void stock_data_depots_shipped(void **state)
         for (size_t j = 0; j < d->nlevels; j++)
             assert_float_equal(d->levels[j].reserved, 0, 0);
     }
+    /* Issue 4 additions, all hazlink assumptions stated in the file. */
+    char when[40];
+    assert_int_equal(hl_time_format(ds->as_of_ms, 480, when, sizeof when), 0);
+    assert_string_equal(when, "2026-01-01T00:00:00+08:00");
+    assert_float_equal(ds->detour_factor, 1.3, 0);
+    assert_float_equal(ds->speed_kmh, 50, 0);
+    assert_non_null(strstr(ds->road_note, "ASSUMPTION"));
+    static const double dispatch[] = {60, 45, 30, 20, 40};
+    for (size_t i = 0; i < 5; i++)
+        assert_float_equal(ds->items[i].dispatch_min, dispatch[i], 0);
+    const stock_level *carbon = stock_depot_level_c(&ds->items[0], "activated-carbon");
+    assert_non_null(carbon);
+    assert_float_equal(carbon->minimum, 10, 0);
+    assert_float_equal(stock_depot_level_c(&ds->items[0], "pump")->minimum, 0, 0);
+    /* 49 rows: 44 without lots (one "opening" lot each) and 5 carbon rows with 7 lots. */
+    assert_int_equal(ds->nlots, 51);
+    size_t carbon_lots = 0;
+    double xj7_carbon = 0;
+    for (size_t i = 0; i < ds->nlots; i++) {
+        const stock_seed_lot *l = &ds->lots[i];
+        const stock_level *lv = &ds->items[l->depot].levels[l->level];
+        if (strcmp(lv->material_id, "activated-carbon") == 0) {
+            carbon_lots++;
+            assert_true(l->expiry_ms > ds->as_of_ms);
+            if (l->depot == 0)
+                xj7_carbon += l->quantity;
+        } else {
+            assert_string_equal(l->lot_id, "opening");
+            assert_int_equal(l->expiry_ms, 0);
+            assert_float_equal(l->quantity, lv->on_hand, 0);
+        }
+    }
+    assert_int_equal(carbon_lots, 7);
+    assert_float_equal(xj7_carbon, 50, 0);
+
     assert_string_equal(ds->items[0].confidence, "high");
     assert_string_equal(ds->items[1].confidence, "medium");
     assert_non_null(strstr(ds->items[2].confidence, "proxy"));
@@ -111,22 +147,33 @@ static void stock_data_depots_shipped(void **state)
     free(ds);
 }
 
-/* A one-depot file whose line 8 is replaced by line8 (and line 9 appended when given). */
-static int parse_depots(const char *line8, const char *line9, char *err, size_t errlen)
+/* The top-level keys beside depots, appended after the depot so line numbers hold. */
+#define TOP_OK                                                                                     \
+    "as_of: 2026-01-01T00:00:00+08:00\n"                                                           \
+    "road: {detour_factor: 1.3, speed_kmh: 50, note: assumed}\n"
+
+/* A one-depot file whose line 9 is line9 (and line 10 line10 when given), then tail (the
+ * top-level keys; NULL = TOP_OK). */
+static int parse_depots_tail(const char *line9, const char *line10, const char *tail, char *err,
+                             size_t errlen)
 {
-    char buf[2048];
-    snprintf(buf, sizeof buf,
+    size_t cap = 1024 + strlen(line9) + (line10 ? strlen(line10) : 0) + (tail ? strlen(tail) : 0);
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    snprintf(buf, cap,
              "depots:\n"                                                /* 1 */
              "  - id: dp-a\n"                                           /* 2 */
              "    name: A\n"                                            /* 3 */
              "    jurisdiction: corps\n"                                /* 4 */
              "    owner_unit: xj7-emb\n"                                /* 5 */
              "    location: {lat: 44.0, lon: 85.0, confidence: high}\n" /* 6 */
-             "    stock:\n"                                             /* 7 */
-             "%s\n%s",
-             line8, line9 ? line9 : "");
+             "    dispatch_min: 30\n"                                   /* 7 */
+             "    stock:\n"                                             /* 8 */
+             "%s\n%s%s%s",
+             line9, line10 ? line10 : "", line10 ? "\n" : "", tail ? tail : TOP_OK);
     hl_yaml_doc *doc = NULL;
     int rc = hl_yaml_load_mem("depots.yaml", buf, strlen(buf), &doc, err, errlen);
+    free(buf);
     assert_int_equal(rc, 0);
     stock_depots *ds = NULL;
     rc = stock_depots_parse(doc, &cat, &ds, err, errlen);
@@ -141,6 +188,11 @@ static int parse_depots(const char *line8, const char *line9, char *err, size_t 
     return rc;
 }
 
+static int parse_depots(const char *line9, const char *line10, char *err, size_t errlen)
+{
+    return parse_depots_tail(line9, line10, NULL, err, errlen);
+}
+
 static void stock_data_depot_errors(void **state)
 {
     (void)state;
@@ -153,22 +205,43 @@ static void stock_data_depot_errors(void **state)
         {"      - {material: sandbag, on_hand: 10}", NULL, 0, NULL, NULL},
         /* wrong field type at a line */
         {"      - {material: sandbag, on_hand: [1, 2]}", NULL, HL_EPARSE,
-         "depots.yaml:8:", "on_hand"},
+         "depots.yaml:9:", "on_hand"},
         {"      - {material: sandbag, on_hand: ten}", NULL, HL_EPARSE,
-         "depots.yaml:8:", "on_hand: 'ten' is not a number"},
+         "depots.yaml:9:", "on_hand: 'ten' is not a number"},
         /* unknown key (a misspelling is not a missing quantity) */
         {"      - {material: sandbag, on_hnad: 10}", NULL, HL_EPARSE,
-         "depots.yaml:8:", "on_hnad: unknown key"},
+         "depots.yaml:9:", "on_hnad: unknown key"},
         /* unknown material id in a depot */
         {"      - {material: sand-bag, on_hand: 10}", NULL, HL_EPARSE,
-         "depots.yaml:8:", "unknown material id 'sand-bag'"},
+         "depots.yaml:9:", "unknown material id 'sand-bag'"},
         /* negative quantity */
         {"      - {material: sandbag, on_hand: -5}", NULL, HL_EINVAL,
-         "depots.yaml:8:", "on_hand: -5 is outside"},
+         "depots.yaml:9:", "on_hand: -5 is outside"},
         {"      - {material: sandbag, on_hand: 10}", "      - {material: sandbag, on_hand: 3}",
-         HL_EPARSE, "depots.yaml:9:", "'sandbag' is listed twice in depot dp-a"},
-        {"      - {material: sandbag}", NULL, HL_EPARSE, "depots.yaml:8:", "on_hand: missing"},
-        {"    colour: red", NULL, HL_EPARSE, "depots.yaml:8:", "colour: unknown key"},
+         HL_EPARSE, "depots.yaml:10:", "'sandbag' is listed twice in depot dp-a"},
+        {"      - {material: sandbag}", NULL, HL_EPARSE, "depots.yaml:9:", "on_hand: missing"},
+        {"    colour: red", NULL, HL_EPARSE, "depots.yaml:9:", "colour: unknown key"},
+        /* minimum levels and lots (issue 4) */
+        {"      - {material: sandbag, on_hand: 10, minimum: 2}", NULL, 0, NULL, NULL},
+        {"      - {material: sandbag, on_hand: 10, minimum: -2}", NULL, HL_EINVAL,
+         "depots.yaml:9:", "minimum: -2 is outside"},
+        {"      - {material: sandbag, on_hand: 10, lots: [{lot: A, quantity: 4}, {lot: B, "
+         "quantity: 6, expiry: 2027-01-01T00:00:00+08:00}]}",
+         NULL, 0, NULL, NULL},
+        {"      - {material: sandbag, on_hand: 10, lots: [{lot: A, quantity: 4}]}", NULL, HL_EPARSE,
+         "depots.yaml:9:", "the lots of sandbag add up to 4, but on_hand says 10"},
+        {"      - {material: sandbag, on_hand: 10, lots: [{lot: A, quantity: 5}, {lot: A, "
+         "quantity: 5}]}",
+         NULL, HL_EPARSE, "depots.yaml:9:", "lot: 'A' is listed twice for sandbag"},
+        {"      - {material: sandbag, on_hand: 10, lots: [{lot: A, quantity: 10, expiry: "
+         "tomorrow}]}",
+         NULL, HL_EPARSE, "depots.yaml:9:", "expiry: 'tomorrow' is not an ISO 8601 time"},
+        {"      - {material: sandbag, on_hand: 10, lots: [{lot: 'A A', quantity: 10}]}", NULL,
+         HL_EPARSE, "depots.yaml:9:", "lot: 'A A' is not an id"},
+        {"      - {material: sandbag, on_hand: 10, lots: [{lot: A, quantity: 0}]}", NULL, HL_EINVAL,
+         "depots.yaml:9:", "quantity: 0 is outside"},
+        {"      - {material: sandbag, on_hand: 10, lots: [{lot: A, qty: 10}]}", NULL, HL_EPARSE,
+         "depots.yaml:9:", "qty: unknown key"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         err[0] = '\0';
@@ -283,6 +356,77 @@ static void stock_data_other_errors(void **state)
     assert_int_equal(parse_text("depots.yaml", big, 0, err, sizeof err), HL_ETOOBIG);
     assert_non_null(strstr(err, "limit of 64"));
     free(big);
+
+    /* The top-level assumptions (issue 4): as_of and road are required and bounded. */
+    static const char row[] = "      - {material: sandbag, on_hand: 10}";
+    assert_int_equal(parse_depots_tail(row, NULL,
+                                       "road: {detour_factor: 1.3, speed_kmh: 50, "
+                                       "note: n}\n",
+                                       err, sizeof err),
+                     HL_EPARSE);
+    assert_non_null(strstr(err, "as_of"));
+    assert_int_equal(parse_depots_tail(row, NULL, "as_of: 2026-01-01\n", err, sizeof err),
+                     HL_EPARSE);
+    assert_non_null(strstr(err, "depots.yaml:10: as_of: '2026-01-01' is not an ISO 8601 time"));
+    assert_int_equal(
+        parse_depots_tail(row, NULL, "as_of: 2026-01-01T00:00:00+08:00\n", err, sizeof err),
+        HL_EPARSE);
+    assert_non_null(strstr(err, "road: missing"));
+    assert_int_equal(parse_depots_tail(row, NULL,
+                                       "as_of: 2026-01-01T00:00:00+08:00\n"
+                                       "road: {detour_factor: 0.9, speed_kmh: 50, note: n}\n",
+                                       err, sizeof err),
+                     HL_EINVAL);
+    assert_non_null(strstr(err, "depots.yaml:11: detour_factor: 0.9 is outside"));
+    assert_int_equal(parse_depots_tail(row, NULL,
+                                       "as_of: 2026-01-01T00:00:00+08:00\n"
+                                       "road: {detour_factor: 1.3, speed_kmh: 500, note: n}\n",
+                                       err, sizeof err),
+                     HL_EINVAL);
+    assert_non_null(strstr(err, "speed_kmh: 500 is outside"));
+    assert_int_equal(parse_depots_tail(row, NULL,
+                                       "as_of: 2026-01-01T00:00:00+08:00\n"
+                                       "road: {detour_factor: 1.3, speed_kmh: 50}\n",
+                                       err, sizeof err),
+                     HL_EPARSE);
+    assert_non_null(strstr(err, "note: missing"));
+
+    static const char nodispatch[] = "depots:\n"
+                                     "  - id: dp-a\n"
+                                     "    name: A\n"
+                                     "    jurisdiction: local\n"
+                                     "    owner_unit: u\n"
+                                     "    location: {lat: 44, lon: 85, confidence: high}\n"
+                                     "    stock: []\n" TOP_OK;
+    assert_int_equal(parse_text("depots.yaml", nodispatch, 0, err, sizeof err), HL_EPARSE);
+    assert_non_null(strstr(err, "dispatch_min: missing"));
+
+    /* STOCK_ROW_LOTS_MAX lots in one row, and STOCK_SEED_LOTS_MAX in the file. */
+    size_t lcap = 64 * (STOCK_SEED_LOTS_MAX + 8) + 1024;
+    char *lots = malloc(lcap);
+    assert_non_null(lots);
+    size_t lo = (size_t)snprintf(lots, lcap, "      - {material: sandbag, on_hand: %d, lots: [",
+                                 STOCK_ROW_LOTS_MAX + 1);
+    for (int i = 0; i <= STOCK_ROW_LOTS_MAX; i++)
+        lo += (size_t)snprintf(lots + lo, lcap - lo, "%s{lot: L%d, quantity: 1}", i ? ", " : "", i);
+    snprintf(lots + lo, lcap - lo, "]}");
+    assert_int_equal(parse_depots(lots, NULL, err, sizeof err), HL_ETOOBIG);
+    assert_non_null(strstr(err, "65 lots, more than the limit of 64"));
+    /* Five rows of 52 lots: 260 > 256 in the file. */
+    static const char *const mats[] = {"sandbag", "boom", "pump", "tanker", "geomembrane"};
+    lo = 0;
+    for (int r = 0; r < 5; r++) {
+        lo +=
+            (size_t)snprintf(lots + lo, lcap - lo, "%s      - {material: %s, on_hand: 52, lots: [",
+                             r ? "\n" : "", mats[r]);
+        for (int i = 0; i < 52; i++)
+            lo += (size_t)snprintf(lots + lo, lcap - lo, "%s{lot: L%d, quantity: 1}", i ? ", " : "",
+                                   i);
+        lo += (size_t)snprintf(lots + lo, lcap - lo, "]}");
+    }
+    assert_int_equal(parse_depots(lots, NULL, err, sizeof err), HL_ETOOBIG);
+    assert_non_null(strstr(err, "more than 256 lots in the file"));
+    free(lots);
 
     /* A missing file names its path. */
     stock_catalogue c;

@@ -51,13 +51,21 @@ static const lcase cases[] = {
     {"receipt then issue within stock",
      {{"receipt", "AC-1", 10, "2026-11-30T08:00:00+08:00", NULL, 0, NULL, 0, NULL},
       {"issue", "AC-1", 4, "2026-11-30T09:00:00+08:00", NULL, 0, NULL, 0, NULL}},
-     "2026-11-30T12:00:00+08:00", 6, 0, 6, 0},
+     "2026-11-30T12:00:00+08:00",
+     6,
+     0,
+     6,
+     0},
     {"issue more than the lot holds is refused with the amount and time",
      {{"receipt", "AC-1", 10, "2026-11-30T08:00:00+08:00", NULL, 0, NULL, 0, NULL},
       {"issue", "AC-1", 12, "2026-11-30T09:00:00+08:00", NULL, 0, NULL, HL_ESTATE,
        "would make on hand of lot AC-1 of activated-carbon at dp-xj7 \xe2\x88\x92"
        "2 t at 2026-11-30T09:00:00+08:00"}},
-     "2026-11-30T12:00:00+08:00", 10, 0, 10, 0},
+     "2026-11-30T12:00:00+08:00",
+     10,
+     0,
+     10,
+     0},
     /* The issue's own point (11:00, 6 t left) is fine; the later issue at 12:00 would be
      * left 2 t short: refused naming 12:00, not 11:00. */
     {"backdated issue that breaks a later point is refused at that point",
@@ -67,7 +75,11 @@ static const lcase cases[] = {
        "would make on hand of lot AC-1 of activated-carbon at dp-xj7 \xe2\x88\x92"
        "2 t at 2026-11-30T12:00:00+08:00"},
       {"issue", "AC-1", 2, "2026-11-30T11:00:00+08:00", NULL, 0, NULL, 0, NULL}},
-     "2026-11-30T13:00:00+08:00", 0, 0, 0, 0},
+     "2026-11-30T13:00:00+08:00",
+     0,
+     0,
+     0,
+     0},
     /* Recorded out of order: the issue arrives before the receipt that covers it. */
     {"out-of-order entries: refused until the backdated receipt is recorded",
      {{"issue", "AC-1", 3, "2026-11-30T10:00:00+08:00", NULL, 0, NULL, HL_ENOTFOUND,
@@ -78,7 +90,11 @@ static const lcase cases[] = {
        "3 t at 2026-11-30T10:00:00+08:00"},
       {"receipt", "AC-1", 5, "2026-11-30T09:00:00+08:00", NULL, 0, NULL, 0, NULL},
       {"issue", "AC-1", 3, "2026-11-30T10:00:00+08:00", NULL, 0, NULL, 0, NULL}},
-     "2026-11-30T12:00:00+08:00", 7, 0, 7, 0},
+     "2026-11-30T12:00:00+08:00",
+     7,
+     0,
+     7,
+     0},
     /* The sentence of the issue: 10 t on hand, 7.5 t reserved, 5 t issued at 10:00. */
     {"issue that eats into reserved stock is refused on available",
      {{"receipt", "AC-1", 10, "2026-11-30T08:00:00+08:00", NULL, 0, NULL, 0, NULL},
@@ -87,7 +103,11 @@ static const lcase cases[] = {
        "would make available of activated-carbon at dp-xj7 \xe2\x88\x92"
        "2.5 t at 2026-11-30T10:00:00+08:00"},
       {"issue", "AC-1", 7.5, "2026-11-30T10:00:00+08:00", NULL, 1, NULL, 0, NULL}},
-     "2026-11-30T12:00:00+08:00", 2.5, 0, 2.5, 0},
+     "2026-11-30T12:00:00+08:00",
+     2.5,
+     0,
+     2.5,
+     0},
     {"backdated reservation that a later issue already took is refused at the issue",
      {{"receipt", "AC-1", 10, "2026-11-30T08:00:00+08:00", NULL, 0, NULL, 0, NULL},
       {"issue", "AC-1", 6, "2026-11-30T12:00:00+08:00", NULL, 0, NULL, 0, NULL},
@@ -95,7 +115,11 @@ static const lcase cases[] = {
        "would make available of activated-carbon at dp-xj7 \xe2\x88\x92"
        "1 t at 2026-11-30T12:00:00+08:00"},
       {"reservation", "", 4, "2026-11-30T09:00:00+08:00", NULL, 0, NULL, 0, NULL}},
-     "2026-11-30T13:00:00+08:00", 4, 4, 0, 0},
+     "2026-11-30T13:00:00+08:00",
+     4,
+     4,
+     0,
+     0},
     {"release of more than is reserved is refused",
      {{"receipt", "AC-1", 10, "2026-11-30T08:00:00+08:00", NULL, 0, NULL, 0, NULL},
       {"reservation", "", 3, "2026-11-30T09:00:00+08:00", NULL, 0, NULL, 0, NULL},
@@ -103,17 +127,25 @@ static const lcase cases[] = {
        "would make reserved of activated-carbon at dp-xj7 \xe2\x88\x92"
        "1 t at 2026-11-30T10:00:00+08:00"},
       {"release", "", 3, "2026-11-30T10:00:00+08:00", NULL, 0, NULL, 0, NULL}},
-     "2026-11-30T12:00:00+08:00", 10, 0, 10, 0},
+     "2026-11-30T12:00:00+08:00",
+     10,
+     0,
+     10,
+     0},
     /* Expiry: a lot expired at the entry's time gives nothing to it. */
     {"issue from an expired lot is refused; the lot can only be written off",
-     {{"receipt", "AC-OLD", 5, "2026-11-01T08:00:00+08:00", "2026-11-30T00:00:00+08:00", 0, NULL,
-       0, NULL},
+     {{"receipt", "AC-OLD", 5, "2026-11-01T08:00:00+08:00", "2026-11-30T00:00:00+08:00", 0, NULL, 0,
+       NULL},
       {"issue", "AC-OLD", 1, "2026-11-29T12:00:00+08:00", NULL, 0, NULL, 0, NULL},
       {"issue", "AC-OLD", 1, "2026-11-30T09:00:00+08:00", NULL, 0, NULL, HL_ESTATE,
        "lot AC-OLD of activated-carbon at dp-xj7 expired at 2026-11-30T00:00:00+08:00: expired "
        "stock is not available"},
       {"expiry-write-off", "AC-OLD", 4, "2026-11-30T09:00:00+08:00", NULL, 0, NULL, 0, NULL}},
-     "2026-11-30T12:00:00+08:00", 0, 0, 0, 0},
+     "2026-11-30T12:00:00+08:00",
+     0,
+     0,
+     0,
+     0},
     {"write-off of a lot not yet expired is refused",
      {{"receipt", "AC-1", 5, "2026-11-01T08:00:00+08:00", "2027-06-30T00:00:00+08:00", 0, NULL, 0,
        NULL},
@@ -122,13 +154,17 @@ static const lcase cases[] = {
       {"receipt", "AC-2", 5, "2026-11-01T08:00:00+08:00", NULL, 0, NULL, 0, NULL},
       {"expiry-write-off", "AC-2", 5, "2026-11-30T09:00:00+08:00", NULL, 0, NULL, HL_ESTATE,
        "has no expiry"}},
-     "2026-11-30T12:00:00+08:00", 10, 0, 10, 0},
+     "2026-11-30T12:00:00+08:00",
+     10,
+     0,
+     10,
+     0},
     /* Available as of the entry's time: 5 t expire at Dec 1; a reservation of 6 t is fine
      * on Nov 30 (10 t usable) and refused on Dec 2 (5 t usable). The Nov 30 reservation is
      * then backed only by 5 t: the totals show it, and nothing more can be promised. */
     {"expired stock is not available as of the entry's time",
-     {{"receipt", "AC-OLD", 5, "2026-11-01T08:00:00+08:00", "2026-12-01T00:00:00+08:00", 0, NULL,
-       0, NULL},
+     {{"receipt", "AC-OLD", 5, "2026-11-01T08:00:00+08:00", "2026-12-01T00:00:00+08:00", 0, NULL, 0,
+       NULL},
       {"receipt", "AC-NEW", 5, "2026-11-01T08:00:00+08:00", NULL, 0, NULL, 0, NULL},
       {"reservation", "", 6, "2026-12-02T09:00:00+08:00", NULL, 0, NULL, HL_ESTATE,
        "would make available of activated-carbon at dp-xj7 \xe2\x88\x92"
@@ -140,7 +176,11 @@ static const lcase cases[] = {
        "2 t at 2026-12-03T09:00:00+08:00"},
       /* A receipt makes that point better, though not yet >= 0: accepted. */
       {"receipt", "AC-NEW", 1, "2026-12-03T10:00:00+08:00", NULL, 0, NULL, 0, NULL}},
-     "2026-12-03T12:00:00+08:00", 11, 6.5, -0.5, 5},
+     "2026-12-03T12:00:00+08:00",
+     11,
+     6.5,
+     -0.5,
+     5},
     {"adjustment without a reason is refused; with one it applies either way",
      {{"receipt", "AC-1", 10, "2026-11-30T08:00:00+08:00", NULL, 0, NULL, 0, NULL},
       {"adjustment", "AC-1", -1.5, "2026-11-30T09:00:00+08:00", NULL, 0, NULL, HL_EINVAL,
@@ -154,16 +194,24 @@ static const lcase cases[] = {
       {"adjustment", "AC-1", -9, "2026-11-30T10:00:00+08:00", NULL, 0, "count", HL_ESTATE,
        "\xe2\x88\x92"
        "0.5 t at 2026-11-30T10:00:00+08:00"}},
-     "2026-11-30T12:00:00+08:00", 9, 0, 9, 0},
+     "2026-11-30T12:00:00+08:00",
+     9,
+     0,
+     9,
+     0},
     {"a lot keeps one expiry",
-     {{"receipt", "AC-1", 1, "2026-11-30T08:00:00+08:00", "2027-01-01T00:00:00+08:00", 0, NULL,
-       0, NULL},
+     {{"receipt", "AC-1", 1, "2026-11-30T08:00:00+08:00", "2027-01-01T00:00:00+08:00", 0, NULL, 0,
+       NULL},
       {"receipt", "AC-1", 1, "2026-11-30T09:00:00+08:00", "2027-02-01T00:00:00+08:00", 0, NULL,
        HL_EINVAL, "expires at 2027-01-01T00:00:00+08:00, not 2027-02-01T00:00:00+08:00"},
       {"receipt", "AC-1", 1, "2026-11-30T09:00:00+08:00", NULL, 0, NULL, 0, NULL},
       {"return", "AC-1", 1, "2026-11-30T10:00:00+08:00", "2027-01-01T00:00:00+08:00", 0, NULL, 0,
        NULL}},
-     "2026-11-30T12:00:00+08:00", 3, 0, 3, 0},
+     "2026-11-30T12:00:00+08:00",
+     3,
+     0,
+     3,
+     0},
     {"transfers, consumption and returns move lots",
      {{"transfer-in", "AC-1", 8, "2026-11-30T08:00:00+08:00", NULL, 0, NULL, 0, NULL},
       {"transfer-out", "AC-1", 3, "2026-11-30T09:00:00+08:00", NULL, 0, NULL, 0, NULL},
@@ -172,7 +220,11 @@ static const lcase cases[] = {
       {"transfer-out", "AC-1", 5, "2026-11-30T09:30:00+08:00", NULL, 0, NULL, HL_ESTATE,
        "would make on hand of lot AC-1 of activated-carbon at dp-xj7 \xe2\x88\x92"
        "2 t at 2026-11-30T10:00:00+08:00"}},
-     "2026-11-30T12:00:00+08:00", 4, 0, 4, 0},
+     "2026-11-30T12:00:00+08:00",
+     4,
+     0,
+     4,
+     0},
     {"entries that break their own rules are refused before any replay",
      {{"receipt", "AC-1", 0, "2026-11-30T08:00:00+08:00", NULL, 0, NULL, HL_EINVAL,
        "quantity must be a number above 0"},
@@ -188,7 +240,11 @@ static const lcase cases[] = {
       {"issue", "AC-1", 1, "2026-11-30T08:00:00+08:00", "2027-01-01T00:00:00+08:00", 0, NULL,
        HL_EINVAL, "states its expiry"},
       {"receipt", "AC-1", 1, "2026-12-31T18:00:30+08:00", NULL, 0, NULL, 0, NULL}},
-     "2026-12-31T18:00:30+08:00", 1, 0, 1, 0},
+     "2026-12-31T18:00:30+08:00",
+     1,
+     0,
+     1,
+     0},
 };
 
 static void entry_from_step(const step *s, uint64_t seq, ledger_entry *e)
@@ -348,8 +404,8 @@ static void stock_ledger_low_once(void **state)
         double available, minimum;
         ledger_low_change want;
     } seq[] = {
-        {20, 10, LEDGER_LOW_NONE},  {8, 10, LEDGER_LOW_RAISE}, {5, 10, LEDGER_LOW_NONE},
-        {0, 10, LEDGER_LOW_NONE},   {12, 10, LEDGER_LOW_CLEAR}, {10, 10, LEDGER_LOW_NONE},
+        {20, 10, LEDGER_LOW_NONE},   {8, 10, LEDGER_LOW_RAISE},  {5, 10, LEDGER_LOW_NONE},
+        {0, 10, LEDGER_LOW_NONE},    {12, 10, LEDGER_LOW_CLEAR}, {10, 10, LEDGER_LOW_NONE},
         {9.5, 10, LEDGER_LOW_RAISE}, {9.5, 0, LEDGER_LOW_CLEAR}, {0, 0, LEDGER_LOW_NONE},
         {-1, 10, LEDGER_LOW_RAISE},
     };
@@ -374,9 +430,9 @@ static void stock_ledger_low_once(void **state)
 static void stock_ledger_names(void **state)
 {
     (void)state;
-    static const char *const names[] = {"receipt", "issue", "reservation", "release",
-                                        "consumption", "return", "transfer-out", "transfer-in",
-                                        "expiry-write-off", "adjustment"};
+    static const char *const names[] = {
+        "receipt", "issue",        "reservation", "release",          "consumption",
+        "return",  "transfer-out", "transfer-in", "expiry-write-off", "adjustment"};
     for (int i = 0; i < LEDGER_KIND_N; i++) {
         ledger_kind k;
         assert_string_equal(ledger_kind_name((ledger_kind)i), names[i]);
@@ -436,15 +492,22 @@ static int cmp_eff(const void *a, const void *b)
 static void stock_ledger_random_never_negative(void **state)
 {
     (void)state;
-    static const char *const kinds[] = {"receipt", "issue", "reservation", "release",
+    static const char *const kinds[] = {"receipt",     "issue",  "reservation", "release",
                                         "consumption", "return", "adjustment"};
     static const char *const lots[] = {"L1", "L2", "L3"};
     ledger_history h = {0};
     int64_t base = T("2026-11-30T00:00:00+08:00");
     size_t accepted = 0, refused = 0;
     for (int i = 0; i < 600; i++) {
-        step s = {kinds[next() % 7], lots[next() % 3], (double)(1 + next() % 20) / 2,
-                  RECORDED, NULL, 0, "count", 0, NULL};
+        step s = {kinds[next() % 7],
+                  lots[next() % 3],
+                  (double)(1 + next() % 20) / 2,
+                  RECORDED,
+                  NULL,
+                  0,
+                  "count",
+                  0,
+                  NULL};
         if (strcmp(s.kind, "reservation") == 0 || strcmp(s.kind, "release") == 0)
             s.lot = "";
         if (strcmp(s.kind, "adjustment") == 0 && next() % 2)
@@ -471,7 +534,7 @@ static void stock_ledger_random_never_negative(void **state)
         for (size_t j = 0; j < h.n; j++) {
             const ledger_entry *x = &sorted[j];
             int li = x->lot_id[0] ? x->lot_id[1] - '1' : -1;
-            double d = x->kind == LEDGER_ADJUSTMENT ? x->quantity
+            double d = x->kind == LEDGER_ADJUSTMENT    ? x->quantity
                        : ledger_kind_incoming(x->kind) ? x->quantity
                        : ledger_kind_outgoing(x->kind) ? -x->quantity
                                                        : 0;

@@ -217,11 +217,248 @@ static void stock_msg_reservation_fields(void **state)
     free(ds);
 }
 
+/* "stock.entry": each case breaks one field of a valid receipt; the field named in the
+ * reply is the one broken. */
+static void stock_msg_entry_fields(void **state)
+{
+    (void)state;
+    char err[512], field[STOCK_FIELD_MAX], why[STOCK_WHY_MAX];
+    stock_depots *ds = NULL;
+    assert_int_equal(stock_depots_load(HL_TEST_SOURCE_DIR "/playbooks/kuitun/depots.yaml", &cat,
+                                       &ds, err, sizeof err),
+                     0);
+    char *long_reason = malloc(LEDGER_REASON_MAX + 2);
+    assert_non_null(long_reason);
+    memset(long_reason, 'r', LEDGER_REASON_MAX + 1);
+    long_reason[LEDGER_REASON_MAX + 1] = '\0';
+    static const struct {
+        const char *what;
+        int rc;
+        const char *field;
+    } cases[] = {
+        {"ok", 0, NULL},
+        {"kind", HL_EINVAL, "entry.kind"},
+        {"kind-reservation", HL_EINVAL, "entry.kind"},
+        {"kind-transfer-in", HL_EINVAL, "entry.kind"},
+        {"depot", HL_ENOTFOUND, "entry.depot_id"},
+        {"material", HL_ENOTFOUND, "entry.material_id"},
+        {"unit", HL_EUNIT, "entry.unit"},
+        {"unit-cn", 0, NULL},
+        {"transfer-no-dest", HL_EINVAL, "entry.to_depot_id"},
+        {"transfer-unknown-dest", HL_ENOTFOUND, "entry.to_depot_id"},
+        {"transfer-ok", 0, NULL},
+        {"dest-not-transfer", HL_EINVAL, "entry.to_depot_id"},
+        {"from-reserved", HL_EINVAL, "entry.from_reserved"},
+        {"lot", HL_EINVAL, "entry.lot_id"},
+        {"actor", HL_EINVAL, "entry.actor"},
+        {"link", HL_EINVAL, "entry.link_id"},
+        {"reason-long", HL_ETOOBIG, "entry.reason"},
+        {"effective", HL_EINVAL, "entry.effective_ms"},
+        {"expiry", HL_EINVAL, "entry.expiry_ms"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Hl__LedgerEntry e = HL__LEDGER_ENTRY__INIT;
+        e.kind = "receipt";
+        e.depot_id = "dp-xj7";
+        e.material_id = "activated-carbon";
+        e.lot_id = "AC-2026-11";
+        e.quantity = 5;
+        e.unit = "t";
+        const char *w = cases[i].what;
+        if (!strcmp(w, "kind"))
+            e.kind = "theft";
+        else if (!strcmp(w, "kind-reservation"))
+            e.kind = "reservation";
+        else if (!strcmp(w, "kind-transfer-in"))
+            e.kind = "transfer-in";
+        else if (!strcmp(w, "depot"))
+            e.depot_id = "dp-mars";
+        else if (!strcmp(w, "material"))
+            e.material_id = "uranium";
+        else if (!strcmp(w, "unit"))
+            e.unit = "kg";
+        else if (!strcmp(w, "unit-cn"))
+            e.unit = "吨";
+        else if (!strcmp(w, "transfer-no-dest"))
+            e.kind = "transfer";
+        else if (!strcmp(w, "transfer-unknown-dest")) {
+            e.kind = "transfer";
+            e.to_depot_id = "dp-mars";
+        } else if (!strcmp(w, "transfer-ok")) {
+            e.kind = "transfer";
+            e.to_depot_id = "dp-reg130";
+        } else if (!strcmp(w, "dest-not-transfer"))
+            e.to_depot_id = "dp-reg130";
+        else if (!strcmp(w, "from-reserved"))
+            e.from_reserved = 1;
+        else if (!strcmp(w, "lot"))
+            e.lot_id = "lot one";
+        else if (!strcmp(w, "actor"))
+            e.actor = "bad actor";
+        else if (!strcmp(w, "link"))
+            e.link_id = "a/b";
+        else if (!strcmp(w, "reason-long"))
+            e.reason = long_reason;
+        else if (!strcmp(w, "effective"))
+            e.effective_ms = -1;
+        else if (!strcmp(w, "expiry"))
+            e.expiry_ms = -5;
+        int rc = stock_msg_check_entry(&e, ds, &cat, field, why);
+        if (rc != cases[i].rc || (cases[i].field && strcmp(field, cases[i].field) != 0))
+            fail_msg("case %s: got %d %s (%s), want %d %s", w, rc, field, why, cases[i].rc,
+                     cases[i].field ? cases[i].field : "");
+    }
+    /* A checked request as a ledger entry: "transfer" is its transfer-out half, effective
+     * now when not given, by the sender unless it names an actor. */
+    Hl__LedgerEntry e = HL__LEDGER_ENTRY__INIT;
+    e.kind = "transfer";
+    e.depot_id = "dp-xj7";
+    e.material_id = "boom";
+    e.quantity = 100;
+    e.to_depot_id = "dp-reg130";
+    ledger_entry le;
+    stock_msg_entry_in(&e, &cat, "xj7-emb", 1780000000000, &le);
+    assert_int_equal(le.kind, LEDGER_TRANSFER_OUT);
+    assert_int_equal(le.effective_ms, 1780000000000);
+    assert_int_equal(le.recorded_ms, 1780000000000);
+    assert_string_equal(le.actor, "xj7-emb");
+    assert_string_equal(le.unit, "m");
+    e.actor = "duty-officer-li";
+    e.effective_ms = 1779990000000;
+    stock_msg_entry_in(&e, &cat, "xj7-emb", 1780000000000, &le);
+    assert_string_equal(le.actor, "duty-officer-li");
+    assert_int_equal(le.effective_ms, 1779990000000);
+    /* And back: the stored form keeps every field the replay needs. */
+    snprintf(le.id, sizeof le.id, "le-000007");
+    le.seq = 7;
+    Hl__LedgerEntry out;
+    stock_msg_entry_out(&le, &out);
+    ledger_entry core;
+    assert_int_equal(stock_msg_entry_core(&out, &cat, &core), 0);
+    assert_int_equal(core.kind, LEDGER_TRANSFER_OUT);
+    assert_int_equal(core.seq, 7);
+    assert_string_equal(core.id, "le-000007");
+    assert_float_equal(core.quantity, 100, 0);
+    assert_int_equal(core.effective_ms, 1779990000000);
+    out.kind = "teleport";
+    assert_int_equal(stock_msg_entry_core(&out, &cat, &core), HL_EDECODE);
+    free(long_reason);
+    free(ds);
+}
+
+/* Requests between agencies and the cover query: the field at fault is named. */
+static void stock_msg_rm_and_cover_fields(void **state)
+{
+    (void)state;
+    char err[512], field[STOCK_FIELD_MAX], why[STOCK_WHY_MAX];
+    stock_depots *ds = NULL;
+    assert_int_equal(stock_depots_load(HL_TEST_SOURCE_DIR "/playbooks/kuitun/depots.yaml", &cat,
+                                       &ds, err, sizeof err),
+                     0);
+    Hl__MaterialNeed n = HL__MATERIAL_NEED__INIT, *np = &n;
+    n.material_id = "activated-carbon";
+    n.quantity = 5;
+    Hl__ResourceRequest rq = HL__RESOURCE_REQUEST__INIT;
+    rq.incident_id = "inc-1";
+    rq.requester_unit = "reg-130";
+    rq.depot_id = "dp-kuitun";
+    rq.needs = &np;
+    rq.n_needs = 1;
+    assert_int_equal(stock_msg_check_request(&rq, ds, &cat, field, why), 0);
+    rq.depot_id = "dp-mars";
+    assert_int_equal(stock_msg_check_request(&rq, ds, &cat, field, why), HL_ENOTFOUND);
+    assert_string_equal(field, "request.depot_id");
+    rq.depot_id = "dp-kuitun";
+    rq.requester_unit = "";
+    assert_int_equal(stock_msg_check_request(&rq, ds, &cat, field, why), HL_EINVAL);
+    assert_string_equal(field, "request.requester_unit");
+    rq.requester_unit = "reg-130";
+    rq.n_needs = 0;
+    assert_int_equal(stock_msg_check_request(&rq, ds, &cat, field, why), HL_EINVAL);
+    assert_string_equal(field, "request.needs");
+    rq.n_needs = 1;
+    n.unit = "bag";
+    assert_int_equal(stock_msg_check_request(&rq, ds, &cat, field, why), HL_EUNIT);
+    assert_string_equal(field, "request.needs[0].unit");
+    n.unit = "";
+    Hl__GeoPoint far = HL__GEO_POINT__INIT;
+    far.lat = 95;
+    rq.deliver_to = &far;
+    assert_int_equal(stock_msg_check_request(&rq, ds, &cat, field, why), HL_EINVAL);
+    assert_string_equal(field, "request.deliver_to.lat");
+    rq.deliver_to = NULL;
+    rq.requested_arrival_ms = -1;
+    assert_int_equal(stock_msg_check_request(&rq, ds, &cat, field, why), HL_EINVAL);
+    assert_string_equal(field, "request.requested_arrival_ms");
+
+    Hl__ResourceResponse rp = HL__RESOURCE_RESPONSE__INIT;
+    rp.request_id = "rq-000001";
+    rp.responder_unit = "kt-eeb";
+    rp.response_type = "Accept";
+    assert_int_equal(stock_msg_check_respond(&rp, &cat, field, why), 0);
+    rp.response_type = "Sure";
+    assert_int_equal(stock_msg_check_respond(&rp, &cat, field, why), HL_EINVAL);
+    assert_string_equal(field, "respond.response_type");
+    rp.response_type = "Provisional";
+    assert_int_equal(stock_msg_check_respond(&rp, &cat, field, why), HL_EINVAL);
+    assert_string_equal(field, "respond.reason");
+    assert_non_null(strstr(why, "ResponseInformationType"));
+    rp.reason = "half now";
+    assert_int_equal(stock_msg_check_respond(&rp, &cat, field, why), 0);
+    rp.response_type = "Decline";
+    rp.offered = &np;
+    rp.n_offered = 1;
+    assert_int_equal(stock_msg_check_respond(&rp, &cat, field, why), HL_EINVAL);
+    assert_string_equal(field, "respond.offered");
+    rp.request_id = "";
+    assert_int_equal(stock_msg_check_respond(&rp, &cat, field, why), HL_EINVAL);
+    assert_string_equal(field, "respond.request_id");
+
+    Hl__ResourceCommitment cm = HL__RESOURCE_COMMITMENT__INIT;
+    cm.request_id = "rq-000001";
+    cm.unit = "kt-eeb";
+    assert_int_equal(stock_msg_check_commit(&cm, &cat, field, why), 0);
+    n.material_id = "unobtainium";
+    cm.quantities = &np;
+    cm.n_quantities = 1;
+    assert_int_equal(stock_msg_check_commit(&cm, &cat, field, why), HL_ENOTFOUND);
+    assert_string_equal(field, "commit.quantities[0].material_id");
+    n.material_id = "activated-carbon";
+    cm.unit = "kt eeb";
+    assert_int_equal(stock_msg_check_commit(&cm, &cat, field, why), HL_EINVAL);
+    assert_string_equal(field, "commit.unit");
+
+    Hl__ResourceFulfilment ff = HL__RESOURCE_FULFILMENT__INIT;
+    ff.request_id = "rq-000001";
+    ff.unit = "reg-130";
+    assert_int_equal(stock_msg_check_fulfil(&ff, field, why), 0);
+    ff.arrival_ms = -3;
+    assert_int_equal(stock_msg_check_fulfil(&ff, field, why), HL_EINVAL);
+    assert_string_equal(field, "fulfil.arrival_ms");
+
+    Hl__CoverQuery cq = HL__COVER_QUERY__INIT;
+    Hl__GeoPoint near = HL__GEO_POINT__INIT;
+    near.lat = 44.38;
+    near.lon = 84.85;
+    cq.needs = &np;
+    cq.n_needs = 1;
+    assert_int_equal(stock_msg_check_cover(&cq, &cat, field, why), HL_EINVAL);
+    assert_string_equal(field, "cover.near");
+    cq.near = &near;
+    assert_int_equal(stock_msg_check_cover(&cq, &cat, field, why), 0);
+    n.quantity = NAN;
+    assert_int_equal(stock_msg_check_cover(&cq, &cat, field, why), HL_EINVAL);
+    assert_string_equal(field, "cover.needs[0].quantity");
+    free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stock_msg_check_fields),
         cmocka_unit_test(stock_msg_reservation_fields),
+        cmocka_unit_test(stock_msg_entry_fields),
+        cmocka_unit_test(stock_msg_rm_and_cover_fields),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -1,5 +1,7 @@
-/* stock_reserve_test — the reservation planner, the ledger and reservation states
- * (services/stock/reserve.h), on hand-built depots. */
+/* stock_reserve_test — the reservation planner and reservation states
+ * (services/stock/reserve.h), on hand-built depots. What a depot can promise
+ * (stock_level.available) is given here; the ledger that computes it is tested in
+ * stock_ledger_test. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,9 +30,9 @@ static stock_depots *three_depots(double a_sand, double b_sand, double c_sand)
         d->lon = 85.0;
         d->nlevels = 2;
         snprintf(d->levels[0].material_id, sizeof d->levels[0].material_id, "sandbag");
-        d->levels[0].on_hand = sand[i];
+        d->levels[0].on_hand = d->levels[0].available = sand[i];
         snprintf(d->levels[1].material_id, sizeof d->levels[1].material_id, "boom");
-        d->levels[1].on_hand = 100;
+        d->levels[1].on_hand = d->levels[1].available = 100;
     }
     return ds;
 }
@@ -42,15 +44,6 @@ static stock_need need(const char *material, double q)
     snprintf(n.material_id, sizeof n.material_id, "%s", material);
     n.quantity = q;
     return n;
-}
-
-static double level(stock_depots *ds, const char *depot, const char *material, int reserved)
-{
-    int i = stock_depots_find(ds, depot);
-    assert_true(i >= 0);
-    stock_level *l = stock_depot_level(&ds->items[i], material);
-    assert_non_null(l);
-    return reserved ? l->reserved : l->on_hand;
 }
 
 /* Haversine against hand-computed values (reserve.h gives the formula; R = 6371.0088 km).
@@ -89,8 +82,9 @@ static void stock_nearest_depot_chosen(void **state)
     assert_float_equal(p->lines[0].distance_km, stock_distance_km(44.11, 85, 44.1, 85), 1e-9);
     assert_int_equal(p->nshort, 0);
     assert_int_equal(stock_plan_state(p), STOCK_RSV_RESERVED);
-    /* Planning changes nothing in the ledger. */
-    assert_float_equal(level(ds, "dp-b", "sandbag", 1), 0, 0);
+    /* Planning changes nothing in the depots it reads. */
+    assert_float_equal(ds->items[1].levels[0].available, 1000, 0);
+    assert_float_equal(ds->items[1].levels[0].reserved, 0, 0);
     stock_plan_destroy(&p);
     assert_null(p);
     free(ds);
@@ -143,6 +137,7 @@ static void stock_never_over_available(void **state)
     stock_depots *ds = three_depots(10, 0, 0);
     /* A holds 10 but 8 are promised already: only 2 can be offered. */
     ds->items[0].levels[0].reserved = 8;
+    ds->items[0].levels[0].available = 2;
     stock_plan *p = stock_plan_new();
     stock_need n = need("sandbag", 5);
     assert_int_equal(stock_reserve_plan(ds, 44.0, 85.0, &n, 1, p), 0);
@@ -150,20 +145,13 @@ static void stock_never_over_available(void **state)
     assert_float_equal(p->lines[0].quantity, 2, 1e-9);
     assert_int_equal(p->nshort, 1);
     assert_float_equal(p->shortfall[0].quantity, 3, 1e-9);
-    assert_int_equal(stock_ledger_reserve(ds, p->lines, p->nlines), 0);
-    assert_float_equal(level(ds, "dp-a", "sandbag", 1), 10, 1e-9);
+    /* A level whose available went below zero (a lot expired under a reservation) offers
+     * nothing, and no negative line. */
+    ds->items[0].levels[0].available = -1;
     assert_float_equal(stock_level_available(&ds->items[0].levels[0]), 0, 0);
-
-    /* The ledger itself refuses a line over available, and changes nothing (all or nothing:
-     * the first line would fit, the second does not). */
-    stock_line over[2];
-    memset(over, 0, sizeof over);
-    snprintf(over[0].depot_id, sizeof over[0].depot_id, "dp-a");
-    snprintf(over[0].material_id, sizeof over[0].material_id, "boom");
-    over[0].quantity = 60;
-    over[1] = over[0];
-    assert_int_equal(stock_ledger_reserve(ds, over, 2), HL_ESTATE);
-    assert_float_equal(level(ds, "dp-a", "boom", 1), 0, 0);
+    assert_int_equal(stock_reserve_plan(ds, 44.0, 85.0, &n, 1, p), 0);
+    assert_int_equal(p->nlines, 0);
+    assert_float_equal(p->shortfall[0].quantity, 5, 1e-9);
     /* A material named twice in one request cannot be promised twice. */
     stock_need twice[] = {need("boom", 80), need("boom", 80)};
     stock_depots *one = three_depots(0, 0, 0);
@@ -179,57 +167,23 @@ static void stock_never_over_available(void **state)
     free(ds);
 }
 
-static void stock_second_reservation_sees_first(void **state)
+/* The planner behind reserve and cover takes depots in the order of the key it is given,
+ * equal keys in file order, and records the distance it is given. */
+static void stock_plan_ordered_by_key(void **state)
 {
     (void)state;
-    stock_depots *ds = three_depots(400, 400, 400);
+    stock_depots *ds = three_depots(100, 100, 100);
     stock_plan *p = stock_plan_new();
-    stock_need n = need("sandbag", 300);
-    assert_int_equal(stock_reserve_plan(ds, 44.0, 85.0, &n, 1, p), 0);
-    assert_int_equal(stock_ledger_reserve(ds, p->lines, p->nlines), 0);
-    assert_float_equal(level(ds, "dp-a", "sandbag", 1), 300, 1e-9);
-    /* The second sees only 100 left at A and takes the other 200 from B. */
-    assert_int_equal(stock_reserve_plan(ds, 44.0, 85.0, &n, 1, p), 0);
-    assert_int_equal(p->nlines, 2);
-    assert_string_equal(p->lines[0].depot_id, "dp-a");
-    assert_float_equal(p->lines[0].quantity, 100, 1e-9);
-    assert_string_equal(p->lines[1].depot_id, "dp-b");
-    assert_float_equal(p->lines[1].quantity, 200, 1e-9);
-    assert_int_equal(stock_ledger_reserve(ds, p->lines, p->nlines), 0);
-    assert_float_equal(level(ds, "dp-a", "sandbag", 1), 400, 1e-9);
-    assert_float_equal(level(ds, "dp-b", "sandbag", 1), 200, 1e-9);
+    stock_need n = need("sandbag", 250);
+    double key[] = {30, 10, 10}, dist[] = {1, 2, 3};
+    assert_int_equal(stock_plan_ordered(ds, key, dist, &n, 1, p), 0);
+    assert_int_equal(p->nlines, 3);
+    assert_string_equal(p->lines[0].depot_id, "dp-b");
+    assert_float_equal(p->lines[0].distance_km, 2, 0);
+    assert_string_equal(p->lines[1].depot_id, "dp-c");
+    assert_string_equal(p->lines[2].depot_id, "dp-a");
+    assert_float_equal(p->lines[2].quantity, 50, 1e-9);
     stock_plan_destroy(&p);
-    free(ds);
-}
-
-static void stock_release_and_issue_ledger(void **state)
-{
-    (void)state;
-    stock_depots *ds = three_depots(100, 0, 0);
-    stock_line l;
-    memset(&l, 0, sizeof l);
-    snprintf(l.depot_id, sizeof l.depot_id, "dp-a");
-    snprintf(l.material_id, sizeof l.material_id, "sandbag");
-    l.quantity = 40;
-    assert_int_equal(stock_ledger_reserve(ds, &l, 1), 0);
-    assert_int_equal(stock_ledger_release(ds, &l, 1), 0);
-    assert_float_equal(level(ds, "dp-a", "sandbag", 1), 0, 1e-9);
-    assert_float_equal(level(ds, "dp-a", "sandbag", 0), 100, 1e-9);
-    /* Releasing again would drive reserved negative: refused. */
-    assert_int_equal(stock_ledger_release(ds, &l, 1), HL_ESTATE);
-    assert_float_equal(level(ds, "dp-a", "sandbag", 1), 0, 0);
-    /* Issue: on hand and reserved both fall, issued records it. */
-    assert_int_equal(stock_ledger_reserve(ds, &l, 1), 0);
-    assert_int_equal(stock_ledger_issue(ds, &l, 1), 0);
-    assert_float_equal(level(ds, "dp-a", "sandbag", 0), 60, 1e-9);
-    assert_float_equal(level(ds, "dp-a", "sandbag", 1), 0, 1e-9);
-    assert_float_equal(ds->items[0].levels[0].issued, 40, 1e-9);
-    /* Unknown depot or material: HL_ENOTFOUND, nothing changed. */
-    snprintf(l.depot_id, sizeof l.depot_id, "dp-x");
-    assert_int_equal(stock_ledger_reserve(ds, &l, 1), HL_ENOTFOUND);
-    snprintf(l.depot_id, sizeof l.depot_id, "dp-a");
-    snprintf(l.material_id, sizeof l.material_id, "pump");
-    assert_int_equal(stock_ledger_reserve(ds, &l, 1), HL_ENOTFOUND);
     free(ds);
 }
 
@@ -329,7 +283,7 @@ static void stock_plan_limits(void **state)
         for (size_t m = 0; m < 16; m++) {
             stock_level *l = &d->levels[d->nlevels++];
             snprintf(l->material_id, sizeof l->material_id, "m%zu", m);
-            l->on_hand = 1;
+            l->on_hand = l->available = 1;
         }
     }
     for (size_t m = 0; m < 16; m++) {
@@ -357,8 +311,7 @@ int main(void)
         cmocka_unit_test(stock_split_across_depots),
         cmocka_unit_test(stock_shortfall_stated),
         cmocka_unit_test(stock_never_over_available),
-        cmocka_unit_test(stock_second_reservation_sees_first),
-        cmocka_unit_test(stock_release_and_issue_ledger),
+        cmocka_unit_test(stock_plan_ordered_by_key),
         cmocka_unit_test(stock_state_transitions),
         cmocka_unit_test(stock_plan_bad_input),
         cmocka_unit_test(stock_plan_limits),

@@ -45,6 +45,10 @@ int hl_env_pack(const Hl__Envelope *env, uint8_t **buf, size_t *len);
 /* Pack any protobuf-c message into a malloc'd buffer. HL_ENOMEM. */
 int hl_msg_pack(const ProtobufCMessage *m, uint8_t **buf, size_t *len);
 
+/* Unknown fields (a newer sender's, or junk) are dropped by both unpack calls, at every
+ * depth, so they are never packed again (protobuf-c 1.4.1 has had memory bugs there,
+ * PITFALLS.md). */
+
 /* Unpack payload bytes of the given descriptor. NULL on failure (undecodable).
  * Free with protobuf_c_message_free_unpacked(m, NULL). */
 ProtobufCMessage *hl_msg_unpack(const ProtobufCMessageDescriptor *d, const void *buf, size_t len);

@@ -57,6 +57,11 @@ extern const char *const hl_service_names[5];
  * nothing), then the environment. On error returns HL_EPARSE/HL_EINVAL/HL_EIO and writes
  * "file:line: field: what" into err. */
 int hl_config_load(const char *path, hl_config *out, char *err, size_t errlen);
+/* Added: defaults, then the YAML text buf (len bytes; name is used in messages as the file
+ * name). The environment is NOT applied: this is for tests and the fuzzer, and for callers
+ * that hold a configuration in memory. Errors as hl_config_load. */
+int hl_config_load_mem(const char *name, const void *buf, size_t len, hl_config *out,
+                       char *err, size_t errlen);
 
 /* Endpoint of service (name from hl_service_names) for kind "req", "pub" or "gw", as
  * "tcp://host:port". Returns HL_ENOTFOUND for an unknown service or kind, HL_ETOOBIG if n

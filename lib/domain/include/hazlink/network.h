@@ -118,20 +118,32 @@ typedef struct hl_receptor {
     int line;
 } hl_receptor;
 
-/* A section of river between two chainages with uniform hydraulics.
- * Only velocity is used by the advection forecast of issue 2. width/depth/area/slope,
- * dispersion and decay are carried for the advection–dispersion–decay forecast a later
- * issue adds; 0 means "not given". */
+/* A section of river between two chainages with uniform hydraulics (forecast.h uses every
+ * field: velocity for advection, area for discharge Q = u A, K for dispersion, k for decay).
+ *
+ * Dispersion K, per reach, in this order (river.yaml):
+ *  - dispersion_m2_s given: that value in every season (0 = no dispersion, plug flow);
+ *  - else dispersion_formula of the reach, else the plan-wide dispersion_formula: K computed
+ *    by that published formula (dispersion.h) from the season's velocity, width_m, depth_m
+ *    and u* = sqrt(g R S) with R = W h/(W + 2h) (a rectangular section of that width and
+ *    depth; area_m2 may be an effective flow area and is not used for R). Width, depth and a
+ *    slope > 0 are then required: a reservoir (slope 0) must give dispersion_m2_s;
+ *  - else 0 (plug flow), and the forecast says dispersion is not modelled there. */
 typedef struct hl_reach {
     char id[HL_NET_ID_MAX + 1];
     char name[HL_NET_NAME_MAX + 1];
     char kind[HL_NET_SHORT_MAX + 1];      /* "channel" | "reservoir" */
     double from_km, to_km;                /* from_km < to_km; reaches are contiguous */
     double velocity_m_s[HL_SEASON_COUNT]; /* mean section velocity by season, m/s, > 0 */
-    double width_m, depth_m, area_m2;     /* area 0 = width*depth when both given */
+    double width_m, depth_m, area_m2;     /* area 0 = width*depth when both given; 0 = unknown */
     double slope;                         /* m/m */
-    double dispersion_m2_s;               /* longitudinal dispersion K; 0 = not given */
-    double decay_per_h;                   /* first-order decay k; 0 = conservative */
+    double dispersion_m2_s;               /* longitudinal dispersion K as given; see above */
+    int dispersion_given;                 /* dispersion_m2_s was in the file */
+    char dispersion_formula[HL_NET_SHORT_MAX + 1]; /* formula id K comes from ("" = given or
+                                                      none) */
+    double shear_velocity_m_s;            /* u* = sqrt(g R S); 0 without width, depth, slope */
+    double k_m2_s[HL_SEASON_COUNT];       /* K the forecast uses, by season; 0 = plug flow */
+    double decay_per_h;                   /* first-order decay k, 1/h; 0 = conservative */
     int velocity_unverified;              /* velocities are assumptions, not measurements */
     char note[HL_NET_NOTE_MAX + 1];
     int line;
@@ -153,6 +165,7 @@ typedef struct hl_place {
 typedef struct hl_network {
     char river[HL_NET_NAME_MAX + 1];      /* river name */
     char km0[HL_NET_NAME_MAX + 1];        /* what km 0 is */
+    char dispersion_formula[HL_NET_SHORT_MAX + 1]; /* plan-wide formula id, "" = none */
     hl_reach *reaches;     size_t n_reaches;   /* sorted by from_km, contiguous */
     hl_station *stations;  size_t n_stations;  /* sorted by chainage */
     hl_space *spaces;      size_t n_spaces;    /* sorted by chainage */
@@ -160,9 +173,12 @@ typedef struct hl_network {
     hl_place *places;      size_t n_places;    /* file order */
 } hl_network;
 
-/* Load plan_dir/river.yaml (reaches, places), stations.yaml, spaces.yaml, receptors.yaml.
- * Every field is checked; unknown keys are refused; ids must be unique across the four
- * kinds; reaches must be contiguous from km 0; every chainage must lie inside the reaches.
+/* Load plan_dir/river.yaml (reaches, places, the plan-wide dispersion_formula),
+ * stations.yaml, spaces.yaml, receptors.yaml. Every field is checked; unknown keys are
+ * refused; ids must be unique across the four kinds; reaches must be contiguous from km 0;
+ * every chainage must lie inside the reaches; every reach gets its K by season (hl_reach),
+ * and a formula that cannot be used for a reach (unknown id, no width, depth or slope, both
+ * dispersion_m2_s and dispersion_formula given) is an error naming the reach's line.
  * On error nothing is returned (*out untouched) and err holds "file:line: field: what".
  *  HL_EIO      a file is missing or unreadable (err names the path)
  *  HL_EPARSE   syntax, wrong field, unknown key, missing field, duplicate id, gap in reaches
@@ -183,5 +199,7 @@ const hl_place *hl_network_place(const hl_network *net, const char *id);
 const hl_reach *hl_network_reach_at(const hl_network *net, double km);
 /* 1 when any reach's velocities are unverified assumptions. */
 int hl_network_velocities_unverified(const hl_network *net);
+/* Discharge Q = u A of a reach in a season, m³/s; 0 when the area is unknown. */
+double hl_reach_discharge(const hl_reach *r, hl_season season);
 
 #endif

@@ -97,7 +97,8 @@ typedef struct hl_plan_input {
     char parameter[HL_NET_ID_MAX + 1];   /* substance (GB 3838 name or alias) */
     char source_id[HL_NET_ID_MAX + 1];   /* suspected risk source, "" if none */
     char incident_side[HL_NET_JUR_MAX + 1]; /* "corps"/"local"/"": the incident's jurisdiction */
-    hl_forecast_req fc;                  /* anchor, season, horizon, now */
+    hl_forecast_req fc;                  /* anchor, season, horizon, now (set-up start),
+                                            later readings (re-anchoring, forecast.h) */
 } hl_plan_input;
 
 typedef struct hl_plan_task {
@@ -116,9 +117,15 @@ typedef struct hl_plan {
     const hl_space *space;               /* chosen interception space, or NULL */
     int space_ready_in_time;
     int interception_needed;             /* some space is threatened */
-    char fallback[HL_NET_NOTE_MAX + 1];  /* when no space: why, and what is done instead */
+    char fallback[HL_PLAN_DETAIL_MAX + 1]; /* when no space: why, and what is done instead
+                                            (the receptors protected directly, their fronts) */
     char group[HL_NET_ID_MAX + 1];       /* substance group the materials came from */
-    double needed_volume_m3;             /* polluted water to hold; 0 = unknown */
+    double needed_volume_m3;             /* polluted water the chosen space (else the nearest
+                                            threatened one) must hold; 0 = unknown */
+    int volume_unknown;                  /* the chosen space's capacity was not checked: the
+                                            volume to hold is unknown */
+    char passed_over[HL_PLAN_DETAIL_MAX + 1]; /* nearer threatened spaces not chosen and why
+                                                 (set-up too long, too small), "" if none */
     hl_need needs[HL_PLAN_MAX_MATERIALS];/* summed per material, in rule order */
     size_t n_needs;
     const hl_location *near;             /* where materials go (has_coords), or NULL: the
@@ -132,12 +139,17 @@ typedef struct hl_plan {
 } hl_plan;
 
 /* The interception space (forecast.h points must come from the same net): the nearest
- * threatened space downstream whose set-up fits before the front (ready_in_time) and whose
- * capacity holds needed_volume_m3 (when > 0). Returns 0 and *out, or HL_ENOTFOUND with *out
- * NULL and why saying which spaces were refused and why ("no space threatened" when none is).
- * *threatened (may be NULL) gets the number of threatened spaces. */
-int hl_plan_choose_space(const hl_network *net, const hl_forecast *f, double needed_volume_m3,
-                         const hl_space **out, size_t *threatened, char *why, size_t whylen);
+ * threatened space downstream whose set-up fits before the front there (ready_in_time: set-up
+ * starts at the request's now_ms) and whose capacity holds the polluted water it must take
+ * over the plume's passage: the point's volume_m3 = Q there × (clear − front), the time the
+ * concentration stays above the limit. A space whose volume is unknown (no clear time: the
+ * plume's end is not known; or no concentration) is not refused for capacity, and
+ * *volume_unknown (may be NULL) is set when the chosen space is such a one.
+ * Returns 0 and *out, or HL_ENOTFOUND with *out NULL and why saying which spaces were refused
+ * and why, nearest first ("no emergency space is threatened within the horizon" when none
+ * is). *threatened (may be NULL) gets the number of threatened spaces. */
+int hl_plan_choose_space(const hl_network *net, const hl_forecast *f, const hl_space **out,
+                         size_t *threatened, int *volume_unknown, char *why, size_t whylen);
 
 /* Substance group of a parameter (exact match, ASCII case-insensitive), or the group holding
  * "*", or NULL. */
