@@ -232,6 +232,17 @@ Hl__TaskList *dfix_wait_state(const char *const *ids, size_t n, const char *stat
     }
 }
 
+void dfix_assert_state(const char *id, const char *state)
+{
+    Hl__TaskList *l = dfix_list(NULL);
+    const Hl__Task *t = dfix_find(l, id);
+    char got[32];
+    snprintf(got, sizeof got, "%s", t ? t->state : "(missing)");
+    hl__task_list__free_unpacked(l, NULL);
+    if (strcmp(got, state) != 0)
+        fail_msg("task %s is %s, want %s", id, got, state);
+}
+
 int dfix_unit_connected(const char *unit)
 {
     Hl__UnitList *l =

@@ -51,6 +51,8 @@ Hl__TaskList *dfix_list(const char *unit);
 const Hl__Task *dfix_find(const Hl__TaskList *l, const char *id);
 /* Wait until every task of ids is in state; returns the last list (caller frees). */
 Hl__TaskList *dfix_wait_state(const char *const *ids, size_t n, const char *state);
+/* The task is stored in state (fails the test otherwise, naming what it is). */
+void dfix_assert_state(const char *id, const char *state);
 int dfix_unit_connected(const char *unit);
 void dfix_wait_connected(const char *unit);
 Hl__AuditList *dfix_audit(const char *task_id);
