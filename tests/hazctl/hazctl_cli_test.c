@@ -35,6 +35,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "hazlink/hl_clock.h"
 #include "hazlink/hl_config.h"
@@ -236,13 +239,37 @@ static json_t *parse_json(const char *s)
 
 /* ---- the stack ---- */
 
+/* 1 when every port a stack on base binds (docs/protocol.md: base+10i, base+10i+1, base+42)
+ * can be bound on 127.0.0.1 now: other tests and long runs share the machine. */
+static int stack_ports_free(int base)
+{
+    for (int i = 0; i < 5; i++)
+        for (int k = 0; k < (i == 4 ? 3 : 2); k++) {
+            int fd = socket(AF_INET, SOCK_STREAM, 0);
+            if (fd < 0)
+                return 0;
+            struct sockaddr_in a = {.sin_family = AF_INET,
+                                    .sin_port = htons((uint16_t)(base + 10 * i + k))};
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+            close(fd);
+            if (!ok)
+                return 0;
+        }
+    return 1;
+}
+
 static int group_setup(void **state)
 {
     (void)state;
     /* 43 ports per stack (base .. base+42, docs/protocol.md); two stacks per test process;
      * 100 ports per pid keeps parallel tests apart. */
-    G.base = 20000 + (int)(getpid() % 440) * 100;
-    G.base2 = G.base + 50;
+    for (int k = 0; k < 440; k++) {
+        G.base = 20000 + (int)((getpid() + 37 * k) % 440) * 100;
+        G.base2 = G.base + 50;
+        if (stack_ports_free(G.base) && stack_ports_free(G.base2))
+            break;
+    }
     snprintf(G.root, sizeof G.root, "/tmp/hazctl-cli-XXXXXX");
     if (!mkdtemp(G.root))
         return -1;
