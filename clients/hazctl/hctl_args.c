@@ -54,7 +54,8 @@ int hctl_parse_long(const char *s, long min, long max, long *out)
 #define C(x) (1u << (x))
 #define LISTS                                                                                      \
     (C(HCTL_CMD_INCIDENTS) | C(HCTL_CMD_ALERTS) | C(HCTL_CMD_PLANS) | C(HCTL_CMD_TASKS) |          \
-     C(HCTL_CMD_RESERVATIONS) | C(HCTL_CMD_STOCK) | C(HCTL_CMD_SOURCES) | C(HCTL_CMD_UNITS))
+     C(HCTL_CMD_RESERVATIONS) | C(HCTL_CMD_STOCK) | C(HCTL_CMD_SOURCES) | C(HCTL_CMD_UNITS) |      \
+     C(HCTL_CMD_LEDGER))
 #define ALL 0xFFFFFFFFu
 #define REMOTE (ALL & ~C(HCTL_CMD_UP)) /* commands that send a request and wait */
 
@@ -71,14 +72,18 @@ static const struct cmd_def {
     {"report", HCTL_CMD_REPORT, 0, 0,
      "hazctl report --chainage KM --substance NAME [--mass-kg N] [--duration-s N] "
      "[--source ID] [--text TEXT] [--reporter UNIT] [--at ISO8601] [--json]"},
-    {"incidents", HCTL_CMD_INCIDENTS, 0, 0, "hazctl incidents [--limit N] [--json]"},
+    {"incidents", HCTL_CMD_INCIDENTS, 0, 0,
+     "hazctl incidents [--id INCIDENT | --incident INCIDENT] [--limit N] [--json]"},
     {"alerts", HCTL_CMD_ALERTS, 0, 0, "hazctl alerts [--limit N] [--json]"},
-    {"plans", HCTL_CMD_PLANS, 0, 0, "hazctl plans [--limit N] [--json]"},
+    {"plans", HCTL_CMD_PLANS, 0, 0,
+     "hazctl plans [--id PLAN | --incident INCIDENT] [--limit N] [--json]"},
     {"tasks", HCTL_CMD_TASKS, 0, 0,
      "hazctl tasks [--incident ID] [--unit ID] [--limit N] [--json]"},
     {"reservations", HCTL_CMD_RESERVATIONS, 0, 0, "hazctl reservations [--limit N] [--json]"},
     {"stock", HCTL_CMD_STOCK, 0, 0, "hazctl stock [--limit N] [--json]"},
-    {"sources", HCTL_CMD_SOURCES, 0, 0, "hazctl sources [--limit N] [--json]"},
+    {"sources", HCTL_CMD_SOURCES, 0, 0, "hazctl sources [--id SOURCE] [--limit N] [--json]"},
+    {"ledger", HCTL_CMD_LEDGER, 0, 0,
+     "hazctl ledger [--id DEPOT|MATERIAL] [--unit OWNER] [--limit N] [--json]"},
     {"units", HCTL_CMD_UNITS, 0, 0, "hazctl units [--limit N] [--json]"},
     {"trigger", HCTL_CMD_TRIGGER, 1, 1, "hazctl trigger INCIDENT [--json]"},
     {"up", HCTL_CMD_UP, 0, 0, "hazctl up [--partners UNIT,UNIT,...] [--ack-delay S] [--json]"},
@@ -110,6 +115,7 @@ enum opt_id {
     O_OUT,
     O_PRINT_SECRET,
     O_FORCE,
+    O_ID,
 };
 
 static const struct opt_def {
@@ -139,8 +145,10 @@ static const struct opt_def {
     {"--source", O_SOURCE, 1, C(HCTL_CMD_REPORT)},
     {"--text", O_TEXT, 1, C(HCTL_CMD_REPORT)},
     {"--reporter", O_REPORTER, 1, C(HCTL_CMD_REPORT)},
-    {"--incident", O_INCIDENT, 1, C(HCTL_CMD_TASKS)},
-    {"--unit", O_UNIT, 1, C(HCTL_CMD_TASKS)},
+    {"--incident", O_INCIDENT, 1, C(HCTL_CMD_TASKS) | C(HCTL_CMD_INCIDENTS) | C(HCTL_CMD_PLANS)},
+    {"--unit", O_UNIT, 1, C(HCTL_CMD_TASKS) | C(HCTL_CMD_LEDGER)},
+    {"--id", O_ID, 1,
+     C(HCTL_CMD_INCIDENTS) | C(HCTL_CMD_PLANS) | C(HCTL_CMD_SOURCES) | C(HCTL_CMD_LEDGER)},
     {"--partners", O_PARTNERS, 1, C(HCTL_CMD_UP)},
     {"--ack-delay", O_ACK_DELAY, 1, C(HCTL_CMD_UP)},
     {"--out", O_OUT, 1, C(HCTL_CMD_KEYS)},
@@ -174,7 +182,15 @@ const char *hctl_help_text(void)
            "                              report an incident (alert.report)\n"
            "  incidents | alerts | plans | reservations | stock | sources | units [--limit N]\n"
            "  tasks [--incident ID] [--unit ID] [--limit N]\n"
-           "                              list what the services hold\n"
+           "                              list what the services hold; incidents show the\n"
+           "                              grade, deciding criterion and reporting duties,\n"
+           "                              sources their HJ 941 / GB 18218 grades, plans the\n"
+           "                              forecast at every downstream point\n"
+           "  incidents --id ID | --incident ID, sources --id ID, plans --id ID | --incident ID\n"
+           "                              one record in full (criteria, facts, duties,\n"
+           "                              episodes; a source's terms)\n"
+           "  ledger [--id DEPOT|MATERIAL] [--unit OWNER] [--limit N]\n"
+           "                              stock ledger totals per depot and material\n"
            "  trigger INCIDENT            act on the incident's latest alert now (re-plan)\n"
            "  up [--partners UNIT,...] [--ack-delay S]\n"
            "                              start the whole stack here, and one partner agent\n"
@@ -400,6 +416,9 @@ static int apply(hctl_args *a, const struct opt_def *o, const char *v, char *err
     case O_FORCE:
         a->force = 1;
         return 0;
+    case O_ID:
+        a->id = v;
+        return check_id("--id", v, cmd, err, n);
     }
     return fail(err, n, "%s: option %s is not handled", cmd, o->name);
 }

@@ -43,6 +43,7 @@ typedef enum hctl_cmd {
     HCTL_CMD_UP,
     HCTL_CMD_CHAIN, /* added (issue 3) */
     HCTL_CMD_KEYS,  /* added (issue 3) */
+    HCTL_CMD_LEDGER,
     HCTL_CMD_COUNT
 } hctl_cmd;
 
@@ -102,9 +103,12 @@ typedef struct hctl_args {
     const char *services[5];
     size_t n_services;
 
-    /* trigger INCIDENT; tasks --incident ID --unit ID */
+    /* trigger INCIDENT; tasks --incident ID --unit ID; incidents, plans --incident ID;
+     * ledger --unit OWNER */
     const char *incident_id;
     const char *unit_id;
+    /* incidents, plans, sources, ledger --id ID: one record (ledger: a depot or material) */
+    const char *id;
 
     /* up --partners a,b,c [--ack-delay S] */
     double ack_delay_s; /* drill seconds before a partner acknowledges; < 0 = never

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "drill_harness.h"
+#include "hazlink/hl_config.h"
+#include "hazlink/stack.h"
 
 #define SCENARIO HL_TEST_SOURCE_DIR "/playbooks/drills/kuitun-benzene.yaml"
 
@@ -55,6 +57,177 @@ static int has_text(json_t *arr, const char *part)
             return 1;
     }
     return 0;
+}
+
+/* ---- hazctl against the drill's stack, restarted on the drill's data ---- */
+
+typedef struct ctl {
+    hl_stack *st;
+    int base_port;
+} ctl;
+
+/* `hazctl --base-port N WORDS...` against the stack (words NULL-terminated): stdout (caller
+ * frees), exit status 0 asserted. */
+static char *hazctl_words(ctl *c, const char *const *words)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", c->base_port);
+    const char *args[16] = {"--base-port", port};
+    size_t n = 2;
+    for (size_t i = 0; words[i] && n < 15; i++)
+        args[n++] = words[i];
+    args[n] = NULL;
+    char *out = NULL, err[512] = "";
+    int status = -1;
+    int rc =
+        hl_stack_capture(c->st, "hazctl", args, 20000, 4 << 20, &out, &status, err, sizeof err);
+    if (rc != 0 || status != 0)
+        fail_msg("hazctl %s %s: rc %d status %d %s\n%s", words[0], words[1] ? words[1] : "", rc,
+                 status, err, out ? out : "");
+    return out;
+}
+#define HAZCTL(c, ...) hazctl_words((c), (const char *const[]){__VA_ARGS__, NULL})
+
+/* The same with --json, parsed. */
+static json_t *hazctl_json_words(ctl *c, const char *const *words)
+{
+    const char *w[12];
+    size_t n = 0;
+    while (words[n] && n < 10) {
+        w[n] = words[n];
+        n++;
+    }
+    w[n++] = "--json";
+    w[n] = NULL;
+    char *out = hazctl_words(c, w);
+    json_error_t je;
+    json_t *j = json_loads(out, 0, &je);
+    if (!j)
+        fail_msg("hazctl %s --json: not JSON (%s): %.300s", words[0], je.text, out);
+    free(out);
+    return j;
+}
+#define HAZCTL_JSON(c, ...) hazctl_json_words((c), (const char *const[]){__VA_ARGS__, NULL})
+
+static void has(const char *text, const char *part, const char *what)
+{
+    if (!strstr(text, part))
+        fail_msg("hazctl %s lacks \"%s\":\n%s", what, part, text);
+}
+
+/* The records the drill left in its stores, served again by the five services: hazctl shows
+ * each incident's grade with its deciding criterion and reporting duties, each source's
+ * grades, the plan's forecast at every downstream point and the ledger totals, and its JSON
+ * holds the same figures as the drill report. Duty states are computed against the clock of
+ * the reply (real time now, long after the drill's morning), so only their ids are compared. */
+static void hazctl_shows_the_same(drill_harness *h, json_t *r)
+{
+    hl_config cfg;
+    char err[1024];
+    assert_int_equal(hl_config_load(NULL, &cfg, err, sizeof err), 0);
+    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s/data", h->out);
+    snprintf(cfg.playbook_dir, sizeof cfg.playbook_dir, "%s/playbooks", HL_TEST_SOURCE_DIR);
+    cfg.base_port = h->base_port;
+    cfg.clock[0] = '\0';
+    ctl c = {NULL, h->base_port};
+    if (hl_stack_new(&cfg, HL_TEST_BIN_DIR, &c.st, err, sizeof err) < 0 ||
+        hl_stack_start_services(c.st, 30000, err, sizeof err) < 0)
+        fail_msg("restarting the drill's stack: %s", err);
+
+    json_t *inc = json_array_get(drill_harness_get(r, "incidents"), 0);
+    const char *id = str(inc, "id");
+    char *text = HAZCTL(&c, "incidents");
+    char want[600];
+    snprintf(want, sizeof want, "%s  grade III 较大, decided by %s", id,
+             str(drill_harness_get(inc, "deciding"), "cite"));
+    has(text, want, "incidents");
+    has(text, "reports: initial ", "incidents");
+    has(text, "(duty rows unverified)", "incidents");
+    free(text);
+    text = HAZCTL(&c, "incidents", "--id", id);
+    has(text, "decided by        附件1 较大(III) drinking_water_interruption", "incidents --id");
+    has(text, "facts unknown     direct_economic_loss", "incidents --id");
+    has(text, "reporting duties (", "incidents --id");
+    has(text, "(unverified)", "incidents --id");
+    has(text, "exceedance episodes:", "incidents --id");
+    has(text, "st-dsz-down", "incidents --id");
+    free(text);
+    json_t *j = HAZCTL_JSON(&c, "incidents");
+    json_t *ji = json_array_get(json_object_get(j, "incidents"), 0);
+    assert_string_equal(str(ji, "grade"), str(inc, "grade"));
+    assert_string_equal(str(json_object_get(ji, "deciding"), "cite"),
+                        str(json_object_get(inc, "deciding"), "cite"));
+    json_t *rr = json_object_get(inc, "reports"), *jr = json_object_get(ji, "reports");
+    assert_int_equal(json_array_size(jr), json_array_size(rr));
+    for (size_t k = 0; k < json_array_size(rr); k++)
+        assert_string_equal(str(json_array_get(jr, k), "id"), str(json_array_get(rr, k), "id"));
+    json_decref(j);
+
+    text = HAZCTL(&c, "sources");
+    has(text, "rs-dsz-petro  HJ 941-2018: ", "sources");
+    has(text, "GB 18218-2018: S ", "sources");
+    free(text);
+    j = HAZCTL_JSON(&c, "sources");
+    json_t *rs = drill_harness_get(r, "sources"), *js = json_object_get(j, "sources");
+    assert_int_equal(json_array_size(js), json_array_size(rs));
+    for (size_t k = 0; k < json_array_size(rs); k++) {
+        json_t *a = json_array_get(rs, k), *b = find_by(js, "id", str(a, "id"));
+        assert_non_null(b);
+        assert_string_equal(str(json_object_get(b, "hj941"), "label"),
+                            str(json_object_get(a, "hj941"), "label"));
+        assert_string_equal(str(json_object_get(b, "gb18218"), "grade_name"),
+                            str(json_object_get(a, "gb18218"), "grade_name"));
+    }
+    json_decref(j);
+
+    text = HAZCTL(&c, "plans");
+    has(text,
+        "(every time above is an estimate: the river velocities are hazlink assumptions, "
+        "unverified)",
+        "plans");
+    for (size_t d = 0; d < sizeof downstream_points / sizeof downstream_points[0]; d++)
+        has(text, downstream_points[d], "plans");
+    free(text);
+    j = HAZCTL_JSON(&c, "plans");
+    json_t *rf = drill_harness_get(json_array_get(drill_harness_get(r, "plans"), 0), "forecast");
+    json_t *jp = json_object_get(json_array_get(json_object_get(j, "plans"), 0), "points");
+    assert_int_equal(json_array_size(jp), json_array_size(rf));
+    for (size_t k = 0; k < json_array_size(rf); k++) {
+        json_t *a = json_array_get(rf, k), *b = find_by(jp, "point_id", str(a, "point_id"));
+        assert_non_null(b);
+        assert_int_equal(json_integer_value(json_object_get(b, "front_ms")),
+                         json_integer_value(json_object_get(a, "front_ms")));
+        assert_int_equal(json_integer_value(json_object_get(b, "clear_ms")),
+                         json_integer_value(json_object_get(a, "clear_ms")));
+    }
+    json_decref(j);
+
+    text = HAZCTL(&c, "ledger");
+    has(text, "stock ledger as of ", "ledger");
+    has(text, "+08:00", "ledger");
+    free(text);
+    j = HAZCTL_JSON(&c, "ledger");
+    json_t *ri = drill_harness_get(drill_harness_get(r, "ledger"), "items");
+    json_t *li = json_object_get(j, "items");
+    assert_int_equal(json_array_size(li), json_array_size(ri));
+    for (size_t k = 0; k < json_array_size(ri); k++) {
+        json_t *a = json_array_get(ri, k), *b = json_array_get(li, k);
+        assert_string_equal(str(b, "depot_id"), str(a, "depot_id"));
+        assert_string_equal(str(b, "material_id"), str(a, "material_id"));
+        assert_true(json_number_value(json_object_get(b, "on_hand")) ==
+                    json_number_value(json_object_get(a, "on_hand")));
+        assert_true(json_number_value(json_object_get(b, "reserved")) ==
+                    json_number_value(json_object_get(a, "reserved")));
+    }
+    json_decref(j);
+    /* One depot's lines by --id. */
+    j = HAZCTL_JSON(&c, "ledger", "--id", "dp-kuitun");
+    li = json_object_get(j, "items");
+    assert_true(json_array_size(li) >= 1);
+    for (size_t k = 0; k < json_array_size(li); k++)
+        assert_string_equal(str(json_array_get(li, k), "depot_id"), "dp-kuitun");
+    json_decref(j);
+    hl_stack_destroy(&c.st);
 }
 
 static int is_level(const char *s)
@@ -317,6 +490,7 @@ static void test_benzene_drill(void **state)
             fail_msg("report.md lacks \"%s\"", md_has[m]);
     assert_int_equal(json_array_size(drill_harness_get(r, "problems")), 0);
     assert_true(json_is_number(drill_harness_get(sum, "trigger_to_all_ack_real_ms")));
+    hazctl_shows_the_same(&h, r);
     drill_harness_done(&h);
 }
 
