@@ -17,6 +17,7 @@
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_log.h"
 #include "hazlink/stack.h"
+#include "hctl_keys.h"
 #include "hctl_render.h"
 
 #define SENDER "hazctl"
@@ -252,6 +253,7 @@ ADAPT(hctl_render_reservations, Hl__ReservationList)
 ADAPT(hctl_render_stock, Hl__StockList)
 ADAPT(hctl_render_sources, Hl__RiskSourceList)
 ADAPT(hctl_render_units, Hl__UnitList)
+ADAPT(hctl_render_chain, Hl__Escalation)
 ADAPT(hctl_render_incident_details, Hl__IncidentList)
 ADAPT(hctl_render_source_details, Hl__RiskSourceList)
 ADAPT(hctl_render_ledger, Hl__LedgerTotals)
@@ -312,6 +314,14 @@ static int run_trigger(ctx *c)
     r.incident_id = (char *)c->a->incident_id;
     return call_and_show(c, "alert", "alert.trigger", &r.base, &hl__alert__descriptor,
                          hctl_render_alert_m);
+}
+
+static int run_chain(ctx *c)
+{
+    Hl__ListQuery q = HL__LIST_QUERY__INIT;
+    q.id = (char *)c->a->task_id;
+    return call_and_show(c, "dispatch", "dispatch.chain", &q.base, &hl__escalation__descriptor,
+                         hctl_render_chain_m);
 }
 
 static int run_list(ctx *c)
@@ -488,6 +498,13 @@ int hctl_run(const hctl_args *a, const hl_config *cfg)
     ctx c = {a, cfg, NULL, a->timeout_ms ? a->timeout_ms : cfg->request_timeout_ms};
     if (a->cmd == HCTL_CMD_UP)
         return run_up(&c);
+    /* keys works on files; a running dispatch is only told, so a dead one costs little. */
+    if (a->cmd == HCTL_CMD_KEYS)
+        return hctl_keys_run(
+            a, cfg,
+            a->timeout_ms
+                ? a->timeout_ms
+                : (c.timeout_ms < HCTL_KEYS_TIMEOUT_MS ? c.timeout_ms : HCTL_KEYS_TIMEOUT_MS));
     if (a->cmd == HCTL_CMD_STATUS && !a->timeout_ms && c.timeout_ms > HCTL_STATUS_TIMEOUT_MS)
         c.timeout_ms = HCTL_STATUS_TIMEOUT_MS;
     c.zctx = zmq_ctx_new();
@@ -508,6 +525,9 @@ int hctl_run(const hctl_args *a, const hl_config *cfg)
         break;
     case HCTL_CMD_TRIGGER:
         ex = run_trigger(&c);
+        break;
+    case HCTL_CMD_CHAIN:
+        ex = run_chain(&c);
         break;
     default:
         ex = run_list(&c);

@@ -782,6 +782,121 @@ int hctl_render_tasks(const Hl__TaskList *l, int tz_min, hctl_buf *out)
     return table_end(t, rc, "tasks", out);
 }
 
+/* ---- Escalation chain ---- */
+
+/* What chain position i has been told so far, from the steps taken (buf >= 96 bytes). */
+static void chain_told(const Hl__Escalation *e, size_t i, char *buf, size_t n)
+{
+    unsigned reminders = 0;
+    int told = i == 0;
+    for (size_t k = 0; k < e->n_steps; k++) {
+        if (e->steps[k]->position != i)
+            continue;
+        if (!strcmp(e->steps[k]->kind, "escalate"))
+            told = 1;
+        else
+            reminders++;
+    }
+    int next = e->next_due_ms > 0 && !strcmp(e->next_unit, e->chain[i]);
+    if (!told) {
+        snprintf(buf, n, "%s", next ? "next to be notified" : "not told");
+        return;
+    }
+    size_t w = (size_t)snprintf(buf, n, "%s", i == 0 ? "the task's unit" : "notified");
+    if (reminders && w < n)
+        w += (size_t)snprintf(buf + w, n - w, ", %u reminder%s", reminders,
+                              reminders == 1 ? "" : "s");
+    if (next && w < n)
+        snprintf(buf + w, n - w, ", next to be reminded");
+}
+
+int hctl_render_chain(const Hl__Escalation *e, int tz_min, hctl_buf *out)
+{
+    kv k;
+    kv_begin(&k);
+    kv_add(&k, "task", "%s", e->task_id);
+    kv_add(&k, "level", "%s%s", hctl_level_str(e->level),
+           e->level_defaulted ? " (the task gave none: the roster's default level)" : "");
+    kv_add(&k, "timeout", "%lld min to acknowledge, %u reminder%s per unit",
+           (long long)(e->timeout_ms / 60000), e->repeats, e->repeats == 1 ? "" : "s");
+    kv_add(&k, "started", "%s", TS(e->started_ms));
+    if (!strcmp(e->status, "acknowledged"))
+        kv_add(&k, "status", "acknowledged by %s at %s: no further step", e->ended_by,
+               TS(e->ended_ms));
+    else if (!strcmp(e->status, "exhausted"))
+        kv_add(&k, "status", "exhausted: every unit of the chain was told; the task still waits");
+    else
+        kv_add(&k, "status", "waiting for an acknowledgement since %s", TS(e->since_ms));
+    if (e->next_due_ms > 0)
+        kv_add(&k, "next", "%s %s at %s",
+               !strcmp(e->next_kind, "repeat") ? "remind" : "escalate to", e->next_unit,
+               TS(e->next_due_ms));
+    else
+        kv_add(&k, "next", "none");
+    kv_add(&k, "timeouts", "%s", str_or(e->assumption, "(no note in the roster)"));
+    int rc = kv_end(&k, 0, out);
+    if (rc)
+        return rc;
+
+    static const char *hc[] = {"#", "UNIT", "NAME", "TOLD"};
+    hctl_table *t = table_new(hc, 4, NULL, 0);
+    if (!t)
+        return HL_ENOMEM;
+    hctl_table_max_width(t, 2, HCTL_CELL_MAX_WIDTH);
+    for (size_t i = 0; i < e->n_chain; i++) {
+        char told[96];
+        chain_told(e, i, told, sizeof told);
+        CELLF("%zu", i);
+        CELL(e->chain[i]);
+        CELL(i < e->n_chain_names ? e->chain_names[i] : "");
+        CELL(told);
+    }
+    hctl_buf_puts(out, "\nchain\n");
+    if ((rc = table_end(t, rc, "units in the chain", out)) != 0)
+        return rc;
+
+    static const char *hs[] = {"STEP", "KIND", "UNIT", "DUE", "TAKEN", "NOTICE", "CAUSE"};
+    t = table_new(hs, 7, (const int[]){0}, 1);
+    if (!t)
+        return HL_ENOMEM;
+    hctl_table_max_width(t, 6, HCTL_CELL_MAX_WIDTH);
+    for (size_t i = 0; i < e->n_steps; i++) {
+        const Hl__EscalationStep *st = e->steps[i];
+        CELLF("%u", st->n);
+        CELL(st->kind);
+        CELL(st->unit_id);
+        CELL(TS(st->due_ms));
+        CELL(TS(st->at_ms));
+        CELL(st->notice_task_id);
+        CELL(st->cause);
+    }
+    hctl_buf_puts(out, "\nsteps taken\n");
+    return table_end(t, rc, "steps taken yet", out);
+}
+
+/* ---- Partner keys ---- */
+
+int hctl_render_keys(const hctl_key_view *v, size_t n, const char *gateway_pub, const char *table,
+                     hctl_buf *out)
+{
+    hctl_buf_printf(out, "gateway public key  %s\n",
+                    gateway_pub ? gateway_pub : "(none yet: dispatch makes it at its first start)");
+    hctl_buf_printf(out, "key table           %s\n\n", table);
+    static const char *h[] = {"UNIT", "NAME", "PUBLIC KEY", "KEY PAIR HERE"};
+    hctl_table *t = table_new(h, 4, NULL, 0);
+    if (!t)
+        return HL_ENOMEM;
+    hctl_table_max_width(t, 1, HCTL_CELL_MAX_WIDTH);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        CELL(v[i].unit);
+        CELL(v[i].name ? v[i].name : "(not in the roster: not admitted)");
+        CELL(v[i].pub);
+        CELL(v[i].pair);
+    }
+    return table_end(t, rc, "keys admitted: every partner is refused", out);
+}
+
 static void needs_line(hctl_buf *b, const char *label, Hl__MaterialNeed *const *m, size_t n)
 {
     hctl_buf_printf(b, "  %s: ", label);
@@ -1412,4 +1527,18 @@ json_t *hctl_json_error(const char *service, int code, const char *field, const 
         return NULL;
     }
     return root;
+}
+
+json_t *hctl_json_keys(const hctl_key_view *v, size_t n, const char *gateway_pub, const char *table)
+{
+    json_t *keys = json_array();
+    for (size_t i = 0; keys && i < n; i++)
+        json_array_append_new(keys,
+                              json_pack("{s:s, s:o, s:s, s:b, s:o}", "unit", v[i].unit, "name",
+                                        v[i].name ? json_str(v[i].name) : json_null(), "public_key",
+                                        v[i].pub, "in_roster", v[i].name != NULL, "pair",
+                                        v[i].pair ? json_str(v[i].pair) : json_null()));
+    return json_pack("{s:o, s:s, s:o}", "gateway_public_key",
+                     gateway_pub ? json_str(gateway_pub) : json_null(), "table", table, "keys",
+                     keys ? keys : json_array());
 }

@@ -113,6 +113,30 @@ int hctl_render_units(const Hl__UnitList *l, int tz_min, hctl_buf *out);
  * assumed" and "catalogue row unverified" where they apply. */
 int hctl_render_ledger(const Hl__LedgerTotals *l, int tz_min, hctl_buf *out);
 
+/* ---- Escalation chain and partner keys (issue 3) ---- */
+
+/* A task's escalation chain (dispatch.chain): a block (task, level and where its timeout comes
+ * from, status, the roster's note on the timeouts), the chain of units with what each was
+ * told, a table of the steps taken (due and taken times), and the next step and when. The
+ * timeouts are a hazlink assumption (units.yaml): the note is always shown. */
+int hctl_render_chain(const Hl__Escalation *e, int tz_min, hctl_buf *out);
+
+/* One admitted key as hazctl keys list shows it. */
+typedef struct hctl_key_view {
+    const char *unit;
+    const char *name; /* the unit's name in the roster; NULL: not in the roster */
+    const char *pub;  /* z85 public key */
+    const char *pair; /* base path of a key pair in <data>/keys/units that holds it, or NULL */
+} hctl_key_view;
+
+/* The gateway's public key (NULL: none yet), the table's path, and a table of the keys. */
+int hctl_render_keys(const hctl_key_view *v, size_t n, const char *gateway_pub, const char *table,
+                     hctl_buf *out);
+/* {"gateway_public_key": string|null, "table": path, "keys": [{"unit","name"|null,
+ *  "public_key","in_roster","pair"|null}]} */
+json_t *hctl_json_keys(const hctl_key_view *v, size_t n, const char *gateway_pub,
+                       const char *table);
+
 /* ---- JSON ---- */
 
 /* Any payload message as a JSON object (rules above). NULL only on ENOMEM. */

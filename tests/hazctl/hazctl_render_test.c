@@ -1270,6 +1270,117 @@ static void test_units(void **state)
     hctl_buf_free(&b);
 }
 
+static void test_chain(void **state)
+{
+    (void)state;
+    char *chain[] = {"reg-131", "reg-131-cmd", "xj7-emb"};
+    char *names[] = {"第七师一三一团", "第七师一三一团分管应急副团长", "第七师胡杨河市应急管理局"};
+    Hl__EscalationStep s1 = HL__ESCALATION_STEP__INIT, s2 = HL__ESCALATION_STEP__INIT;
+    s1.n = 1;
+    s1.kind = "repeat";
+    s1.unit_id = "reg-131";
+    s1.due_ms = s1.at_ms = T0;
+    s1.cause = "timeout: not acknowledged within 15 min (level 黄)";
+    s2.n = 2;
+    s2.kind = "escalate";
+    s2.unit_id = "reg-131-cmd";
+    s2.position = 1;
+    s2.due_ms = T1;
+    s2.at_ms = T1 + 1000;
+    s2.notice_task_id = "t-1:esc1";
+    s2.cause = "timeout: not acknowledged within 15 min (level 黄)";
+    Hl__EscalationStep *steps[] = {&s1, &s2};
+    Hl__Escalation e = HL__ESCALATION__INIT;
+    e.task_id = "t-1";
+    e.n_chain = 3;
+    e.chain = chain;
+    e.n_chain_names = 3;
+    e.chain_names = names;
+    e.level = "黄";
+    e.level_defaulted = 1;
+    e.timeout_ms = 15 * 60000;
+    e.repeats = 1;
+    e.position = 1;
+    e.started_ms = T0 - 15 * 60000;
+    e.since_ms = T1 + 1000;
+    e.status = "waiting";
+    e.n_steps = 2;
+    e.steps = steps;
+    e.next_kind = "repeat";
+    e.next_unit = "reg-131-cmd";
+    e.next_due_ms = T1;
+    e.assumption = "hazlink assumption: no standard sets acknowledgement timeouts";
+    hctl_buf b = {0};
+    assert_int_equal(hctl_render_chain(&e, BJ, &b), 0);
+    const char *s = hctl_buf_str(&b);
+    assert_has(s, "task      t-1\n");
+    assert_has(s, "level     黄 yellow (the task gave none: the roster's default level)\n");
+    assert_has(s, "timeout   15 min to acknowledge, 1 reminder per unit\n");
+    assert_has(s, "next      remind reg-131-cmd at " T1_BJ "\n");
+    /* The timeouts are an assumption: the reader is always told. */
+    assert_has(s, "timeouts  hazlink assumption: no standard sets acknowledgement timeouts\n");
+    assert_has(s, "0  reg-131      第七师一三一团                the task's unit, 1 reminder\n");
+    assert_has(s, "1  reg-131-cmd  第七师一三一团分管应急副团长  notified, next to be reminded\n");
+    assert_has(s, "2  xj7-emb      第七师胡杨河市应急管理局      not told\n");
+    assert_has(s, "   2  escalate  reg-131-cmd  " T1_BJ "  2026-07-15T02:35:01+08:00  t-1:esc1  ");
+    hctl_buf_free(&b);
+    /* Acknowledged: who ended it, and no next step. */
+    e.status = "acknowledged";
+    e.ended_by = "reg-131-cmd";
+    e.ended_ms = T1 + 60000;
+    e.next_due_ms = 0;
+    e.next_kind = e.next_unit = "";
+    assert_int_equal(hctl_render_chain(&e, BJ, &b), 0);
+    s = hctl_buf_str(&b);
+    assert_has(s, "status    acknowledged by reg-131-cmd at 2026-07-15T02:36:00+08:00: no further "
+                  "step\n");
+    assert_has(s, "next      none\n");
+    assert_has(s, "1  reg-131-cmd  第七师一三一团分管应急副团长  notified\n");
+    hctl_buf_free(&b);
+    /* No step yet. */
+    e.n_steps = 0;
+    assert_int_equal(hctl_render_chain(&e, BJ, &b), 0);
+    assert_has(hctl_buf_str(&b), "no steps taken yet\n");
+    hctl_buf_free(&b);
+    char *j = json_text(hctl_json_message(&e.base, BJ));
+    assert_has(j, "\"next_due_ms\":0,\"next_due_at\":null");
+    assert_has(j, "\"chain\":[\"reg-131\",\"reg-131-cmd\",\"xj7-emb\"]");
+    free(j);
+}
+
+static void test_keys(void **state)
+{
+    (void)state;
+    hctl_key_view v[] = {
+        {"reg-131", "第七师一三一团", "-)8G=Cctht6<oW%a1O/wsI4NhPyaPFT8wYWf%iGO",
+         "/data/keys/units/reg-131"},
+        {"gone-unit", NULL, "xyzurA-Ey&1GVfUIj1?nhpJXDLdM3(w^Fq5^.)7C", NULL},
+    };
+    hctl_buf b = {0};
+    assert_int_equal(hctl_render_keys(v, 2, "(aS{wa1=i(IeNj[)vRk=G(he==<AZ4<qynXZF}^*",
+                                      "/data/keys/partners.keys", &b),
+                     0);
+    const char *s = hctl_buf_str(&b);
+    assert_has(s, "gateway public key  (aS{wa1=i(IeNj[)vRk=G(he==<AZ4<qynXZF}^*\n");
+    assert_has(s, "key table           /data/keys/partners.keys\n");
+    assert_has(
+        s,
+        "reg-131    第七师一三一团                     -)8G=Cctht6<oW%a1O/wsI4NhPyaPFT8wYWf%iGO  "
+        "/data/keys/units/reg-131\n");
+    assert_has(s, "gone-unit  (not in the roster: not admitted)  xyzurA");
+    hctl_buf_free(&b);
+    assert_int_equal(hctl_render_keys(v, 0, NULL, "/t", &b), 0);
+    assert_has(hctl_buf_str(&b), "none yet: dispatch makes it at its first start");
+    assert_has(hctl_buf_str(&b), "no keys admitted: every partner is refused\n");
+    hctl_buf_free(&b);
+    char *j = json_text(hctl_json_keys(v, 2, NULL, "/t"));
+    assert_has(j, "\"gateway_public_key\":null,\"table\":\"/t\"");
+    assert_has(j, "{\"unit\":\"gone-unit\",\"name\":null,\"public_key\":\"xyzurA-Ey&1GVfUIj1?"
+                  "nhpJXDLdM3(w^Fq5^.)7C\","
+                  "\"in_roster\":false,\"pair\":null}");
+    free(j);
+}
+
 static void test_json_error(void **state)
 {
     (void)state;
@@ -1306,6 +1417,8 @@ int main(void)
         cmocka_unit_test(test_ledger),
         cmocka_unit_test(test_ledger_and_id_options),
         cmocka_unit_test(test_units),
+        cmocka_unit_test(test_chain),
+        cmocka_unit_test(test_keys),
         cmocka_unit_test(test_json_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
