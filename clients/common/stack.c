@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -24,6 +25,7 @@
 #include "hazlink/hl_clock.h"
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
+#include "hazlink/hl_zap.h"
 
 extern char **environ;
 
@@ -485,6 +487,108 @@ int hl_stack_spawn(hl_stack *s, const char *name, const char *program, const cha
     return stack__launch(s, k, err, errlen);
 }
 
+/* ---- partner keys ----
+ * The partner gateway admits only CURVE keys listed in the data dir (services/dispatch/
+ * dkeys.h has the layout, docs/trust-model.md the why): keys/gateway.pub, the table
+ * keys/partners.keys (its writers hold an flock on keys/partners.keys.lock), and a pair per
+ * unit under keys/units/. The stack makes what the partners it starts need. */
+
+typedef struct stack_keys {
+    char dir[HL_PATH_MAX + 8], units[HL_PATH_MAX + 16], table[HL_PATH_MAX + 32];
+    char lock[HL_PATH_MAX + 40], gateway[HL_PATH_MAX + 24], server_pub[HL_PATH_MAX + 32];
+    char unit_base[HL_PATH_MAX + 96];
+} stack_keys;
+
+static int stack__keys_paths(const hl_stack *s, const char *unit, stack_keys *k)
+{
+    const char *d = s->cfg.data_dir;
+    int w[7] = {snprintf(k->dir, sizeof k->dir, "%s/keys", d),
+                snprintf(k->units, sizeof k->units, "%s/keys/units", d),
+                snprintf(k->table, sizeof k->table, "%s/keys/partners.keys", d),
+                snprintf(k->lock, sizeof k->lock, "%s/keys/partners.keys.lock", d),
+                snprintf(k->gateway, sizeof k->gateway, "%s/keys/gateway", d),
+                snprintf(k->server_pub, sizeof k->server_pub, "%s/keys/gateway.pub", d),
+                snprintf(k->unit_base, sizeof k->unit_base, "%s/keys/units/%s", d, unit)};
+    for (int i = 0; i < 7; i++)
+        if (w[i] < 0 || (size_t)w[i] >= HL_PATH_MAX)
+            return HL_ETOOBIG;
+    return 0;
+}
+
+/* The pair at base: loaded, or made and saved (secret 0600) when base.key does not exist. */
+static int stack__pair(const char *base, hl_keypair *kp, char *err, size_t errlen)
+{
+    char sec[HL_PATH_MAX + 104];
+    snprintf(sec, sizeof sec, "%s.key", base);
+    if (access(sec, F_OK) == 0)
+        return hl_keys_load(base, kp, err, errlen);
+    int rc = hl_keys_generate(kp);
+    return rc < 0 ? rc : hl_keys_save(base, kp, err, errlen);
+}
+
+/* Admit pub as unit in the table (under its lock). 1 when it was added, 0 when it was there. */
+static int stack__admit(const stack_keys *k, const char *unit, const char *pub, char *err,
+                        size_t errlen)
+{
+    int fd = open(k->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+        stack__errf(err, errlen, "cannot lock %s: %s", k->lock, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return HL_EIO;
+    }
+    hl_keytable *kt = NULL;
+    int rc = hl_keytable_new(&kt);
+    if (rc == 0 && access(k->table, F_OK) == 0)
+        rc = hl_keytable_load(kt, k->table, err, errlen);
+    int added = 0;
+    if (rc == 0 && !hl_keytable_unit(kt, pub)) {
+        if ((rc = hl_keytable_add(kt, pub, unit)) == 0 &&
+            (rc = hl_keytable_save(kt, k->table, err, errlen)) == 0)
+            added = 1;
+    }
+    hl_keytable_destroy(&kt);
+    close(fd);
+    return rc < 0 ? rc : added;
+}
+
+/* Keys for the partner of unit: its pair (made if missing) admitted in the table, and the
+ * gateway's pair (made if dispatch has not made it yet: dispatch then uses it). A running
+ * dispatch is asked to read the table again; it also notices the change by itself. */
+static int stack__partner_keys(hl_stack *s, const char *unit, stack_keys *k, char *err,
+                               size_t errlen)
+{
+    int rc = stack__keys_paths(s, unit, k);
+    if (rc < 0) {
+        stack__errf(err, errlen, "data dir path too long for the keys: %s", s->cfg.data_dir);
+        return rc;
+    }
+    if ((rc = stack__mkdirs(k->units, err, errlen)) < 0)
+        return rc;
+    hl_keypair kp;
+    if ((rc = stack__pair(k->gateway, &kp, err, errlen)) == 0 &&
+        (rc = stack__pair(k->unit_base, &kp, err, errlen)) == 0)
+        rc = stack__admit(k, unit, kp.pub, err, errlen);
+    memset(&kp, 0, sizeof kp);
+    if (rc < 0) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", err ? err : "");
+        stack__errf(err, errlen, "keys of %s: %s", unit, why);
+        return rc;
+    }
+    char ep[128];
+    if (rc == 1 && hl_stack_pid(s, "dispatch") > 0 &&
+        hl_config_endpoint(&s->cfg, "dispatch", "req", ep, sizeof ep) == 0 &&
+        (s->zctx || (s->zctx = zmq_ctx_new()))) {
+        Hl__Empty empty = HL__EMPTY__INIT;
+        Hl__Envelope *reply = NULL;
+        hl_call(s->zctx, ep, "hazstack", "dispatch.keys_reload", &empty.base, 2000, &reply, NULL,
+                0);
+        hl_env_free(&reply);
+    }
+    return 0;
+}
+
 int hl_stack_start_partner(hl_stack *s, const char *unit_id, double ack_delay_s,
                            const char *const *extra, char *err, size_t errlen)
 {
@@ -496,12 +600,20 @@ int hl_stack_start_partner(hl_stack *s, const char *unit_id, double ack_delay_s,
     int w = snprintf(name, sizeof name, "hazpartner-%s", unit_id);
     if (w < 0 || (size_t)w >= sizeof name)
         return HL_ETOOBIG;
+    stack_keys keys;
+    int rc = stack__partner_keys(s, unit_id, &keys, err, errlen);
+    if (rc < 0)
+        return rc;
     const char *args[HL_STACK_MAX_ARGS + 1];
     char delay[32];
     size_t n = 0;
     args[n++] = "run";
     args[n++] = "--unit";
     args[n++] = unit_id;
+    args[n++] = "--key";
+    args[n++] = keys.unit_base;
+    args[n++] = "--server-key";
+    args[n++] = keys.server_pub;
     if (ack_delay_s >= 0) {
         snprintf(delay, sizeof delay, "%.3f", ack_delay_s);
         args[n++] = "--ack-delay";

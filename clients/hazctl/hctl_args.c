@@ -54,9 +54,10 @@ int hctl_parse_long(const char *s, long min, long max, long *out)
 #define C(x) (1u << (x))
 #define LISTS                                                                                      \
     (C(HCTL_CMD_INCIDENTS) | C(HCTL_CMD_ALERTS) | C(HCTL_CMD_PLANS) | C(HCTL_CMD_TASKS) |          \
-     C(HCTL_CMD_RESERVATIONS) | C(HCTL_CMD_STOCK) | C(HCTL_CMD_SOURCES) | C(HCTL_CMD_UNITS))
+     C(HCTL_CMD_RESERVATIONS) | C(HCTL_CMD_STOCK) | C(HCTL_CMD_SOURCES) | C(HCTL_CMD_UNITS) |      \
+     C(HCTL_CMD_LEDGER))
 #define ALL 0xFFFFFFFFu
-#define REMOTE (ALL & ~C(HCTL_CMD_UP)) /* commands that send one request and wait */
+#define REMOTE (ALL & ~C(HCTL_CMD_UP)) /* commands that send a request and wait */
 
 static const struct cmd_def {
     const char *name;
@@ -71,17 +72,25 @@ static const struct cmd_def {
     {"report", HCTL_CMD_REPORT, 0, 0,
      "hazctl report --chainage KM --substance NAME [--mass-kg N] [--duration-s N] "
      "[--source ID] [--text TEXT] [--reporter UNIT] [--at ISO8601] [--json]"},
-    {"incidents", HCTL_CMD_INCIDENTS, 0, 0, "hazctl incidents [--limit N] [--json]"},
+    {"incidents", HCTL_CMD_INCIDENTS, 0, 0,
+     "hazctl incidents [--id INCIDENT | --incident INCIDENT] [--limit N] [--json]"},
     {"alerts", HCTL_CMD_ALERTS, 0, 0, "hazctl alerts [--limit N] [--json]"},
-    {"plans", HCTL_CMD_PLANS, 0, 0, "hazctl plans [--limit N] [--json]"},
+    {"plans", HCTL_CMD_PLANS, 0, 0,
+     "hazctl plans [--id PLAN | --incident INCIDENT] [--limit N] [--json]"},
     {"tasks", HCTL_CMD_TASKS, 0, 0,
      "hazctl tasks [--incident ID] [--unit ID] [--limit N] [--json]"},
     {"reservations", HCTL_CMD_RESERVATIONS, 0, 0, "hazctl reservations [--limit N] [--json]"},
     {"stock", HCTL_CMD_STOCK, 0, 0, "hazctl stock [--limit N] [--json]"},
-    {"sources", HCTL_CMD_SOURCES, 0, 0, "hazctl sources [--limit N] [--json]"},
+    {"sources", HCTL_CMD_SOURCES, 0, 0, "hazctl sources [--id SOURCE] [--limit N] [--json]"},
+    {"ledger", HCTL_CMD_LEDGER, 0, 0,
+     "hazctl ledger [--id DEPOT|MATERIAL] [--unit OWNER] [--limit N] [--json]"},
     {"units", HCTL_CMD_UNITS, 0, 0, "hazctl units [--limit N] [--json]"},
     {"trigger", HCTL_CMD_TRIGGER, 1, 1, "hazctl trigger INCIDENT [--json]"},
     {"up", HCTL_CMD_UP, 0, 0, "hazctl up [--partners UNIT,UNIT,...] [--ack-delay S] [--json]"},
+    {"chain", HCTL_CMD_CHAIN, 1, 1, "hazctl chain TASK [--json]"},
+    {"keys", HCTL_CMD_KEYS, 1, 3,
+     "hazctl keys gen UNIT [--out BASE] [--print-secret] [--force] | keys add UNIT "
+     "PUBLIC-KEY-FILE|Z85 | keys revoke UNIT | keys list | keys rotate-server [--json]"},
 };
 #define NCMDS (sizeof cmds / sizeof cmds[0])
 
@@ -103,6 +112,10 @@ enum opt_id {
     O_UNIT,
     O_PARTNERS,
     O_ACK_DELAY,
+    O_OUT,
+    O_PRINT_SECRET,
+    O_FORCE,
+    O_ID,
 };
 
 static const struct opt_def {
@@ -132,10 +145,15 @@ static const struct opt_def {
     {"--source", O_SOURCE, 1, C(HCTL_CMD_REPORT)},
     {"--text", O_TEXT, 1, C(HCTL_CMD_REPORT)},
     {"--reporter", O_REPORTER, 1, C(HCTL_CMD_REPORT)},
-    {"--incident", O_INCIDENT, 1, C(HCTL_CMD_TASKS)},
-    {"--unit", O_UNIT, 1, C(HCTL_CMD_TASKS)},
+    {"--incident", O_INCIDENT, 1, C(HCTL_CMD_TASKS) | C(HCTL_CMD_INCIDENTS) | C(HCTL_CMD_PLANS)},
+    {"--unit", O_UNIT, 1, C(HCTL_CMD_TASKS) | C(HCTL_CMD_LEDGER)},
+    {"--id", O_ID, 1,
+     C(HCTL_CMD_INCIDENTS) | C(HCTL_CMD_PLANS) | C(HCTL_CMD_SOURCES) | C(HCTL_CMD_LEDGER)},
     {"--partners", O_PARTNERS, 1, C(HCTL_CMD_UP)},
     {"--ack-delay", O_ACK_DELAY, 1, C(HCTL_CMD_UP)},
+    {"--out", O_OUT, 1, C(HCTL_CMD_KEYS)},
+    {"--print-secret", O_PRINT_SECRET, 0, C(HCTL_CMD_KEYS)},
+    {"--force", O_FORCE, 0, C(HCTL_CMD_KEYS)},
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -164,12 +182,33 @@ const char *hctl_help_text(void)
            "                              report an incident (alert.report)\n"
            "  incidents | alerts | plans | reservations | stock | sources | units [--limit N]\n"
            "  tasks [--incident ID] [--unit ID] [--limit N]\n"
-           "                              list what the services hold\n"
+           "                              list what the services hold; incidents show the\n"
+           "                              grade, deciding criterion and reporting duties,\n"
+           "                              sources their HJ 941 / GB 18218 grades, plans the\n"
+           "                              forecast at every downstream point\n"
+           "  incidents --id ID | --incident ID, sources --id ID, plans --id ID | --incident ID\n"
+           "                              one record in full (criteria, facts, duties,\n"
+           "                              episodes; a source's terms)\n"
+           "  ledger [--id DEPOT|MATERIAL] [--unit OWNER] [--limit N]\n"
+           "                              stock ledger totals per depot and material\n"
            "  trigger INCIDENT            act on the incident's latest alert now (re-plan)\n"
            "  up [--partners UNIT,...] [--ack-delay S]\n"
            "                              start the whole stack here, and one partner agent\n"
            "                              per unit (acknowledging after S drill seconds,\n"
            "                              default 5, -1 = never); stay until Ctrl-C\n"
+           "  chain TASK                  a task's escalation chain: who was told when, and\n"
+           "                              the next step and when\n"
+           "  keys gen UNIT [--out BASE] [--print-secret] [--force]\n"
+           "                              make a CURVE key pair for a unit's partner agent\n"
+           "                              (secret file mode 0600, shown only with\n"
+           "                              --print-secret) and admit its public key\n"
+           "  keys add UNIT PUBLIC-KEY-FILE|Z85\n"
+           "                              admit a unit's public key made elsewhere\n"
+           "  keys revoke UNIT            revoke every key of a unit; a running dispatch cuts\n"
+           "                              its connection at once\n"
+           "  keys list                   the admitted keys and the gateway's public key\n"
+           "  keys rotate-server          a new key pair for the partner gateway; partners\n"
+           "                              need the new public key (<data>/keys/gateway.pub)\n"
            "  help [COMMAND]              this text, or one command's usage\n"
            "\n"
            "options:\n"
@@ -366,9 +405,25 @@ static int apply(hctl_args *a, const struct opt_def *o, const char *v, char *err
         return parse_partners(a, v, err, n);
     case O_ACK_DELAY:
         return number("--ack-delay", v, -1, HCTL_ACK_DELAY_MAX_S, cmd, &a->ack_delay_s, err, n);
+    case O_OUT:
+        a->out_base = v;
+        if (!v[0] || strlen(v) > HL_PATH_MAX - 8)
+            return fail(err, n, "%s: --out needs a path of 1..%d bytes", cmd, HL_PATH_MAX - 8);
+        return 0;
+    case O_PRINT_SECRET:
+        a->print_secret = 1;
+        return 0;
+    case O_FORCE:
+        a->force = 1;
+        return 0;
+    case O_ID:
+        a->id = v;
+        return check_id("--id", v, cmd, err, n);
     }
     return fail(err, n, "%s: option %s is not handled", cmd, o->name);
 }
+
+static int keys_positional(hctl_args *a, int idx, const char *v, char *err, size_t n);
 
 static int positional(hctl_args *a, int idx, const char *v, char *err, size_t n)
 {
@@ -392,6 +447,11 @@ static int positional(hctl_args *a, int idx, const char *v, char *err, size_t n)
     case HCTL_CMD_TRIGGER:
         a->incident_id = v;
         return check_id("INCIDENT", v, cmd, err, n);
+    case HCTL_CMD_CHAIN:
+        a->task_id = v;
+        return check_id("TASK", v, cmd, err, n);
+    case HCTL_CMD_KEYS:
+        return keys_positional(a, idx, v, err, n);
     case HCTL_CMD_STATUS: {
         int known = 0;
         for (int i = 0; i < 5; i++)
@@ -421,6 +481,50 @@ static int positional(hctl_args *a, int idx, const char *v, char *err, size_t n)
 }
 
 static const char *const reading_names[] = {"STATION", "PARAMETER", "VALUE", "UNIT"};
+
+/* What each keys subcommand takes after its name: UNIT, and for add a KEY. */
+static const struct keys_def {
+    const char *name;
+    hctl_keys_sub sub;
+    int args; /* 0, 1 (UNIT) or 2 (UNIT KEY) */
+} keys_defs[] = {{"gen", HCTL_KEYS_GEN, 1},
+                 {"add", HCTL_KEYS_ADD, 2},
+                 {"revoke", HCTL_KEYS_REVOKE, 1},
+                 {"list", HCTL_KEYS_LIST, 0},
+                 {"rotate-server", HCTL_KEYS_ROTATE_SERVER, 0}};
+
+static const struct keys_def *keys_def_of(hctl_keys_sub sub)
+{
+    for (size_t i = 0; i < sizeof keys_defs / sizeof keys_defs[0]; i++)
+        if (keys_defs[i].sub == sub)
+            return &keys_defs[i];
+    return NULL;
+}
+
+static int keys_positional(hctl_args *a, int idx, const char *v, char *err, size_t n)
+{
+    if (idx == 0) {
+        for (size_t i = 0; i < sizeof keys_defs / sizeof keys_defs[0]; i++)
+            if (!strcmp(v, keys_defs[i].name)) {
+                a->keys_sub = keys_defs[i].sub;
+                return 0;
+            }
+        return fail(err, n, "keys: unknown subcommand '%s' (gen, add, revoke, list, rotate-server)",
+                    v);
+    }
+    const struct keys_def *d = keys_def_of(a->keys_sub);
+    if (idx > d->args)
+        return fail(err, n, "keys %s: unexpected argument '%s'", d->name, v);
+    if (idx == 1) {
+        a->keys_unit = v;
+        return check_id("UNIT", v, "keys", err, n);
+    }
+    a->keys_key = v;
+    if (!v[0] || strlen(v) > HL_PATH_MAX - 1)
+        return fail(err, n, "keys add: KEY must be a z85 public key or a file path of 1..%d bytes",
+                    HL_PATH_MAX - 1);
+    return 0;
+}
 
 int hctl_args_parse(int argc, char **argv, hctl_args *a, char *err, size_t n)
 {
@@ -523,7 +627,21 @@ int hctl_args_parse(int argc, char **argv, hctl_args *a, char *err, size_t n)
             missing = reading_names[npos];
         if (c->cmd == HCTL_CMD_TRIGGER)
             missing = "INCIDENT";
+        if (c->cmd == HCTL_CMD_CHAIN)
+            missing = "TASK";
+        if (c->cmd == HCTL_CMD_KEYS)
+            missing = "SUBCOMMAND (gen, add, revoke, list, rotate-server)";
         return fail(err, n, "%s: missing argument %s", cname, missing);
+    }
+    if (a->cmd == HCTL_CMD_KEYS) {
+        const struct keys_def *d = keys_def_of(a->keys_sub);
+        int given = npos - 1;
+        if (given < d->args)
+            return fail(err, n, "keys %s: missing argument %s", d->name,
+                        given == 0 ? "UNIT" : "PUBLIC-KEY-FILE|Z85");
+        if (a->keys_sub != HCTL_KEYS_GEN && (a->out_base || a->print_secret || a->force))
+            return fail(err, n, "keys %s: --out, --print-secret and --force belong to keys gen",
+                        d->name);
     }
     if (a->cmd == HCTL_CMD_REPORT) {
         if (!a->substance)

@@ -41,8 +41,21 @@ typedef enum hctl_cmd {
     HCTL_CMD_UNITS,
     HCTL_CMD_TRIGGER,
     HCTL_CMD_UP,
+    HCTL_CMD_CHAIN, /* added (issue 3) */
+    HCTL_CMD_KEYS,  /* added (issue 3) */
+    HCTL_CMD_LEDGER,
     HCTL_CMD_COUNT
 } hctl_cmd;
+
+/* keys SUBCOMMAND (issue 3; docs/trust-model.md). */
+typedef enum hctl_keys_sub {
+    HCTL_KEYS_NONE = 0,
+    HCTL_KEYS_GEN,          /* keys gen UNIT [--out BASE] [--print-secret] [--force] */
+    HCTL_KEYS_ADD,          /* keys add UNIT PUBLIC-KEY-FILE|Z85 */
+    HCTL_KEYS_REVOKE,       /* keys revoke UNIT */
+    HCTL_KEYS_LIST,         /* keys list */
+    HCTL_KEYS_ROTATE_SERVER /* keys rotate-server */
+} hctl_keys_sub;
 
 #define HCTL_MAX_ARGS 128            /* words on the command line */
 #define HCTL_MAX_PARTNERS 32         /* units in up --partners */
@@ -90,15 +103,29 @@ typedef struct hctl_args {
     const char *services[5];
     size_t n_services;
 
-    /* trigger INCIDENT; tasks --incident ID --unit ID */
+    /* trigger INCIDENT; tasks --incident ID --unit ID; incidents, plans --incident ID;
+     * ledger --unit OWNER */
     const char *incident_id;
     const char *unit_id;
+    /* incidents, plans, sources, ledger --id ID: one record (ledger: a depot or material) */
+    const char *id;
 
     /* up --partners a,b,c [--ack-delay S] */
     double ack_delay_s; /* drill seconds before a partner acknowledges; < 0 = never
                            automatically; default HCTL_ACK_DELAY_DEFAULT_S */
     char partners[HCTL_MAX_PARTNERS][HL_ID_MAX + 1];
     size_t n_partners;
+
+    /* chain TASK */
+    const char *task_id;
+
+    /* keys SUB [UNIT] [KEY] [--out BASE] [--print-secret] [--force] */
+    hctl_keys_sub keys_sub;
+    const char *keys_unit; /* gen, add, revoke */
+    const char *keys_key;  /* add: a z85 public key, or the path of a file holding one */
+    const char *out_base;  /* gen --out: base path of the pair (BASE.key, BASE.pub) */
+    int print_secret;      /* gen --print-secret: also print the secret key */
+    int force;             /* gen --force: replace an existing pair (its old key revoked) */
 } hctl_args;
 
 /* Parse argv (argc words, argv[0] the program). Returns 0, or HL_EINVAL with err filled

@@ -17,6 +17,7 @@
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_log.h"
 #include "hazlink/stack.h"
+#include "hctl_keys.h"
 #include "hctl_render.h"
 
 #define SENDER "hazctl"
@@ -252,6 +253,10 @@ ADAPT(hctl_render_reservations, Hl__ReservationList)
 ADAPT(hctl_render_stock, Hl__StockList)
 ADAPT(hctl_render_sources, Hl__RiskSourceList)
 ADAPT(hctl_render_units, Hl__UnitList)
+ADAPT(hctl_render_chain, Hl__Escalation)
+ADAPT(hctl_render_incident_details, Hl__IncidentList)
+ADAPT(hctl_render_source_details, Hl__RiskSourceList)
+ADAPT(hctl_render_ledger, Hl__LedgerTotals)
 
 static int call_and_show(ctx *c, const char *service, const char *type,
                          const ProtobufCMessage *payload, const ProtobufCMessageDescriptor *rd,
@@ -311,6 +316,14 @@ static int run_trigger(ctx *c)
                          hctl_render_alert_m);
 }
 
+static int run_chain(ctx *c)
+{
+    Hl__ListQuery q = HL__LIST_QUERY__INIT;
+    q.id = (char *)c->a->task_id;
+    return call_and_show(c, "dispatch", "dispatch.chain", &q.base, &hl__escalation__descriptor,
+                         hctl_render_chain_m);
+}
+
 static int run_list(ctx *c)
 {
     static const struct {
@@ -334,15 +347,24 @@ static int run_list(ctx *c)
          hctl_render_sources_m},
         {HCTL_CMD_UNITS, "dispatch", "dispatch.units", &hl__unit_list__descriptor,
          hctl_render_units_m},
+        {HCTL_CMD_LEDGER, "stock", "stock.ledger", &hl__ledger_totals__descriptor,
+         hctl_render_ledger_m},
     };
+    const hctl_args *a = c->a;
     Hl__ListQuery q = HL__LIST_QUERY__INIT;
-    q.limit = c->a->limit;
-    q.incident_id = (char *)(c->a->incident_id ? c->a->incident_id : "");
-    q.unit_id = (char *)(c->a->unit_id ? c->a->unit_id : "");
+    q.limit = a->limit;
+    q.incident_id = (char *)(a->incident_id ? a->incident_id : "");
+    q.unit_id = (char *)(a->unit_id ? a->unit_id : "");
+    q.id = (char *)(a->id ? a->id : "");
+    /* One incident or source asked for by id: shown in full. */
+    text_fn detail = a->cmd == HCTL_CMD_INCIDENTS && (a->id || a->incident_id)
+                         ? hctl_render_incident_details_m
+                     : a->cmd == HCTL_CMD_SOURCES && a->id ? hctl_render_source_details_m
+                                                           : NULL;
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
-        if (lists[i].cmd == c->a->cmd)
+        if (lists[i].cmd == a->cmd)
             return call_and_show(c, lists[i].service, lists[i].type, &q.base, lists[i].rd,
-                                 lists[i].show);
+                                 detail ? detail : lists[i].show);
     fprintf(stderr, "hazctl: %s is not a list command\n", c->a->cmd_name);
     return HCTL_EXIT_USAGE;
 }
@@ -476,6 +498,13 @@ int hctl_run(const hctl_args *a, const hl_config *cfg)
     ctx c = {a, cfg, NULL, a->timeout_ms ? a->timeout_ms : cfg->request_timeout_ms};
     if (a->cmd == HCTL_CMD_UP)
         return run_up(&c);
+    /* keys works on files; a running dispatch is only told, so a dead one costs little. */
+    if (a->cmd == HCTL_CMD_KEYS)
+        return hctl_keys_run(
+            a, cfg,
+            a->timeout_ms
+                ? a->timeout_ms
+                : (c.timeout_ms < HCTL_KEYS_TIMEOUT_MS ? c.timeout_ms : HCTL_KEYS_TIMEOUT_MS));
     if (a->cmd == HCTL_CMD_STATUS && !a->timeout_ms && c.timeout_ms > HCTL_STATUS_TIMEOUT_MS)
         c.timeout_ms = HCTL_STATUS_TIMEOUT_MS;
     c.zctx = zmq_ctx_new();
@@ -496,6 +525,9 @@ int hctl_run(const hctl_args *a, const hl_config *cfg)
         break;
     case HCTL_CMD_TRIGGER:
         ex = run_trigger(&c);
+        break;
+    case HCTL_CMD_CHAIN:
+        ex = run_chain(&c);
         break;
     default:
         ex = run_list(&c);

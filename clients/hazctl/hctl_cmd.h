@@ -21,6 +21,8 @@ enum {
 /* Default wait for `hazctl status` when --timeout is not given: the configuration's request
  * timeout, but at most this. The services are asked at once, so a dead stack costs one wait. */
 #define HCTL_STATUS_TIMEOUT_MS 2000
+/* Default wait for dispatch to apply a `hazctl keys` change (it may not be running). */
+#define HCTL_KEYS_TIMEOUT_MS 2000
 
 /* Run a->cmd (not HCTL_CMD_HELP) with configuration cfg. Returns an exit status. */
 int hctl_run(const hctl_args *a, const hl_config *cfg);

@@ -253,7 +253,10 @@ int hctl_render_reading(const Hl__ReadingResult *r, int tz_min, hctl_buf *out)
         kv_add(&k, "multiple", "%s (超标倍数 = (value - limit) / limit)", NUM(r->multiple));
     else
         kv_add(&k, "multiple", "-");
-    if (*str_or(r->incident_id, ""))
+    if (*str_or(r->incident_id, "") && r->linked)
+        kv_add(&k, "incident", "%s (attached to the release reported upstream: %s)", r->incident_id,
+               str_or(r->link_reason, "no reason given"));
+    else if (*str_or(r->incident_id, ""))
         kv_add(&k, "incident", "%s (%s)", r->incident_id,
                r->incident_opened ? "opened by this reading" : "existing episode");
     else
@@ -275,6 +278,155 @@ static const char *release_str(double mass_kg, double duration_s, char *buf, siz
         snprintf(buf, n, "%s kg over %s s", hctl_num_str(mass_kg, m, sizeof m),
                  hctl_num_str(duration_s, d, sizeof d));
     return buf;
+}
+
+/* ---- Grading (2014 national plan 附件1) and reporting duties (突发环境事件信息报告办法) ---- */
+
+/* "III 较大", or "not graded" for a record made before grading. */
+static const char *grade_str(const Hl__Incident *i, char *buf, size_t n)
+{
+    if (!*str_or(i->grade, ""))
+        snprintf(buf, n, "not graded");
+    else
+        snprintf(buf, n, "%s %s", i->grade, str_or(i->grade_name, ""));
+    return buf;
+}
+
+/* A criterion by its citation, marked "(unverified)" when its row is and the cite does not
+ * say so already (the alert service appends it to the cite of such a row). */
+static void cite_put(hctl_buf *b, const Hl__GradeCriterion *c)
+{
+    const char *cite = c ? str_or(c->cite, str_or(c->text, "-")) : "-";
+    hctl_buf_puts(b, cite);
+    if (c && !c->verified && !strstr(cite, "unverified"))
+        hctl_buf_puts(b, " (unverified)");
+}
+
+/* Known facts as "deaths 0; drinking_water_interruption town", read through the
+ * IncidentFacts descriptor: a fact not known yet is a oneof left unset and is not shown. */
+static void facts_put(hctl_buf *b, const Hl__IncidentFacts *f)
+{
+    size_t shown = 0;
+    for (unsigned k = 0; f && k < f->base.descriptor->n_fields; k++) {
+        const ProtobufCFieldDescriptor *d = &f->base.descriptor->fields[k];
+        const char *base = (const char *)f;
+        if (!(d->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ||
+            *(const uint32_t *)(base + d->quantifier_offset) != d->id)
+            continue;
+        hctl_buf_printf(b, "%s%s ", shown++ ? "; " : "", d->name);
+        if (d->type == PROTOBUF_C_TYPE_UINT32)
+            hctl_buf_printf(b, "%" PRIu32, *(const uint32_t *)(base + d->offset));
+        else if (d->type == PROTOBUF_C_TYPE_DOUBLE)
+            hctl_buf_puts(b, NUM(*(const double *)(base + d->offset)));
+        else
+            hctl_buf_puts(b, str_or(*(char *const *)(base + d->offset), "-"));
+    }
+    if (!shown)
+        hctl_buf_puts(b, "none reported");
+    if (f && *str_or(f->basis, ""))
+        hctl_buf_printf(b, " (basis: %s)", f->basis);
+}
+
+/* One duty in a few words: "initial due by <deadline>", "notice OVERDUE", "final pending". */
+static void duty_put(hctl_buf *b, const Hl__ReportDuty *d, int tz_min)
+{
+    const char *st = str_or(d->state, "-");
+    hctl_buf_printf(b, "%s %s", str_or(d->id, "-"), strcmp(st, "overdue") ? st : "OVERDUE");
+    if (!strcmp(st, "done"))
+        hctl_buf_printf(b, " %s%s", TS(d->done_ms), d->late ? " (late)" : "");
+    else if (d->deadline_ms && strcmp(st, "pending"))
+        hctl_buf_printf(b, " by %s", TS(d->deadline_ms));
+}
+
+static int duties_unverified(const Hl__Incident *i)
+{
+    for (size_t k = 0; k < i->n_reports; k++)
+        if (!i->reports[k]->verified)
+            return 1;
+    return 0;
+}
+
+static int render_duties(const Hl__Incident *i, int tz_min, hctl_buf *out)
+{
+    static const char *h[] = {"REPORT", "KIND", "STATE", "GRADE",  "DUE", "DEADLINE",
+                              "DONE",   "BY",   "TO",    "CLAUSE", "WHY"};
+    hctl_table *t = table_new(h, 11, NULL, 0);
+    if (!t)
+        return HL_ENOMEM;
+    hctl_table_max_width(t, 8, HCTL_CELL_MAX_WIDTH);  /* TO */
+    hctl_table_max_width(t, 10, HCTL_CELL_MAX_WIDTH); /* WHY */
+    int rc = 0;
+    for (size_t n = 0; n < i->n_reports; n++) {
+        const Hl__ReportDuty *d = i->reports[n];
+        int overdue = !strcmp(str_or(d->state, ""), "overdue");
+        CELL(d->id);
+        CELL(d->kind);
+        CELLF("%s%s", overdue ? "OVERDUE" : str_or(d->state, "-"), d->late ? " (late)" : "");
+        CELL(d->grade);
+        CELL(TS(d->due_ms));
+        CELL(d->deadline_ms ? TS(d->deadline_ms) : "no fixed time");
+        CELL(TS(d->done_ms));
+        CELL(d->done_by);
+        CELL(d->recipient);
+        CELLF("%s%s", str_or(d->clause, "-"), d->verified ? "" : " (unverified)");
+        CELL(d->why);
+    }
+    hctl_buf_printf(out, "reporting duties (%s; state as of the reply):\n",
+                    "突发环境事件信息报告办法");
+    return table_end(t, rc, "reporting duties", out);
+}
+
+static int render_episodes(const Hl__Incident *i, int tz_min, hctl_buf *out)
+{
+    static const char *h[] = {"STATION",  "KM",        "SIDE",     "FIRST", "LAST",
+                              "READINGS", "PEAK mg/L", "MULTIPLE", "ENDED", "ATTACHED"};
+    static const int right[] = {1, 5, 6, 7};
+    hctl_table *t = table_new(h, 10, right, 4);
+    if (!t)
+        return HL_ENOMEM;
+    hctl_table_max_width(t, 9, HCTL_CELL_MAX_WIDTH); /* ATTACHED: the reason, cut */
+    int rc = 0;
+    for (size_t n = 0; n < i->n_episodes; n++) {
+        const Hl__IncidentEpisode *e = i->episodes[n];
+        CELL(e->station_id);
+        CELL(NUM(e->chainage_km));
+        CELL(e->jurisdiction);
+        CELL(TS(e->first_ms));
+        CELL(TS(e->last_ms));
+        CELLF("%" PRIu32, e->count);
+        CELL(NUM(e->peak_value_mg_l));
+        CELL(NUM(e->peak_multiple));
+        CELL(e->ended_ms ? TS(e->ended_ms) : "not yet");
+        if (e->linked)
+            CELLF("yes: %s", str_or(e->link_reason, "to the reported release"));
+        else
+            CELL("no");
+    }
+    hctl_buf_puts(out, "exceedance episodes:\n");
+    return table_end(t, rc, "exceedance episodes", out);
+}
+
+static int render_grade_history(const Hl__Incident *i, int tz_min, hctl_buf *out)
+{
+    static const char *h[] = {"AT", "FROM", "TO", "BY", "HOW", "CRITERION OR REASON"};
+    hctl_table *t = table_new(h, 6, NULL, 0);
+    if (!t)
+        return HL_ENOMEM;
+    int rc = 0;
+    for (size_t n = 0; n < i->n_grade_history; n++) {
+        const Hl__GradeChange *g = i->grade_history[n];
+        CELL(TS(g->at_ms));
+        CELL(*str_or(g->from, "") ? g->from : "-");
+        CELL(g->to);
+        CELL(g->actor);
+        CELL(g->automatic ? "by the facts" : "duty officer");
+        if (*str_or(g->reason, ""))
+            CELLF("%s: %s", str_or(g->criterion, "-"), g->reason);
+        else
+            CELL(g->criterion);
+    }
+    hctl_buf_puts(out, "grade history:\n");
+    return table_end(t, rc, "grade changes", out);
 }
 
 int hctl_render_incident(const Hl__Incident *i, int tz_min, hctl_buf *out)
@@ -314,7 +466,54 @@ int hctl_render_incident(const Hl__Incident *i, int tz_min, hctl_buf *out)
     kv_add(&k, "release", "%s", release_str(i->mass_kg, i->duration_s, rel, sizeof rel));
     kv_add(&k, "description", "%s", str_or(i->description, "-"));
     hctl_buf_free(&ups);
-    return kv_end(&k, 0, out);
+    char g[96];
+    hctl_buf b = {0};
+    kv_add(&k, "grade", "%s%s", grade_str(i, g, sizeof g),
+           i->deciding && !strcmp(str_or(i->deciding->type, ""), "duty_officer")
+               ? " (set by a duty officer)"
+               : "");
+    cite_put(&b, i->deciding);
+    kv_add(&k, "decided by", "%s", hctl_buf_str(&b));
+    hctl_buf_free(&b);
+    kv_add(&k, "grade by facts", "%s", str_or(i->grade_by_facts, "-"));
+    for (size_t n = 0; n < i->n_criteria_met; n++) {
+        hctl_buf_puts(&b, n ? "; " : "");
+        cite_put(&b, i->criteria_met[n]);
+    }
+    kv_add(&k, "criteria met", "%s", i->n_criteria_met ? hctl_buf_str(&b) : "-");
+    hctl_buf_free(&b);
+    facts_put(&b, i->facts);
+    kv_add(&k, "facts known", "%s", hctl_buf_str(&b));
+    hctl_buf_free(&b);
+    join(&b, i->facts_unknown, i->n_facts_unknown);
+    kv_add(&k, "facts unknown", "%s%s", hctl_buf_str(&b),
+           i->n_facts_unknown ? " (the grade may still rise)" : "");
+    hctl_buf_free(&b);
+    kv_add(&k, "grading rules", "%s%s", str_or(i->grading_source, "-"),
+           i->grading_unverified ? " (some rows shown are marked unverified)" : "");
+    kv_add(&k, "discovered", "%s", TS(i->discovered_ms));
+    int rc = kv_end(&k, 0, out);
+    if (!rc && i->n_reports)
+        rc = render_duties(i, tz_min, out);
+    if (!rc && i->n_episodes)
+        rc = render_episodes(i, tz_min, out);
+    if (!rc && i->n_grade_history)
+        rc = render_grade_history(i, tz_min, out);
+    return rc ? rc : out->err;
+}
+
+int hctl_render_incident_details(const Hl__IncidentList *l, int tz_min, hctl_buf *out)
+{
+    if (l->n_incidents == 0)
+        hctl_buf_puts(out, "no incidents\n");
+    for (size_t n = 0; n < l->n_incidents; n++) {
+        if (n)
+            hctl_buf_puts(out, "\n");
+        int rc = hctl_render_incident(l->incidents[n], tz_min, out);
+        if (rc)
+            return rc;
+    }
+    return out->err;
 }
 
 int hctl_render_alert(const Hl__Alert *a, int tz_min, hctl_buf *out)
@@ -354,18 +553,20 @@ int hctl_render_alert(const Hl__Alert *a, int tz_min, hctl_buf *out)
 
 int hctl_render_incidents(const Hl__IncidentList *l, int tz_min, hctl_buf *out)
 {
-    static const char *h[] = {"ID",    "STATE",  "ORIGIN",   "STATION",         "PARAMETER",
-                              "KM",    "OPENED", "READINGS", "PEAK mg/L",       "LIMIT mg/L",
-                              "LEVEL", "ALERTS", "SIDE",     "UPSTREAM SOURCES"};
-    static const int right[] = {5, 7, 8, 9, 11};
-    hctl_table *t = table_new(h, 14, right, 5);
+    static const char *h[] = {"ID",        "STATE",      "ORIGIN",  "STATION",
+                              "PARAMETER", "KM",         "OPENED",  "READINGS",
+                              "PEAK mg/L", "LIMIT mg/L", "LEVEL",   "GRADE",
+                              "ALERTS",    "SIDE",       "REPORTS", "UPSTREAM SOURCES"};
+    static const int right[] = {5, 7, 8, 9, 12};
+    hctl_table *t = table_new(h, 16, right, 5);
     if (!t)
         return HL_ENOMEM;
     char lim[64];
     int rc = 0;
+    char g[96];
     for (size_t n = 0; n < l->n_incidents; n++) {
         const Hl__Incident *i = l->incidents[n];
-        hctl_buf ups = {0};
+        hctl_buf ups = {0}, rep = {0};
         join(&ups, i->upstream_source_ids, i->n_upstream_source_ids);
         CELL(i->id);
         CELL(i->state);
@@ -378,14 +579,48 @@ int hctl_render_incidents(const Hl__IncidentList *l, int tz_min, hctl_buf *out)
         CELL(i->peak_value_mg_l > 0 ? NUM(i->peak_value_mg_l) : "-");
         CELL(limit_str(i->limit_mg_l, i->limit_source, lim, sizeof lim));
         CELL(hctl_level_str(i->warning_level));
+        CELL(grade_str(i, g, sizeof g));
         CELLF("%" PRIu32, i->alert_count);
         CELL(i->jurisdiction);
+        /* States only here; the deadlines are in the lines under the table. */
+        for (size_t d = 0; d < i->n_reports; d++)
+            hctl_buf_printf(&rep, "%s%s %s", d ? ", " : "", str_or(i->reports[d]->id, "-"),
+                            strcmp(str_or(i->reports[d]->state, ""), "overdue")
+                                ? str_or(i->reports[d]->state, "-")
+                                : "OVERDUE");
+        CELL(hctl_buf_str(&rep));
         CELL(hctl_buf_str(&ups));
         if (!rc)
-            rc = ups.err;
+            rc = ups.err ? ups.err : rep.err;
         hctl_buf_free(&ups);
+        hctl_buf_free(&rep);
     }
-    return table_end(t, rc, "incidents", out);
+    rc = table_end(t, rc, "incidents", out);
+    /* Under the table: what decided each grade, and each report with its deadline. */
+    for (size_t n = 0; !rc && n < l->n_incidents; n++) {
+        const Hl__Incident *i = l->incidents[n];
+        if (!*str_or(i->grade, "") && !i->n_reports)
+            continue;
+        hctl_buf_printf(out, "%s  grade %s, decided by ", str_or(i->id, "-"),
+                        grade_str(i, g, sizeof g));
+        cite_put(out, i->deciding);
+        if (i->n_facts_unknown)
+            hctl_buf_printf(out, "; %zu fact%s not known yet", i->n_facts_unknown,
+                            i->n_facts_unknown == 1 ? "" : "s");
+        hctl_buf_puts(out, "\n");
+        if (!i->n_reports)
+            continue;
+        hctl_buf_printf(out, "%*s  reports: ", (int)strlen(str_or(i->id, "-")), "");
+        for (size_t d = 0; d < i->n_reports; d++) {
+            hctl_buf_puts(out, d ? "; " : "");
+            duty_put(out, i->reports[d], tz_min);
+        }
+        hctl_buf_puts(out, duties_unverified(i) ? " (duty rows unverified)\n" : "\n");
+    }
+    if (!rc && l->n_incidents)
+        hctl_buf_puts(out, "(hazctl incidents --id ID: criteria, facts, duties and episodes in "
+                           "full)\n");
+    return rc ? rc : out->err;
 }
 
 int hctl_render_alerts(const Hl__AlertList *l, int tz_min, hctl_buf *out)
@@ -420,10 +655,12 @@ int hctl_render_alerts(const Hl__AlertList *l, int tz_min, hctl_buf *out)
 
 static int render_points(const Hl__Plan *p, int tz_min, hctl_buf *out)
 {
-    static const char *h[] = {"POINT", "KIND",      "NAME",  "KM",         "FRONT",
-                              "PEAK",  "PEAK mg/L", "CLEAR", "THREATENED", "READY IN TIME"};
-    static const int right[] = {3, 6};
-    hctl_table *t = table_new(h, 10, right, 2);
+    static const char *h[] = {"POINT",   "KIND",       "NAME",          "KM",
+                              "ARRIVAL", "FRONT",      "PEAK",          "PEAK mg/L",
+                              "CLEAR",   "THREATENED", "READY IN TIME", "HOLDS (m3 / capacity)",
+                              "FROM"};
+    static const int right[] = {3, 7};
+    hctl_table *t = table_new(h, 13, right, 2);
     if (!t)
         return HL_ENOMEM;
     hctl_table_max_width(t, 2, HCTL_CELL_MAX_WIDTH); /* NAME */
@@ -435,18 +672,32 @@ static int render_points(const Hl__Plan *p, int tz_min, hctl_buf *out)
         CELL(f->kind);
         CELL(f->name);
         CELL(NUM(f->chainage_km));
+        CELL(TS(f->arrival_ms));
         CELL(f->front_ms ? TS(f->front_ms) : "not reached");
         CELL(TS(f->peak_ms));
-        CELL(NUM(f->peak_mg_l));
-        CELL(TS(f->clear_ms));
+        /* 0 with concentration_known unset: the model has no figure (the point is assumed
+         * to exceed); a plan made before the dispersion forecast shows its figure as is. */
+        CELL(f->concentration_known || f->peak_mg_l > 0 ? NUM(f->peak_mg_l) : "unknown");
+        CELL(f->open_ended && !f->clear_ms ? "open-ended" : TS(f->clear_ms));
         CELL(f->threatened ? "yes" : "no");
         CELL(space ? (f->ready_in_time ? "yes" : "NO") : "-");
+        if (!space)
+            CELL("-");
+        else if (f->volume_m3 > 0)
+            CELLF("%s (%s / %s)", f->holds ? "yes" : "NO", NUM(f->volume_m3), NUM(f->capacity_m3));
+        else
+            CELL("not checked (volume unknown)");
+        CELL(*str_or(f->reanchored_by, "") ? f->reanchored_by : "model");
     }
     if (!rc && hctl_table_rows(t) == 0)
         hctl_buf_puts(out, "  no forecast points\n");
     else if (!rc)
         rc = hctl_table_render(t, 2, out);
     hctl_table_destroy(&t);
+    /* The caveat travels with the numbers: said under the table too, not only above it. */
+    if (!rc && p->velocities_unverified && p->n_points)
+        hctl_buf_puts(out, "  (every time above is an estimate: the river velocities are hazlink "
+                           "assumptions, unverified)\n");
     return rc ? rc : out->err;
 }
 
@@ -479,9 +730,24 @@ int hctl_render_plans(const Hl__PlanList *l, int tz_min, hctl_buf *out)
             kv_add(&k, "interception", "none: %s", str_or(p->fallback, "no reason given"));
         if (*str_or(p->chosen_space_id, "") && *str_or(p->fallback, ""))
             kv_add(&k, "fallback", "%s", p->fallback);
+        if (*str_or(p->spaces_passed_over, ""))
+            kv_add(&k, "passed over", "%s", p->spaces_passed_over);
         kv_add(&k, "reservation", "%s (%s)", str_or(p->reservation_id, "-"),
                str_or(p->reservation_state, "-"));
         kv_add(&k, "tasks", "%zu", p->n_task_ids);
+        if (p->limit_mg_l > 0)
+            kv_add(&k, "limit", "%s mg/L (front and clear are against it)", NUM(p->limit_mg_l));
+        if (*str_or(p->source, ""))
+            kv_add(&k, "source", "%s, %s", p->source,
+                   release_str(p->mass_kg, p->duration_s, (char[96]){0}, 96));
+        if (*str_or(p->method, ""))
+            kv_add(&k, "method", "%s", p->method);
+        if (*str_or(p->forecast_caveats, ""))
+            kv_add(&k, "caveats", "%s%s", p->forecast_caveats,
+                   p->dispersion_unverified ? " (a dispersion coefficient is unverified)" : "");
+        if (p->updates)
+            kv_add(&k, "re-anchored", "%" PRIu32 " time%s, last %s: %s", p->updates,
+                   p->updates == 1 ? "" : "s", TS(p->updated_ms), str_or(p->update_note, "-"));
         int rc = kv_end(&k, 2, out);
         if (!rc)
             rc = render_points(p, tz_min, out);
@@ -514,6 +780,121 @@ int hctl_render_tasks(const Hl__TaskList *l, int tz_min, hctl_buf *out)
         CELL(k->reason);
     }
     return table_end(t, rc, "tasks", out);
+}
+
+/* ---- Escalation chain ---- */
+
+/* What chain position i has been told so far, from the steps taken (buf >= 96 bytes). */
+static void chain_told(const Hl__Escalation *e, size_t i, char *buf, size_t n)
+{
+    unsigned reminders = 0;
+    int told = i == 0;
+    for (size_t k = 0; k < e->n_steps; k++) {
+        if (e->steps[k]->position != i)
+            continue;
+        if (!strcmp(e->steps[k]->kind, "escalate"))
+            told = 1;
+        else
+            reminders++;
+    }
+    int next = e->next_due_ms > 0 && !strcmp(e->next_unit, e->chain[i]);
+    if (!told) {
+        snprintf(buf, n, "%s", next ? "next to be notified" : "not told");
+        return;
+    }
+    size_t w = (size_t)snprintf(buf, n, "%s", i == 0 ? "the task's unit" : "notified");
+    if (reminders && w < n)
+        w += (size_t)snprintf(buf + w, n - w, ", %u reminder%s", reminders,
+                              reminders == 1 ? "" : "s");
+    if (next && w < n)
+        snprintf(buf + w, n - w, ", next to be reminded");
+}
+
+int hctl_render_chain(const Hl__Escalation *e, int tz_min, hctl_buf *out)
+{
+    kv k;
+    kv_begin(&k);
+    kv_add(&k, "task", "%s", e->task_id);
+    kv_add(&k, "level", "%s%s", hctl_level_str(e->level),
+           e->level_defaulted ? " (the task gave none: the roster's default level)" : "");
+    kv_add(&k, "timeout", "%lld min to acknowledge, %u reminder%s per unit",
+           (long long)(e->timeout_ms / 60000), e->repeats, e->repeats == 1 ? "" : "s");
+    kv_add(&k, "started", "%s", TS(e->started_ms));
+    if (!strcmp(e->status, "acknowledged"))
+        kv_add(&k, "status", "acknowledged by %s at %s: no further step", e->ended_by,
+               TS(e->ended_ms));
+    else if (!strcmp(e->status, "exhausted"))
+        kv_add(&k, "status", "exhausted: every unit of the chain was told; the task still waits");
+    else
+        kv_add(&k, "status", "waiting for an acknowledgement since %s", TS(e->since_ms));
+    if (e->next_due_ms > 0)
+        kv_add(&k, "next", "%s %s at %s",
+               !strcmp(e->next_kind, "repeat") ? "remind" : "escalate to", e->next_unit,
+               TS(e->next_due_ms));
+    else
+        kv_add(&k, "next", "none");
+    kv_add(&k, "timeouts", "%s", str_or(e->assumption, "(no note in the roster)"));
+    int rc = kv_end(&k, 0, out);
+    if (rc)
+        return rc;
+
+    static const char *hc[] = {"#", "UNIT", "NAME", "TOLD"};
+    hctl_table *t = table_new(hc, 4, NULL, 0);
+    if (!t)
+        return HL_ENOMEM;
+    hctl_table_max_width(t, 2, HCTL_CELL_MAX_WIDTH);
+    for (size_t i = 0; i < e->n_chain; i++) {
+        char told[96];
+        chain_told(e, i, told, sizeof told);
+        CELLF("%zu", i);
+        CELL(e->chain[i]);
+        CELL(i < e->n_chain_names ? e->chain_names[i] : "");
+        CELL(told);
+    }
+    hctl_buf_puts(out, "\nchain\n");
+    if ((rc = table_end(t, rc, "units in the chain", out)) != 0)
+        return rc;
+
+    static const char *hs[] = {"STEP", "KIND", "UNIT", "DUE", "TAKEN", "NOTICE", "CAUSE"};
+    t = table_new(hs, 7, (const int[]){0}, 1);
+    if (!t)
+        return HL_ENOMEM;
+    hctl_table_max_width(t, 6, HCTL_CELL_MAX_WIDTH);
+    for (size_t i = 0; i < e->n_steps; i++) {
+        const Hl__EscalationStep *st = e->steps[i];
+        CELLF("%u", st->n);
+        CELL(st->kind);
+        CELL(st->unit_id);
+        CELL(TS(st->due_ms));
+        CELL(TS(st->at_ms));
+        CELL(st->notice_task_id);
+        CELL(st->cause);
+    }
+    hctl_buf_puts(out, "\nsteps taken\n");
+    return table_end(t, rc, "steps taken yet", out);
+}
+
+/* ---- Partner keys ---- */
+
+int hctl_render_keys(const hctl_key_view *v, size_t n, const char *gateway_pub, const char *table,
+                     hctl_buf *out)
+{
+    hctl_buf_printf(out, "gateway public key  %s\n",
+                    gateway_pub ? gateway_pub : "(none yet: dispatch makes it at its first start)");
+    hctl_buf_printf(out, "key table           %s\n\n", table);
+    static const char *h[] = {"UNIT", "NAME", "PUBLIC KEY", "KEY PAIR HERE"};
+    hctl_table *t = table_new(h, 4, NULL, 0);
+    if (!t)
+        return HL_ENOMEM;
+    hctl_table_max_width(t, 1, HCTL_CELL_MAX_WIDTH);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        CELL(v[i].unit);
+        CELL(v[i].name ? v[i].name : "(not in the roster: not admitted)");
+        CELL(v[i].pub);
+        CELL(v[i].pair);
+    }
+    return table_end(t, rc, "keys admitted: every partner is refused", out);
 }
 
 static void needs_line(hctl_buf *b, const char *label, Hl__MaterialNeed *const *m, size_t n)
@@ -635,6 +1016,10 @@ int hctl_render_stock(const Hl__StockList *l, int tz_min, hctl_buf *out)
     for (size_t n = 0; n < l->n_items; n++) {
         const Hl__StockItem *s = l->items[n];
         hctl_buf nb = {0};
+        if (s->below_minimum)
+            hctl_buf_printf(&nb, "BELOW MINIMUM %s", NUM(s->minimum));
+        if (s->expired > 0)
+            hctl_buf_printf(&nb, "%s%s expired", nb.len ? "; " : "", NUM(s->expired));
         if (s->quantity_assumed)
             note(&nb, "on hand assumed");
         if (*str_or(s->location_confidence, ""))
@@ -646,7 +1031,7 @@ int hctl_render_stock(const Hl__StockList *l, int tz_min, hctl_buf *out)
         CELL(s->material_name);
         CELL(NUM(s->on_hand));
         CELL(NUM(s->reserved));
-        CELL(NUM(s->on_hand - s->reserved)); /* issuing already lowered on_hand */
+        CELL(NUM(s->available)); /* from the ledger: on hand not expired, minus reserved */
         CELL(NUM(s->issued));
         CELL(s->unit);
         CELL(s->owner_unit);
@@ -656,6 +1041,54 @@ int hctl_render_stock(const Hl__StockList *l, int tz_min, hctl_buf *out)
         hctl_buf_free(&nb);
     }
     rc = table_end(t, rc, "stock", out);
+    return rc ? rc : truncated_note(l->truncated, out);
+}
+
+int hctl_render_ledger(const Hl__LedgerTotals *l, int tz_min, hctl_buf *out)
+{
+    static const char *h[] = {"DEPOT",       "MATERIAL",     "UNIT",     "RECEIVED",
+                              "ISSUED",      "CONSUMED",     "RETURNED", "TRANSFERS +/-",
+                              "WRITTEN OFF", "ADJUSTED +/-", "RESERVED", "ON HAND",
+                              "EXPIRED",     "AVAILABLE",    "MINIMUM",  "NOTES"};
+    static const int right[] = {3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+    hctl_table *t = table_new(h, 16, right, 12);
+    if (!t)
+        return HL_ENOMEM;
+    hctl_buf_printf(out,
+                    "stock ledger as of %s (on hand = in - out; available = on hand not "
+                    "expired - reserved)\n",
+                    TS(l->as_of_ms));
+    int rc = 0;
+    for (size_t n = 0; n < l->n_items; n++) {
+        const Hl__LedgerTotal *x = l->items[n];
+        hctl_buf nb = {0};
+        if (x->below_minimum)
+            note(&nb, "BELOW MINIMUM");
+        if (x->quantity_assumed)
+            note(&nb, "opening stock assumed");
+        if (x->material_unverified)
+            note(&nb, "catalogue row unverified");
+        CELL(x->depot_id);
+        CELL(x->material_id);
+        CELL(x->unit);
+        CELL(NUM(x->received));
+        CELL(NUM(x->issued));
+        CELL(NUM(x->consumed));
+        CELL(NUM(x->returned));
+        CELLF("+%s/-%s", NUM(x->transferred_in), NUM(x->transferred_out));
+        CELL(NUM(x->written_off));
+        CELLF("+%s/-%s", NUM(x->adjusted_in), NUM(x->adjusted_out));
+        CELL(NUM(x->reserved));
+        CELL(NUM(x->on_hand));
+        CELL(NUM(x->expired));
+        CELL(NUM(x->available));
+        CELL(x->minimum > 0 ? NUM(x->minimum) : "-");
+        CELL(hctl_buf_str(&nb));
+        if (!rc)
+            rc = nb.err;
+        hctl_buf_free(&nb);
+    }
+    rc = table_end(t, rc, "ledger lines", out);
     return rc ? rc : truncated_note(l->truncated, out);
 }
 
@@ -685,6 +1118,110 @@ static void critical_cell(hctl_table *t, int *rc, double q, int unverified)
                                unverified ? " (unverified)" : "");
     else
         *rc = hctl_table_cell(t, unverified ? "not listed (unverified)" : "not listed");
+}
+
+/* One medium of HJ 941: "水 M 50 (M3) E1 → 重大-水(Q3-M3-E1)". */
+static void hj941_medium_put(hctl_buf *b, const Hl__Hj941Medium *m)
+{
+    if (!m || !*str_or(m->medium, ""))
+        return;
+    hctl_buf_printf(b, "; %s ", m->medium);
+    if (m->m > 0)
+        hctl_buf_printf(b, "M %s (%s) ", NUM(m->m), str_or(m->m_band, "-"));
+    hctl_buf_printf(b, "%s → %s%s", str_or(m->e, "E?"), str_or(m->label, "not determined"),
+                    m->unverified ? " (unverified)" : "");
+}
+
+/* Two lines per source: HJ 941-2018 (Q and its band, M and E per medium, the level and its
+ * label) and GB 18218-2018 (S, major or not, α, R and the grade, the other grade when a β is
+ * disputed). Every flag the result carries is said in words. */
+static void source_grades(const Hl__RiskSource *s, hctl_buf *out)
+{
+    int pad = (int)strlen(str_or(s->id, "-"));
+    const Hl__Hj941Result *h = s->hj941;
+    const Hl__Gb18218Result *g = s->gb18218;
+    hctl_buf_printf(out, "%s  HJ 941-2018: ", str_or(s->id, "-"));
+    if (!h) {
+        hctl_buf_puts(out, "not graded\n");
+    } else {
+        hctl_buf_printf(out, "%s%s; Q %s (%s)%s",
+                        h->graded ? str_or(h->label, "-") : "not determined",
+                        h->unverified ? " (unverified)" : "", NUM(h->q), str_or(h->q_band, "-"),
+                        h->q_unverified ? " (unverified)" : "");
+        hj941_medium_put(out, h->air);
+        hj941_medium_put(out, h->water);
+        hctl_buf_puts(out, h->inputs_assumed ? "; M and E inputs assumed\n" : "\n");
+    }
+    hctl_buf_printf(out, "%*s  GB 18218-2018: ", pad, "");
+    if (!g) {
+        hctl_buf_puts(out, "not graded\n");
+        return;
+    }
+    hctl_buf_printf(out, "S %s → %s", NUM(g->s),
+                    g->major ? "major hazard source" : "not a major hazard source");
+    if (g->graded) {
+        hctl_buf_printf(out, "; R %s (α %s) → %s", NUM(g->r), NUM(g->alpha),
+                        str_or(g->grade_name, "-"));
+        if (g->depends_on_disputed)
+            hctl_buf_printf(out, " (a β is disputed: R %s → grade %" PRIu32 " with the lower)",
+                            NUM(g->r_alt), g->grade_alt);
+    }
+    hctl_buf_printf(out, "%s%s\n", g->unverified ? " (unverified)" : "",
+                    g->inputs_assumed ? "; people within 500 m assumed" : "");
+}
+
+/* The terms behind one source's grades: one row per substance and standard. */
+static int source_terms(const Hl__RiskSource *s, hctl_buf *out)
+{
+    static const char *h[] = {"STANDARD", "SUBSTANCE", "q t", "Q t", "q/Q", "β", "REFERENCE"};
+    static const int right[] = {2, 3, 4};
+    hctl_table *t = table_new(h, 7, right, 3);
+    if (!t)
+        return HL_ENOMEM;
+    int rc = 0;
+    for (size_t n = 0; s->hj941 && n < s->hj941->n_terms; n++) {
+        const Hl__Hj941Term *x = s->hj941->terms[n];
+        CELL("HJ 941-2018");
+        CELL(x->substance);
+        CELL(NUM(x->q_t));
+        CELL(x->critical_t > 0 ? NUM(x->critical_t) : "not listed");
+        CELL(NUM(x->ratio));
+        CELL("-");
+        CELLF("%s%s", str_or(x->ref, "-"),
+              x->unverified && !strstr(str_or(x->ref, ""), "unverified") ? " (unverified)" : "");
+    }
+    for (size_t n = 0; s->gb18218 && n < s->gb18218->n_terms; n++) {
+        const Hl__Gb18218Term *x = s->gb18218->terms[n];
+        CELL("GB 18218-2018");
+        CELL(x->substance);
+        CELL(NUM(x->q_t));
+        CELL(NUM(x->critical_t));
+        CELL(NUM(x->ratio));
+        if (x->beta_disputed)
+            CELLF("%s or %s (disputed)", NUM(x->beta), NUM(x->beta_alt));
+        else
+            CELL(NUM(x->beta));
+        CELLF("%s%s; %s%s", str_or(x->q_ref, "-"), x->q_unverified ? " (unverified)" : "",
+              str_or(x->beta_ref, "-"), x->beta_unverified ? " (unverified)" : "");
+    }
+    return table_end(t, rc, "terms", out);
+}
+
+int hctl_render_source_details(const Hl__RiskSourceList *l, int tz_min, hctl_buf *out)
+{
+    int rc = hctl_render_sources(l, tz_min, out);
+    for (size_t n = 0; !rc && n < l->n_sources; n++) {
+        const Hl__RiskSource *s = l->sources[n];
+        hctl_buf_printf(out, "\n%s terms:\n", str_or(s->id, "-"));
+        rc = source_terms(s, out);
+        if (!rc && s->hj941 && *str_or(s->hj941->note, ""))
+            hctl_buf_printf(out, "HJ 941-2018 note: %s\n", s->hj941->note);
+        if (!rc && s->gb18218 && *str_or(s->gb18218->note, ""))
+            hctl_buf_printf(out, "GB 18218-2018 note: %s\n", s->gb18218->note);
+        if (!rc && s->gb18218 && *str_or(s->gb18218->alpha_ref, ""))
+            hctl_buf_printf(out, "α: %s\n", s->gb18218->alpha_ref);
+    }
+    return rc ? rc : out->err;
 }
 
 int hctl_render_sources(const Hl__RiskSourceList *l, int tz_min, hctl_buf *out)
@@ -747,9 +1284,11 @@ int hctl_render_sources(const Hl__RiskSourceList *l, int tz_min, hctl_buf *out)
     rc = table_end(t, rc, "risk sources", out);
     if (rc)
         return rc;
-    /* What is assumed about each entry, under the table (one line each). */
+    /* Under the table, per source: its grades with the figures behind them, then what is
+     * assumed about it. */
     for (size_t n = 0; n < l->n_sources; n++) {
         const Hl__RiskSource *s = l->sources[n];
+        source_grades(s, out);
         if (*str_or(s->assumption, ""))
             hctl_buf_printf(out, "%s: assumed: %s\n", s->id, s->assumption);
     }
@@ -988,4 +1527,18 @@ json_t *hctl_json_error(const char *service, int code, const char *field, const 
         return NULL;
     }
     return root;
+}
+
+json_t *hctl_json_keys(const hctl_key_view *v, size_t n, const char *gateway_pub, const char *table)
+{
+    json_t *keys = json_array();
+    for (size_t i = 0; keys && i < n; i++)
+        json_array_append_new(keys,
+                              json_pack("{s:s, s:o, s:s, s:b, s:o}", "unit", v[i].unit, "name",
+                                        v[i].name ? json_str(v[i].name) : json_null(), "public_key",
+                                        v[i].pub, "in_roster", v[i].name != NULL, "pair",
+                                        v[i].pair ? json_str(v[i].pair) : json_null()));
+    return json_pack("{s:o, s:s, s:o}", "gateway_public_key",
+                     gateway_pub ? json_str(gateway_pub) : json_null(), "table", table, "keys",
+                     keys ? keys : json_array());
 }

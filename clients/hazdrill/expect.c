@@ -121,13 +121,183 @@ static int expect__incident_opened(const drill_expect *e, const drill_facts *f, 
     }
     double delay_s = (double)(inc->opened_ms - first_ms) / 1000.0;
     expect__set(o->figures, "incident_id", json_string(expect__s(inc->id)));
+    expect__set(o->figures, "incident_origin", json_string(expect__s(inc->origin)));
     expect__set(o->figures, "opened_ms", json_integer(inc->opened_ms));
     expect__set(o->figures, "incident_first_exceedance_ms", json_integer(inc->first_exceedance_ms));
+    expect__set(o->figures, "linked", json_boolean(first->linked));
+    if (first->linked)
+        expect__set(o->figures, "link_reason", json_string(first->link_reason));
+    if (delay_s <= 0) {
+        /* The incident was open before the exceedance (a person reported the release
+         * upstream, or an earlier episode opened it): the exceedance had an incident at once.
+         * The time it had been open is a figure of its own, not a negative delay. */
+        expect__set(o->figures, "delay_s", json_real(0));
+        expect__set(o->figures, "opened_before_s", json_real(-delay_s));
+        o->pass = 1;
+        if (first->linked)
+            expect__sayf(o,
+                         "reading at %s attached to incident %s (opened from the %s %.0f drill s "
+                         "earlier)",
+                         e->station_id, expect__s(inc->id),
+                         strcmp(expect__s(inc->origin), "report") == 0 ? "report" : "reading",
+                         -delay_s);
+        else
+            expect__sayf(o,
+                         "the exceedance at %s was recorded on incident %s, open since %.0f drill "
+                         "s before it (origin %s)",
+                         e->station_id, expect__s(inc->id), -delay_s, expect__s(inc->origin));
+        return 0;
+    }
     expect__set(o->figures, "delay_s", json_real(delay_s));
     o->pass = delay_s <= e->within_s;
     expect__sayf(o,
                  "incident %s opened %.0f drill s after the first exceedance at %s (limit %.0f s)",
                  expect__s(inc->id), delay_s, e->station_id, e->within_s);
+    return 0;
+}
+
+/* ---------------------------------------------------- one_incident_per_release */
+
+static int expect__has_episode(const Hl__Incident *inc, const char *station)
+{
+    for (size_t i = 0; i < inc->n_episodes; i++)
+        if (strcmp(expect__s(inc->episodes[i]->station_id), station) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1 when id is the incident some report inject of the drill opened. */
+static int expect__reported(const drill_facts *f, const char *id)
+{
+    for (size_t i = 0; i < f->n_injects; i++) {
+        const drill_inject_result *r = &f->injects[i];
+        if (r->inject && r->inject->kind == DRILL_INJECT_REPORT && r->rc == 0 && r->sent &&
+            strcmp(r->incident_id, id) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* One reported release (report inject r, its incident inc): which exceedances below it went
+ * where, which other incidents of its substance opened after it, which stations its
+ * episodes lack. Writes the figures into j; returns the first problem in why ("" = none). */
+static void expect__one_release(const drill_facts *f, const drill_inject_result *r,
+                                const Hl__Incident *inc, json_t *j, char *why, size_t whylen)
+{
+    const drill_inject *rin = r->inject;
+    int64_t release_ms = r->due_ms - (int64_t)llround((rin->at_s - rin->released_at_s) * 1000.0);
+    json_t *attached = json_array(), *elsewhere = json_array(), *others = json_array(),
+           *missing = json_array();
+    expect__set(j, "incident_origin", json_string(expect__s(inc->origin)));
+    expect__set(j, "parameter", json_string(expect__s(inc->parameter)));
+    expect__set(j, "release_ms", json_integer(release_ms));
+    expect__set(j, "attached_stations", attached);
+    expect__set(j, "exceedances_elsewhere", elsewhere);
+    expect__set(j, "other_incidents", others);
+    expect__set(j, "episodes_missing", missing);
+    for (size_t i = 0; i < f->n_injects; i++) {
+        const drill_inject_result *q = &f->injects[i];
+        const drill_inject *in = q->inject;
+        if (!in || in->kind != DRILL_INJECT_READING || !q->sent || q->rc < 0 || !q->exceeded ||
+            q->due_ms < release_ms)
+            continue;
+        /* Stations above the release point cannot see it (chainage from stations.yaml). */
+        double km = f->cat ? drill_catalog_station_km(f->cat, in->station_id) : NAN;
+        if (isfinite(km) && km < rin->chainage_km)
+            continue;
+        if (strcmp(q->incident_id, expect__s(inc->id)) == 0) {
+            int seen = 0;
+            for (size_t k = 0; k < json_array_size(attached) && !seen; k++)
+                seen = strcmp(json_string_value(json_array_get(attached, k)), in->station_id) == 0;
+            if (!seen) {
+                json_array_append_new(attached, json_string(in->station_id));
+                if (!expect__has_episode(inc, in->station_id)) {
+                    json_array_append_new(missing, json_string(in->station_id));
+                    if (!why[0])
+                        snprintf(why, whylen, "incident %s lists no episode at %s",
+                                 expect__s(inc->id), in->station_id);
+                }
+            }
+            continue;
+        }
+        const Hl__Incident *qi = q->incident_id[0] ? expect__incident(f, q->incident_id) : NULL;
+        if (qi && strcmp(expect__s(qi->parameter), expect__s(inc->parameter)) != 0)
+            continue; /* another substance: another matter */
+        json_t *x = json_object();
+        expect__set(x, "station_id", json_string(in->station_id));
+        expect__set(x, "at_ms", json_integer(q->due_ms));
+        expect__set(x, "incident_id", json_string(q->incident_id));
+        json_array_append_new(elsewhere, x);
+        if (!why[0])
+            snprintf(why, whylen, "the exceedance at %s at drill ms %lld went to %s, not to %s",
+                     in->station_id, (long long)q->due_ms,
+                     q->incident_id[0] ? q->incident_id : "no incident", expect__s(inc->id));
+    }
+    for (size_t i = 0; i < f->n_incidents; i++) {
+        const Hl__Incident *c = f->incidents[i];
+        if (c == inc || strcmp(expect__s(c->parameter), expect__s(inc->parameter)) != 0 ||
+            c->opened_ms < release_ms || expect__reported(f, expect__s(c->id)))
+            continue;
+        json_array_append_new(others, json_string(expect__s(c->id)));
+        if (!why[0])
+            snprintf(why, whylen, "a second incident %s (%s at %s) opened for the release of %s",
+                     expect__s(c->id), expect__s(c->origin), expect__s(c->station_id),
+                     expect__s(inc->id));
+    }
+}
+
+static int expect__one_per_release(const drill_expect *e, const drill_facts *f, drill_outcome *o)
+{
+    (void)e;
+    json_t *list = json_array();
+    expect__set(o->figures, "releases", list);
+    expect__set(o->figures, "incidents", json_integer((json_int_t)f->n_incidents));
+    size_t releases = 0, failed = 0;
+    char first_fail[512] = "", said[400] = "";
+    for (size_t i = 0; i < f->n_injects; i++) {
+        const drill_inject_result *r = &f->injects[i];
+        if (!r->inject || r->inject->kind != DRILL_INJECT_REPORT || !r->sent || r->rc < 0 ||
+            !r->incident_id[0])
+            continue;
+        releases++;
+        json_t *j = json_object();
+        json_array_append_new(list, j);
+        expect__set(j, "report_id", json_string(r->inject->report_id));
+        expect__set(j, "incident_id", json_string(r->incident_id));
+        expect__set(j, "release_km", json_real(r->inject->chainage_km));
+        char why[512] = "";
+        const Hl__Incident *inc = expect__incident(f, r->incident_id);
+        if (!inc)
+            snprintf(why, sizeof why,
+                     "incident %s of report %s is not among the alert service's incidents",
+                     r->incident_id, r->inject->report_id);
+        else
+            expect__one_release(f, r, inc, j, why, sizeof why);
+        expect__set(j, "pass", json_boolean(why[0] == '\0'));
+        if (why[0]) {
+            expect__set(j, "why", json_string(why));
+            if (!failed++)
+                snprintf(first_fail, sizeof first_fail, "%s", why);
+        } else if (!said[0]) {
+            /* The first release in words: its incident and the stations attached to it. */
+            const json_t *st = json_object_get(j, "attached_stations");
+            size_t n = json_array_size(st);
+            int used = snprintf(said, sizeof said, "%s (origin %s) holds %s", expect__s(inc->id),
+                                expect__s(inc->origin),
+                                n ? "the exceedances at" : "no exceedance below the release");
+            for (size_t k = 0; k < n && used > 0 && (size_t)used < sizeof said; k++)
+                used += snprintf(said + used, sizeof said - (size_t)used, "%s %s", k ? "," : "",
+                                 json_string_value(json_array_get(st, k)));
+        }
+    }
+    o->pass = releases > 0 && failed == 0;
+    if (releases == 0)
+        expect__sayf(o, "no release was reported, so there is nothing to hold to one incident");
+    else if (failed)
+        expect__sayf(o, "%s", first_fail);
+    else
+        expect__sayf(o, "%zu reported release%s, one incident each: %s", releases,
+                     releases == 1 ? "" : "s", said);
     return 0;
 }
 
@@ -141,13 +311,15 @@ static const Hl__ForecastPoint *expect__point(const Hl__Plan *p, const char *id)
     return NULL;
 }
 
-/* The first space downstream of the release that the forecast says can be ready in time. */
+/* The first space downstream of the release that the forecast says can be ready in time and
+ * can hold the polluted water passing above the limit (ForecastPoint.holds; true when the
+ * volume is unknown, so not checked). */
 static const Hl__ForecastPoint *expect__first_reachable(const Hl__Plan *p)
 {
     const Hl__ForecastPoint *best = NULL;
     for (size_t i = 0; i < p->n_points; i++) {
         const Hl__ForecastPoint *pt = p->points[i];
-        if (strcmp(expect__s(pt->kind), "space") != 0 || !pt->ready_in_time ||
+        if (strcmp(expect__s(pt->kind), "space") != 0 || !pt->ready_in_time || !pt->holds ||
             pt->chainage_km < p->release_chainage_km)
             continue;
         if (!best || pt->chainage_km < best->chainage_km)
@@ -193,7 +365,9 @@ static int expect__intercept(const drill_expect *e, const drill_facts *f, drill_
             snprintf(why, sizeof why, "plan %s chose no space (%s)", expect__s(p->id),
                      expect__s(p->fallback));
         else if (!want[0] || strcmp(chosen, want) != 0)
-            snprintf(why, sizeof why, "plan %s chose %s, the first reachable space is %s",
+            snprintf(why, sizeof why,
+                     "plan %s chose %s, the first reachable space (ready in time, holds the "
+                     "plume) is %s",
                      expect__s(p->id), chosen, want[0] ? want : "none");
         else if (!pt)
             snprintf(why, sizeof why, "plan %s has no forecast at its chosen space %s",
@@ -608,6 +782,9 @@ int drill_expect_eval(const drill_expect *e, const drill_facts *f, drill_outcome
         break;
     case DRILL_EXPECT_DELIVERED_ONCE:
         rc = expect__once(e, f, out);
+        break;
+    case DRILL_EXPECT_ONE_INCIDENT_PER_RELEASE:
+        rc = expect__one_per_release(e, f, out);
         break;
     default:
         drill_outcome_clear(out);

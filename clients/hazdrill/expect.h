@@ -3,8 +3,9 @@
  *
  * The facts are the services' own records, as their list queries return them
  * (alert.incidents, alert.alerts, playbook.plans, dispatch.list, stock.reservations,
- * dispatch.units), what the drill saw when it played its injects, and what each partner
- * agent says it showed (hazpartner export). All times are drill-clock Unix ms UTC.
+ * dispatch.units; risk.list and stock.ledger for the report), what the drill saw when it
+ * played its injects, and what each partner agent says it showed (hazpartner export). All
+ * times are drill-clock Unix ms UTC.
  *
  * Each verdict carries the figures behind it (a jansson object owned by the outcome) so a
  * reader of report.json can recheck it by hand.
@@ -19,6 +20,7 @@
 #include "alert.pb-c.h"
 #include "dispatch.pb-c.h"
 #include "playbook.pb-c.h"
+#include "risk.pb-c.h"
 #include "scenario.h"
 #include "stock.pb-c.h"
 
@@ -39,6 +41,12 @@ typedef struct drill_inject_result {
     char incident_id[HL_ID_MAX + 1];
     int incident_opened;
     char warning_level[16];
+    /* reading: the exceedance opened no incident of its own but attached to the incident
+     * reported for the same release upstream (ReadingResult.linked), and why */
+    int linked;
+    char link_reason[384];
+    /* report, facts: the incident's grade in the reply ("I".."IV", "" when not graded) */
+    char grade[8];
 } drill_inject_result;
 
 /* One line of `hazpartner export --unit U --json`: how many times the agent showed a task. */
@@ -70,6 +78,11 @@ typedef struct drill_facts {
     size_t n_shown;
     const char *const *exported_units; /* units whose export was read (even if empty) */
     size_t n_exported_units;
+    /* For the report only (no expectation judges them): the risk register with its grades
+     * (risk.list) and the stock ledger's totals (stock.ledger); NULL/0 when not read. */
+    Hl__RiskSource *const *sources;
+    size_t n_sources;
+    const Hl__LedgerTotals *ledger;
 } drill_facts;
 
 typedef struct drill_outcome {

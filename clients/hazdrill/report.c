@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -39,12 +40,103 @@ static void rep__time(json_t *o, const char *key, int64_t ms, int64_t t0)
     rep__set(o, k, json_string(off));
 }
 
-static json_t *rep__strings(char *const *v, size_t n)
+/* A service record as JSON, every field under its .proto name: the figures behind a grade or
+ * a total travel with it, and a field a service adds later appears without a change here.
+ * Times (int64 fields named "*_ms") are written as rep__time writes them. A oneof member
+ * appears only when it is the one set (IncidentFacts: an unknown fact is absent). */
+static json_t *rep__msg(const ProtobufCMessage *m, int64_t t0);
+
+static json_t *rep__value(const ProtobufCFieldDescriptor *f, const void *p, int64_t t0)
 {
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_string(rep__s(v[i])));
-    return a;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_ENUM:
+        return json_integer(*(const int32_t *)p);
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        return json_integer(*(const uint32_t *)p);
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        return json_integer(*(const int64_t *)p);
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        return json_integer((json_int_t)(*(const uint64_t *)p & INT64_MAX));
+    case PROTOBUF_C_TYPE_FLOAT:
+        return isfinite(*(const float *)p) ? json_real(*(const float *)p) : json_null();
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return isfinite(*(const double *)p) ? json_real(*(const double *)p) : json_null();
+    case PROTOBUF_C_TYPE_BOOL:
+        return json_boolean(*(const protobuf_c_boolean *)p);
+    case PROTOBUF_C_TYPE_STRING:
+        return json_string(rep__s(*(char *const *)p));
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)p;
+        return sub ? rep__msg(sub, t0) : json_null();
+    }
+    case PROTOBUF_C_TYPE_BYTES:
+        break; /* no record the report shows holds bytes */
+    }
+    return json_null();
+}
+
+static size_t rep__elem_size(const ProtobufCFieldDescriptor *f)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        return 8;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return sizeof(double);
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    case PROTOBUF_C_TYPE_STRING:
+        return sizeof(char *);
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(ProtobufCMessage *);
+    case PROTOBUF_C_TYPE_BYTES:
+        return sizeof(ProtobufCBinaryData);
+    default:
+        return 4;
+    }
+}
+
+static json_t *rep__msg(const ProtobufCMessage *m, int64_t t0)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    const char *base = (const char *)m;
+    json_t *o = json_object();
+    for (unsigned i = 0; o && i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const void *p = base + f->offset;
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+            continue;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(base + f->quantifier_offset);
+            const char *arr = *(const char *const *)p;
+            json_t *a = json_array();
+            for (size_t k = 0; a && k < n; k++)
+                json_array_append_new(a, rep__value(f, arr + k * rep__elem_size(f), t0));
+            rep__set(o, f->name, a);
+            continue;
+        }
+        size_t len = strlen(f->name);
+        if (f->type == PROTOBUF_C_TYPE_INT64 && len > 3 && strcmp(f->name + len - 3, "_ms") == 0 &&
+            len < 60) {
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)(len - 3), f->name);
+            rep__time(o, key, *(const int64_t *)p, t0);
+            continue;
+        }
+        rep__set(o, f->name, rep__value(f, p, t0));
+    }
+    return o;
 }
 
 static json_t *rep__inject(const drill_inject_result *r, int64_t t0)
@@ -61,6 +153,9 @@ static json_t *rep__inject(const drill_inject_result *r, int64_t t0)
         rep__set(j, "parameter", json_string(in->parameter));
         rep__set(j, "value", json_real(in->value));
         rep__set(j, "unit", json_string(in->unit));
+    } else if (in->kind == DRILL_INJECT_FACTS) {
+        rep__set(j, "kind", json_string("facts"));
+        rep__set(j, "report_id", json_string(in->report_id));
     } else {
         rep__set(j, "kind", json_string("report"));
         rep__set(j, "report_id", json_string(in->report_id));
@@ -85,32 +180,40 @@ static json_t *rep__inject(const drill_inject_result *r, int64_t t0)
         rep__set(j, "limit_source", json_string(r->limit_source));
         rep__set(j, "warning_level", json_string(r->warning_level));
     }
+    if (in->kind != DRILL_INJECT_READING && in->facts.n > 0) {
+        json_t *fj = json_object();
+        for (int k = 0; k < DRILL_FACT_COUNT; k++)
+            if (in->facts.has[k])
+                rep__set(fj, drill_fact_name((drill_fact)k),
+                         k < DRILL_FACT_NUMERIC ? json_real(in->facts.num[k])
+                                                : json_string(in->facts.cat[k]));
+        if (in->facts.basis[0])
+            rep__set(fj, "basis", json_string(in->facts.basis));
+        rep__set(j, "facts", fj);
+    }
+    if (in->kind != DRILL_INJECT_READING && r->rc == 0 && r->sent)
+        rep__set(j, "grade", json_string(r->grade));
     rep__set(j, "incident_id", json_string(r->incident_id));
     rep__set(j, "incident_opened", json_boolean(r->incident_opened));
+    if (in->kind == DRILL_INJECT_READING && r->rc == 0 && r->sent) {
+        rep__set(j, "linked", json_boolean(r->linked));
+        if (r->linked)
+            rep__set(j, "link_reason", json_string(r->link_reason));
+    }
     return j;
 }
 
+/* An incident: the whole record (grade, deciding criterion with its citation, criteria met,
+ * unknown facts, reporting duties with their due times and states as of the drill's end,
+ * episodes), plus "unverified": some figure shown rests on a row marked unverified. */
 static json_t *rep__incident(const Hl__Incident *x, int64_t t0)
 {
-    json_t *j = json_object();
-    rep__set(j, "id", json_string(rep__s(x->id)));
-    rep__set(j, "state", json_string(rep__s(x->state)));
-    rep__set(j, "origin", json_string(rep__s(x->origin)));
-    rep__set(j, "station_id", json_string(rep__s(x->station_id)));
-    rep__set(j, "section_id", json_string(rep__s(x->section_id)));
-    rep__set(j, "parameter", json_string(rep__s(x->parameter)));
-    rep__set(j, "chainage_km", json_real(x->chainage_km));
-    rep__time(j, "opened", x->opened_ms, t0);
-    rep__time(j, "first_exceedance", x->first_exceedance_ms, t0);
-    rep__set(j, "reading_count", json_integer(x->reading_count));
-    rep__set(j, "peak_value_mg_l", json_real(x->peak_value_mg_l));
-    rep__set(j, "limit_mg_l", json_real(x->limit_mg_l));
-    rep__set(j, "limit_source", json_string(rep__s(x->limit_source)));
-    rep__set(j, "warning_level", json_string(rep__s(x->warning_level)));
-    rep__set(j, "jurisdiction", json_string(rep__s(x->jurisdiction)));
-    rep__set(j, "source_id", json_string(rep__s(x->source_id)));
-    rep__set(j, "upstream_source_ids",
-             rep__strings(x->upstream_source_ids, x->n_upstream_source_ids));
+    json_t *j = rep__msg(&x->base, t0);
+    int unverified =
+        x->grading_unverified || (x->limit_source && strstr(x->limit_source, "unverified"));
+    for (size_t i = 0; i < x->n_reports; i++)
+        unverified |= !x->reports[i]->verified;
+    rep__set(j, "unverified", json_boolean(unverified));
     return j;
 }
 
@@ -132,43 +235,21 @@ static json_t *rep__alert(const Hl__Alert *a, int64_t t0)
     return j;
 }
 
+/* A plan: the whole record, its points under "forecast". A forecast resting on assumed
+ * (unverified) velocities says so on every point, not only once on the plan. */
 static json_t *rep__plan(const Hl__Plan *p, int64_t t0)
 {
-    json_t *j = json_object();
-    rep__set(j, "id", json_string(rep__s(p->id)));
-    rep__set(j, "incident_id", json_string(rep__s(p->incident_id)));
-    rep__set(j, "alert_id", json_string(rep__s(p->alert_id)));
-    rep__time(j, "created", p->created_ms, t0);
-    rep__set(j, "season", json_string(rep__s(p->season)));
-    rep__set(j, "velocities_unverified", json_boolean(p->velocities_unverified));
-    rep__set(j, "parameter", json_string(rep__s(p->parameter)));
-    rep__set(j, "release_chainage_km", json_real(p->release_chainage_km));
-    rep__time(j, "release", p->release_ms, t0);
-    rep__set(j, "chosen_space_id", json_string(rep__s(p->chosen_space_id)));
-    rep__set(j, "chosen_space_name", json_string(rep__s(p->chosen_space_name)));
-    rep__set(j, "space_ready_in_time", json_boolean(p->space_ready_in_time));
-    rep__set(j, "fallback", json_string(rep__s(p->fallback)));
-    rep__set(j, "reservation_id", json_string(rep__s(p->reservation_id)));
-    rep__set(j, "reservation_state", json_string(rep__s(p->reservation_state)));
-    rep__set(j, "task_ids", rep__strings(p->task_ids, p->n_task_ids));
-    json_t *pts = json_array();
-    for (size_t i = 0; i < p->n_points; i++) {
-        const Hl__ForecastPoint *pt = p->points[i];
-        json_t *q = json_object();
-        rep__set(q, "point_id", json_string(rep__s(pt->point_id)));
-        rep__set(q, "kind", json_string(rep__s(pt->kind)));
-        rep__set(q, "name", json_string(rep__s(pt->name)));
-        rep__set(q, "chainage_km", json_real(pt->chainage_km));
-        rep__time(q, "front", pt->front_ms, t0);
-        rep__time(q, "peak", pt->peak_ms, t0);
-        rep__set(q, "peak_mg_l", json_real(pt->peak_mg_l));
-        rep__time(q, "clear", pt->clear_ms, t0);
-        rep__set(q, "travel_s", json_real(pt->travel_s));
-        rep__set(q, "ready_in_time", json_boolean(pt->ready_in_time));
-        rep__set(q, "threatened", json_boolean(pt->threatened));
-        json_array_append_new(pts, q);
-    }
-    rep__set(j, "forecast", pts);
+    json_t *j = rep__msg(&p->base, t0);
+    json_t *pts = json_incref(json_object_get(j, "points"));
+    json_object_del(j, "points");
+    for (size_t i = 0; i < json_array_size(pts); i++)
+        rep__set(json_array_get(pts, i), "velocities_unverified",
+                 json_boolean(p->velocities_unverified));
+    rep__set(j, "forecast", pts ? pts : json_array());
+    if (p->velocities_unverified)
+        rep__set(j, "forecast_note",
+                 json_string("River velocities are hazlink assumptions (unverified): every "
+                             "arrival, peak and clear time is an estimate."));
     return j;
 }
 
@@ -236,6 +317,84 @@ static json_t *rep__reservation(const Hl__Reservation *r, int64_t t0)
     rep__set(j, "lines", lines);
     rep__set(j, "shortfall", rep__needs(r->shortfall, r->n_shortfall));
     rep__set(j, "needs", rep__needs(r->needs, r->n_needs));
+    return j;
+}
+
+/* A risk source with its grades (risk.list: HJ 941-2018 and GB 18218-2018 with the figures
+ * behind them) and "flags": one sentence per thing a reader must not take as settled. */
+static json_t *rep__source(const Hl__RiskSource *x, int64_t t0)
+{
+    json_t *j = rep__msg(&x->base, t0);
+    json_t *flags = json_array();
+    char line[512];
+    const Hl__Hj941Result *h = x->hj941;
+    const Hl__Gb18218Result *g = x->gb18218;
+    if (!h || !h->graded)
+        json_array_append_new(flags, json_string("HJ 941-2018 level not determined"));
+    if (h && h->unverified)
+        json_array_append_new(flags,
+                              json_string("HJ 941-2018 level rests on rows marked unverified"));
+    if (h && h->inputs_assumed)
+        json_array_append_new(flags,
+                              json_string("HJ 941-2018 M and E inputs are hazlink assumptions"));
+    if (g && g->unverified)
+        json_array_append_new(flags,
+                              json_string("GB 18218-2018 figures rest on rows marked unverified"));
+    if (g && g->depends_on_disputed) {
+        snprintf(line, sizeof line,
+                 "GB 18218-2018 grade depends on a disputed beta: %s (R %.4g) with the higher "
+                 "reading, grade %u (R %.4g) with the lower",
+                 rep__s(g->grade_name), g->r, g->grade_alt, g->r_alt);
+        json_array_append_new(flags, json_string(line));
+    }
+    if (g && g->inputs_assumed)
+        json_array_append_new(
+            flags, json_string("GB 18218-2018 people within 500 m are a hazlink assumption"));
+    for (size_t i = 0; i < x->n_substances; i++)
+        if (x->substances[i]->max_quantity_assumed) {
+            json_array_append_new(flags, json_string("quantities held are hazlink assumptions"));
+            break;
+        }
+    rep__set(j, "flags", flags);
+    return j;
+}
+
+/* The stock ledger's totals (stock.ledger) and two checks a reader can redo by hand: each
+ * line's on hand is the sum of its movements, and what the ledger holds reserved equals the
+ * open reservations' lines (state reserved or partial) at that depot and material. */
+static json_t *rep__ledger(const Hl__LedgerTotals *l, const drill_facts *f, int64_t t0)
+{
+    json_t *j = rep__msg(&l->base, t0);
+    json_t *items = json_object_get(j, "items");
+    int balanced = 1, matches = 1;
+    for (size_t i = 0; i < l->n_items; i++) {
+        const Hl__LedgerTotal *x = l->items[i];
+        json_t *ij = json_array_get(items, i);
+        double sum = x->received + x->returned + x->transferred_in + x->adjusted_in - x->issued -
+                     x->consumed - x->transferred_out - x->written_off - x->adjusted_out;
+        double held = 0;
+        for (size_t r = 0; r < f->n_reservations; r++) {
+            const Hl__Reservation *rv = f->reservations[r];
+            if (strcmp(rep__s(rv->state), "reserved") != 0 &&
+                strcmp(rep__s(rv->state), "partial") != 0)
+                continue;
+            for (size_t k = 0; k < rv->n_lines; k++)
+                if (strcmp(rep__s(rv->lines[k]->depot_id), rep__s(x->depot_id)) == 0 &&
+                    strcmp(rep__s(rv->lines[k]->material_id), rep__s(x->material_id)) == 0)
+                    held += rv->lines[k]->quantity;
+        }
+        /* Quantities are counts or masses from data: a millionth is rounding. */
+        double tol = 1e-6 * fmax(1.0, fabs(x->on_hand));
+        int b = fabs(sum - x->on_hand) <= tol, m = fabs(held - x->reserved) <= tol;
+        rep__set(ij, "movements_sum", json_real(sum));
+        rep__set(ij, "balanced", json_boolean(b));
+        rep__set(ij, "reserved_by_reservations", json_real(held));
+        rep__set(ij, "reserved_matches_reservations", json_boolean(m));
+        balanced &= b;
+        matches &= m;
+    }
+    rep__set(j, "balanced", json_boolean(balanced));
+    rep__set(j, "reserved_matches_reservations", json_boolean(matches));
     return j;
 }
 
@@ -390,6 +549,11 @@ json_t *drill_report_json(const drill_run_info *ri, const drill_facts *f, const 
     for (size_t i = 0; i < f->n_reservations; i++)
         json_array_append_new(a, rep__reservation(f->reservations[i], t0));
     rep__set(doc, "reservations", a);
+    a = json_array();
+    for (size_t i = 0; i < f->n_sources; i++)
+        json_array_append_new(a, rep__source(f->sources[i], t0));
+    rep__set(doc, "sources", a);
+    rep__set(doc, "ledger", f->ledger ? rep__ledger(f->ledger, f, t0) : json_null());
     rep__set(doc, "partners", rep__partners(ri, f));
 
     if (ri->has_kill) {
@@ -453,6 +617,18 @@ json_t *drill_report_json(const drill_run_info *ri, const drill_facts *f, const 
     rep__set(s, "tasks_acknowledged", json_integer((json_int_t)acked));
     rep__set(s, "max_ack_latency_s", json_real(max_lat));
     rep__set(s, "reservations", json_integer((json_int_t)f->n_reservations));
+    rep__set(s, "sources", json_integer((json_int_t)f->n_sources));
+    rep__set(s, "ledger_lines", json_integer(f->ledger ? (json_int_t)f->ledger->n_items : 0));
+    json_t *grades = json_array();
+    for (size_t i = 0; i < f->n_incidents; i++) {
+        const Hl__Incident *x = f->incidents[i];
+        char g[600];
+        snprintf(g, sizeof g, "%s: %s %s (%s)", rep__s(x->id),
+                 x->grade && x->grade[0] ? x->grade : "not graded", rep__s(x->grade_name),
+                 x->deciding ? rep__s(x->deciding->cite) : "no deciding criterion");
+        json_array_append_new(grades, json_string(g));
+    }
+    rep__set(s, "incident_grades", grades);
     rep__set(s, "clock_scale", json_real(ri->scale));
     rep__set(s, "wall_time_s", json_real(wall));
     json_t *chains = rep__chains(ri, f, t0);
@@ -505,6 +681,378 @@ static const char *md__off(const json_t *o, const char *k)
     return s ? s : "—";
 }
 
+/* "2026-07-15T14:05:00+08:00 (+04:05:00)", or "—" for a time that is not set. */
+static void md__when(FILE *out, const json_t *o, const char *k)
+{
+    const char *iso = json_string_value(json_object_get(o, k));
+    if (iso)
+        fprintf(out, "%s (%s)", iso, md__off(o, k));
+    else
+        fputs("—", out);
+}
+
+static const char *md__yes(const json_t *o, const char *k)
+{
+    return md__bool(o, k) ? "yes" : "no";
+}
+
+/* text as a table cell, then " (unverified)" when flagged, unless the text says so already
+ * (the services write "[unverified]" into some references). */
+static void md__flagged(FILE *out, const char *text, int unverified)
+{
+    md__cell(out, text);
+    if (unverified && !strstr(text, "unverified"))
+        fputs(" (unverified)", out);
+}
+
+/* A grading criterion by its citation; the alert service appends " (unverified)" to the
+ * cite of a row marked so, and this says it again should a cite come without it. */
+static void md__cite(FILE *out, const json_t *c)
+{
+    const char *cite = md__str(c, "cite");
+    md__flagged(out, cite[0] ? cite : md__str(c, "text"), !md__bool(c, "verified"));
+}
+
+/* Known facts as "deaths 0; evacuated 120", from the IncidentFacts object (an unknown fact
+ * is absent from it). */
+static void md__facts(FILE *out, const json_t *facts)
+{
+    static const char *const skip[] = {"incident_id", "actor", "basis"};
+    const char *k;
+    const json_t *v;
+    int n = 0;
+    json_object_foreach((json_t *)facts, k, v)
+    {
+        int meta = 0;
+        for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
+            meta |= strcmp(k, skip[i]) == 0;
+        if (meta)
+            continue;
+        fprintf(out, "%s%s ", n++ ? "; " : "", k);
+        if (json_is_number(v))
+            fprintf(out, "%.15g", json_number_value(v));
+        else
+            md__cell(out, json_string_value(v) ? json_string_value(v) : "");
+    }
+    if (!n)
+        fputs("none reported", out);
+    if (md__str(facts, "basis")[0]) {
+        fputs(" (basis: ", out);
+        md__cell(out, md__str(facts, "basis"));
+        fputs(")", out);
+    }
+}
+
+static void md__incident_detail(const json_t *v, FILE *out)
+{
+    size_t k;
+    const json_t *x;
+    fprintf(out, "\n### Incident %s — grade %s %s\n\n", md__str(v, "id"),
+            md__str(v, "grade")[0] ? md__str(v, "grade") : "not graded", md__str(v, "grade_name"));
+    fprintf(out, "- Deciding criterion: ");
+    md__cite(out, json_object_get(v, "deciding"));
+    fprintf(out, "\n- Grade by the facts alone: %s (rules: %s)\n",
+            md__str(v, "grade_by_facts")[0] ? md__str(v, "grade_by_facts") : "—",
+            md__str(v, "grading_source"));
+    fprintf(out, "- Criteria met:");
+    json_array_foreach(json_object_get(v, "criteria_met"), k, x)
+    {
+        fputs(k ? "; " : " ", out);
+        md__cite(out, x);
+    }
+    fprintf(out, "%s\n- Facts known: ",
+            json_array_size(json_object_get(v, "criteria_met")) ? "" : " none");
+    md__facts(out, json_object_get(v, "facts"));
+    fprintf(out, "\n- Facts not reported yet (the grade may still rise):");
+    json_array_foreach(json_object_get(v, "facts_unknown"), k, x)
+        fprintf(out, "%s%s", k ? ", " : " ", json_string_value(x));
+    fprintf(out, "%s\n", json_array_size(json_object_get(v, "facts_unknown")) ? "" : " none");
+    if (md__bool(v, "grading_unverified"))
+        fprintf(out, "- *A criterion or a reporting duty shown here comes from a row marked "
+                     "unverified.*\n");
+    if (json_array_size(json_object_get(v, "grade_history")) > 0) {
+        fprintf(out, "\n| grade change | at | by | criterion or reason |\n|---|---|---|---|\n");
+        json_array_foreach(json_object_get(v, "grade_history"), k, x)
+        {
+            fprintf(out, "| %s → %s%s | ", md__str(x, "from")[0] ? md__str(x, "from") : "—",
+                    md__str(x, "to"), md__bool(x, "automatic") ? " (automatic)" : "");
+            md__when(out, x, "at");
+            fprintf(out, " | %s | ", md__str(x, "actor"));
+            md__cell(out, md__str(x, "criterion"));
+            if (md__str(x, "reason")[0]) {
+                fputs(": ", out);
+                md__cell(out, md__str(x, "reason"));
+            }
+            fputs(" |\n", out);
+        }
+    }
+    fprintf(out, "\nReporting duties (突发环境事件信息报告办法; state as of the drill's end):\n\n"
+                 "| report | state | grade | due | deadline | done | to | clause | why |\n"
+                 "|---|---|---|---|---|---|---|---|---|\n");
+    json_array_foreach(json_object_get(v, "reports"), k, x)
+    {
+        fprintf(out, "| %s (%s) | %s%s | %s | ", md__str(x, "id"), md__str(x, "kind"),
+                md__str(x, "state"), md__bool(x, "late") ? ", late" : "", md__str(x, "grade"));
+        md__when(out, x, "due");
+        fputs(" | ", out);
+        md__when(out, x, "deadline");
+        fputs(" | ", out);
+        md__when(out, x, "done");
+        fputs(" | ", out);
+        md__cell(out, md__str(x, "recipient"));
+        fprintf(out, " | %s%s | ", md__str(x, "clause"),
+                md__bool(x, "verified") ? "" : " (unverified)");
+        md__cell(out, md__str(x, "why"));
+        fputs(" |\n", out);
+    }
+    if (json_array_size(json_object_get(v, "episodes")) == 0)
+        return;
+    fprintf(out, "\nExceedance episodes:\n\n| station | km | side | first | last | readings | "
+                 "peak mg/L | multiple | ended | attached |\n"
+                 "|---|---|---|---|---|---|---|---|---|---|\n");
+    json_array_foreach(json_object_get(v, "episodes"), k, x)
+    {
+        fprintf(out, "| %s | %g | %s | %s | %s | %d | %g | %.2f | %s | ", md__str(x, "station_id"),
+                md__num(x, "chainage_km"), md__str(x, "jurisdiction"), md__off(x, "first"),
+                md__off(x, "last"), (int)md__num(x, "count"), md__num(x, "peak_value_mg_l"),
+                md__num(x, "peak_multiple"), md__off(x, "ended"));
+        if (md__bool(x, "linked")) {
+            fputs("yes: ", out);
+            md__cell(out, md__str(x, "link_reason"));
+        } else {
+            fputs("no", out);
+        }
+        fputs(" |\n", out);
+    }
+}
+
+static void md__incidents(const json_t *doc, FILE *out)
+{
+    size_t i, k;
+    const json_t *v, *u;
+    fprintf(out, "\n## Incidents\n\n| id | origin | station | parameter | opened | first "
+                 "exceedance | peak mg/L | limit mg/L (source) | level | grade | side | upstream "
+                 "sources |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    json_array_foreach(json_object_get(doc, "incidents"), i, v)
+    {
+        fprintf(out, "| %s | %s | %s | %s | %s | %s | %g | %g (%s) | %s | %s %s | %s | ",
+                md__str(v, "id"), md__str(v, "origin"), md__str(v, "station_id"),
+                md__str(v, "parameter"), md__off(v, "opened"), md__off(v, "first_exceedance"),
+                md__num(v, "peak_value_mg_l"), md__num(v, "limit_mg_l"), md__str(v, "limit_source"),
+                md__str(v, "warning_level"), md__str(v, "grade"), md__str(v, "grade_name"),
+                md__str(v, "jurisdiction"));
+        json_array_foreach(json_object_get(v, "upstream_source_ids"), k, u)
+            fprintf(out, "%s%s", k ? ", " : "", json_string_value(u));
+        fprintf(out, " |\n");
+    }
+    json_array_foreach(json_object_get(doc, "incidents"), i, v) md__incident_detail(v, out);
+}
+
+/* A forecast concentration: the model's figure, or why there is none. The key
+ * concentration_known is absent from plans made before the dispersion forecast: their
+ * figure is shown as it is. */
+static void md__peak(FILE *out, const json_t *p)
+{
+    const json_t *known = json_object_get(p, "concentration_known");
+    if (known && !json_is_true(known))
+        fputs("unknown (assumed over the limit)", out);
+    else
+        fprintf(out, "%g", md__num(p, "peak_mg_l"));
+}
+
+static void md__plans(const json_t *doc, FILE *out)
+{
+    size_t i, k;
+    const json_t *v, *p;
+    json_array_foreach(json_object_get(doc, "plans"), i, v)
+    {
+        fprintf(out, "\n## Plan %s (incident %s)\n\n", md__str(v, "id"), md__str(v, "incident_id"));
+        fprintf(out, "Release at km %g, %s season. Interception at **%s** (%s)%s%s.\n",
+                md__num(v, "release_chainage_km"), md__str(v, "season"),
+                md__str(v, "chosen_space_id")[0] ? md__str(v, "chosen_space_name") : "none",
+                md__str(v, "chosen_space_id"),
+                md__bool(v, "space_ready_in_time") ? ", ready before the front" : "",
+                md__str(v, "fallback")[0] ? md__str(v, "fallback") : "");
+        if (md__bool(v, "velocities_unverified"))
+            fprintf(out, "\n*%s*\n", md__str(v, "forecast_note"));
+        static const char *const notes[] = {"method", "forecast_caveats", "assumptions",
+                                            "spaces_passed_over", "update_note"};
+        for (size_t n = 0; n < sizeof notes / sizeof notes[0]; n++)
+            if (md__str(v, notes[n])[0]) {
+                fprintf(out, "\n%s: ", notes[n]);
+                md__cell(out, md__str(v, notes[n]));
+                fputc('\n', out);
+            }
+        fprintf(out, "\n| point | kind | km | side | arrival | front over the limit | peak | "
+                     "peak mg/L | clear | threatened | ready in time | holds (m³ to hold / "
+                     "capacity) | from | velocities |\n"
+                     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        json_array_foreach(json_object_get(v, "forecast"), k, p)
+        {
+            int space = strcmp(md__str(p, "kind"), "space") == 0;
+            fprintf(out, "| %s ", md__str(p, "point_id"));
+            md__cell(out, md__str(p, "name"));
+            fprintf(out, " | %s | %g | %s | ", md__str(p, "kind"), md__num(p, "chainage_km"),
+                    md__str(p, "jurisdiction"));
+            md__when(out, p, "arrival");
+            fputs(" | ", out);
+            md__when(out, p, "front");
+            fputs(" | ", out);
+            md__when(out, p, "peak");
+            fputs(" | ", out);
+            md__peak(out, p);
+            fputs(" | ", out);
+            if (!json_is_string(json_object_get(p, "clear")) && md__bool(p, "open_ended"))
+                fputs("open-ended (end of the plume unknown)", out);
+            else
+                md__when(out, p, "clear");
+            fprintf(out, " | %s | %s | ", md__yes(p, "threatened"),
+                    space ? md__yes(p, "ready_in_time") : "—");
+            if (!space)
+                fputs("—", out);
+            else if (md__num(p, "volume_m3") > 0)
+                fprintf(out, "%s (%.0f / %.0f)", md__yes(p, "holds"), md__num(p, "volume_m3"),
+                        md__num(p, "capacity_m3"));
+            else
+                fputs("not checked (volume unknown)", out);
+            fprintf(out, " | %s | %s |\n",
+                    md__str(p, "reanchored_by")[0] ? md__str(p, "reanchored_by") : "model",
+                    md__bool(p, "velocities_unverified") ? "unverified" : "as given");
+        }
+    }
+}
+
+static void md__sources(const json_t *doc, FILE *out)
+{
+    size_t i, k;
+    const json_t *v, *x;
+    fprintf(out, "\n## Risk sources\n\n| source | side | outfall km | HJ 941-2018 | Q | "
+                 "GB 18218-2018 S | major hazard | R | grade |\n"
+                 "|---|---|---|---|---|---|---|---|---|\n");
+    json_array_foreach(json_object_get(doc, "sources"), i, v)
+    {
+        const json_t *h = json_object_get(v, "hj941"), *g = json_object_get(v, "gb18218");
+        fprintf(out, "| %s ", md__str(v, "id"));
+        md__cell(out, md__str(v, "name"));
+        fprintf(out, " | %s | %g | ", md__str(v, "jurisdiction"),
+                md__num(v, "outfall_chainage_km"));
+        md__flagged(out, md__str(h, "label")[0] ? md__str(h, "label") : "not determined",
+                    md__bool(h, "unverified"));
+        fprintf(out, " | %.4g (%s)%s | %.4g | %s | ", md__num(h, "q"), md__str(h, "q_band"),
+                md__bool(h, "q_unverified") ? " (unverified)" : "", md__num(g, "s"),
+                md__yes(g, "major"));
+        if (md__bool(g, "graded"))
+            fprintf(out, "%.4g | %s%s%s |\n", md__num(g, "r"), md__str(g, "grade_name"),
+                    md__bool(g, "depends_on_disputed") ? " (disputed β: " : "",
+                    md__bool(g, "depends_on_disputed") ? "see flags)" : "");
+        else
+            fprintf(out, "— | not graded |\n");
+    }
+    json_array_foreach(json_object_get(doc, "sources"), i, v)
+    {
+        const json_t *h = json_object_get(v, "hj941"), *g = json_object_get(v, "gb18218");
+        fprintf(out, "\n**%s** — HJ 941-2018 ", md__str(v, "id"));
+        md__flagged(out, md__str(h, "label"), md__bool(h, "unverified"));
+        if (md__bool(g, "graded")) {
+            fprintf(out, "; GB 18218-2018 %s (R = %.4g, α = %g, ", md__str(g, "grade_name"),
+                    md__num(g, "r"), md__num(g, "alpha"));
+            md__flagged(out, md__str(g, "alpha_ref"), md__bool(g, "unverified"));
+            fputc(')', out);
+        }
+        fputs("\n\n", out);
+        if (md__str(h, "note")[0] || md__str(g, "note")[0]) {
+            fputs("- Notes: ", out);
+            md__cell(out, md__str(h, "note"));
+            fputs(md__str(h, "note")[0] && md__str(g, "note")[0] ? " / " : "", out);
+            md__cell(out, md__str(g, "note"));
+            fputc('\n', out);
+        }
+        json_array_foreach(json_object_get(h, "terms"), k, x)
+        {
+            fprintf(out, "- HJ 941 %s: q %g t / Q %g t = %.4g ", md__str(x, "substance"),
+                    md__num(x, "q_t"), md__num(x, "critical_t"), md__num(x, "ratio"));
+            md__flagged(out, md__str(x, "ref"), md__bool(x, "unverified"));
+            fputc('\n', out);
+        }
+        static const char *const media[] = {"air", "water"};
+        for (size_t m = 0; m < 2; m++) {
+            const json_t *e = json_object_get(h, media[m]);
+            if (!md__str(e, "label")[0])
+                continue;
+            fprintf(out, "- HJ 941 %s: M %g (%s), %s → ", md__str(e, "medium"), md__num(e, "m"),
+                    md__str(e, "m_band"), md__str(e, "e"));
+            md__flagged(out, md__str(e, "label"), md__bool(e, "unverified"));
+            fputs(md__str(e, "ref")[0] ? " — " : "", out);
+            md__cell(out, md__str(e, "ref"));
+            fputc('\n', out);
+        }
+        json_array_foreach(json_object_get(g, "terms"), k, x)
+        {
+            fprintf(out, "- GB 18218 %s: q %g t / Q %g t = %.4g, β %g%s ", md__str(x, "substance"),
+                    md__num(x, "q_t"), md__num(x, "critical_t"), md__num(x, "ratio"),
+                    md__num(x, "beta"), md__bool(x, "beta_disputed") ? " (disputed)" : "");
+            md__flagged(out, md__str(x, "q_ref"), md__bool(x, "q_unverified"));
+            fputs("; ", out);
+            md__flagged(out, md__str(x, "beta_ref"), md__bool(x, "beta_unverified"));
+            fputc('\n', out);
+        }
+        json_array_foreach(json_object_get(v, "flags"), k, x)
+        {
+            fputs("- *", out);
+            md__cell(out, json_string_value(x));
+            fputs("*\n", out);
+        }
+    }
+}
+
+static void md__ledger(const json_t *doc, FILE *out)
+{
+    const json_t *l = json_object_get(doc, "ledger");
+    size_t i;
+    const json_t *v;
+    if (!json_is_object(l)) {
+        fprintf(out, "\n## Stock ledger\n\nThe stock service did not answer stock.ledger.\n");
+        return;
+    }
+    fprintf(out, "\n## Stock ledger\n\nTotals as of ");
+    md__when(out, l, "as_of");
+    fprintf(out,
+            "; every line's on hand %s the sum of its movements; reserved %s the open "
+            "reservations.\n\n| depot | material | unit | received | issued | consumed | "
+            "returned | transfers in/out | written off | adjusted +/− | reserved | on hand "
+            "| expired | available | minimum | notes |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+            md__bool(l, "balanced") ? "equals" : "does NOT equal",
+            md__bool(l, "reserved_matches_reservations") ? "matches" : "does NOT match");
+    json_array_foreach(json_object_get(l, "items"), i, v)
+    {
+        fprintf(out,
+                "| %s | %s | %s | %g | %g | %g | %g | %g / %g | %g | %g / %g | %g | %g | %g | %g | "
+                "%g | ",
+                md__str(v, "depot_id"), md__str(v, "material_id"), md__str(v, "unit"),
+                md__num(v, "received"), md__num(v, "issued"), md__num(v, "consumed"),
+                md__num(v, "returned"), md__num(v, "transferred_in"), md__num(v, "transferred_out"),
+                md__num(v, "written_off"), md__num(v, "adjusted_in"), md__num(v, "adjusted_out"),
+                md__num(v, "reserved"), md__num(v, "on_hand"), md__num(v, "expired"),
+                md__num(v, "available"), md__num(v, "minimum"));
+        int n = 0;
+        if (md__bool(v, "below_minimum"))
+            fprintf(out, "%s**below minimum**", n++ ? "; " : "");
+        if (md__bool(v, "quantity_assumed"))
+            fprintf(out, "%sopening stock assumed", n++ ? "; " : "");
+        if (md__bool(v, "material_unverified"))
+            fprintf(out, "%scatalogue row unverified", n++ ? "; " : "");
+        if (!md__bool(v, "balanced"))
+            fprintf(out, "%s**movements sum to %g**", n++ ? "; " : "", md__num(v, "movements_sum"));
+        if (!md__bool(v, "reserved_matches_reservations"))
+            fprintf(out, "%s**reservations hold %g**", n++ ? "; " : "",
+                    md__num(v, "reserved_by_reservations"));
+        fputs(" |\n", out);
+    }
+    if (md__bool(l, "truncated"))
+        fprintf(out, "\n*(truncated: more lines than one reply holds)*\n");
+}
+
 int drill_report_markdown(const json_t *doc, FILE *out)
 {
     const json_t *d = json_object_get(doc, "drill");
@@ -550,23 +1098,7 @@ int drill_report_markdown(const json_t *doc, FILE *out)
         json_array_foreach(probs, i, v) fprintf(out, "- %s\n", json_string_value(v));
     }
 
-    fprintf(out,
-            "\n## Incidents\n\n| id | origin | station | parameter | opened | first "
-            "exceedance | peak mg/L | limit mg/L (source) | level | side | upstream sources |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|\n");
-    json_array_foreach(json_object_get(doc, "incidents"), i, v)
-    {
-        fprintf(out, "| %s | %s | %s | %s | %s | %s | %g | %g (%s) | %s | %s | ", md__str(v, "id"),
-                md__str(v, "origin"), md__str(v, "station_id"), md__str(v, "parameter"),
-                md__off(v, "opened"), md__off(v, "first_exceedance"), md__num(v, "peak_value_mg_l"),
-                md__num(v, "limit_mg_l"), md__str(v, "limit_source"), md__str(v, "warning_level"),
-                md__str(v, "jurisdiction"));
-        size_t k;
-        const json_t *u;
-        json_array_foreach(json_object_get(v, "upstream_source_ids"), k, u)
-            fprintf(out, "%s%s", k ? ", " : "", json_string_value(u));
-        fprintf(out, " |\n");
-    }
+    md__incidents(doc, out);
 
     fprintf(out, "\n## Alerts\n\n| id | incident | level | raised | station | value mg/L | "
                  "multiple |\n|---|---|---|---|---|---|---|\n");
@@ -575,34 +1107,9 @@ int drill_report_markdown(const json_t *doc, FILE *out)
                 md__str(v, "incident_id"), md__str(v, "warning_level"), md__off(v, "raised"),
                 md__str(v, "station_id"), md__num(v, "value_mg_l"), md__num(v, "multiple"));
 
-    json_array_foreach(json_object_get(doc, "plans"), i, v)
-    {
-        fprintf(out, "\n## Plan %s (incident %s)\n\n", md__str(v, "id"), md__str(v, "incident_id"));
-        fprintf(out, "Release at km %g, %s season. Interception at **%s** (%s)%s%s.\n",
-                md__num(v, "release_chainage_km"), md__str(v, "season"),
-                md__str(v, "chosen_space_id")[0] ? md__str(v, "chosen_space_name") : "none",
-                md__str(v, "chosen_space_id"),
-                md__bool(v, "space_ready_in_time") ? ", ready before the front" : "",
-                md__str(v, "fallback")[0] ? md__str(v, "fallback") : "");
-        if (md__bool(v, "velocities_unverified"))
-            fprintf(out, "\n*River velocities are hazlink assumptions (unverified): arrival "
-                         "times are estimates.*\n");
-        fprintf(out, "\n| point | kind | km | front arrives | peak | peak mg/L | ready in "
-                     "time | threatened |\n|---|---|---|---|---|---|---|---|\n");
-        size_t k;
-        const json_t *p;
-        json_array_foreach(json_object_get(v, "forecast"), k, p)
-        {
-            fprintf(out, "| %s ", md__str(p, "point_id"));
-            md__cell(out, md__str(p, "name"));
-            fprintf(out, " | %s | %g | %s %s | %s | %g | %s | %s |\n", md__str(p, "kind"),
-                    md__num(p, "chainage_km"), md__off(p, "front"),
-                    json_is_string(json_object_get(p, "front")) ? md__str(p, "front") : "",
-                    md__off(p, "peak"), md__num(p, "peak_mg_l"),
-                    md__bool(p, "ready_in_time") ? "yes" : "no",
-                    md__bool(p, "threatened") ? "yes" : "no");
-        }
-    }
+    md__plans(doc, out);
+    md__sources(doc, out);
+    md__ledger(doc, out);
 
     fprintf(out, "\n## Tasks\n\n| task | unit | side | kind | target | state | created | "
                  "delivered | acknowledged | ack latency (drill s) |\n"

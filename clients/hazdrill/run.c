@@ -25,6 +25,7 @@
 #include "hazlink/stack.h"
 #include "playbook.pb-c.h"
 #include "report.h"
+#include "risk.pb-c.h"
 #include "stock.pb-c.h"
 
 #define DRILL_SENDER "hazdrill"
@@ -97,6 +98,8 @@ static const char *run__s(const char *s)
 
 /* ------------------------------------------------------------------ events */
 
+static void run__grade_text(const Hl__Incident *x, char *buf, size_t n);
+
 static void run__on_event(hl_sock *s, const hl_frame *frames, size_t n, void *ud)
 {
     (void)s;
@@ -116,7 +119,24 @@ static void run__on_event(hl_sock *s, const hl_frame *frames, size_t n, void *ud
     int64_t at = env->sent_ms > 0 ? env->sent_ms : hl_now_ms();
     const void *p = env->payload.data;
     size_t len = env->payload.len;
-    if (strncmp(type, "incident.", 9) == 0) {
+    if (strcmp(type, "incident.graded") == 0) {
+        Hl__Incident *x = (Hl__Incident *)hl_msg_unpack(&hl__incident__descriptor, p, len);
+        if (x) {
+            char g[400];
+            run__grade_text(x, g, sizeof g);
+            run__say(rt, at, type, "%s %s%s", run__s(x->id), g,
+                     x->grading_unverified ? " (rests in part on rows marked unverified)" : "");
+            protobuf_c_message_free_unpacked(&x->base, NULL);
+        }
+    } else if (strcmp(type, "stock.low") == 0) {
+        Hl__StockAlert *a = (Hl__StockAlert *)hl_msg_unpack(&hl__stock_alert__descriptor, p, len);
+        if (a) {
+            run__say(rt, at, type, "%s %s: %s at %s available %g %s, minimum %g", run__s(a->id),
+                     run__s(a->state), run__s(a->material_id), run__s(a->depot_id), a->available,
+                     run__s(a->unit), a->minimum);
+            protobuf_c_message_free_unpacked(&a->base, NULL);
+        }
+    } else if (strncmp(type, "incident.", 9) == 0) {
         Hl__Incident *x = (Hl__Incident *)hl_msg_unpack(&hl__incident__descriptor, p, len);
         if (x) {
             run__say(rt, at, type,
@@ -219,6 +239,78 @@ static int run__call(drill_rt *rt, const char *service, const char *type,
     return rc;
 }
 
+/* The facts of a scenario inject as the IncidentFacts payload (strings point into in). */
+static void run__facts_msg(const drill_facts_in *in, Hl__IncidentFacts *m)
+{
+    if (in->has[DRILL_FACT_DEATHS]) {
+        m->deaths_known_case = HL__INCIDENT_FACTS__DEATHS_KNOWN_DEATHS;
+        m->deaths = (uint32_t)in->num[DRILL_FACT_DEATHS];
+    }
+    if (in->has[DRILL_FACT_POISONED]) {
+        m->poisoned_known_case = HL__INCIDENT_FACTS__POISONED_KNOWN_POISONED_OR_SERIOUSLY_INJURED;
+        m->poisoned_or_seriously_injured = (uint32_t)in->num[DRILL_FACT_POISONED];
+    }
+    if (in->has[DRILL_FACT_EVACUATED]) {
+        m->evacuated_known_case = HL__INCIDENT_FACTS__EVACUATED_KNOWN_EVACUATED;
+        m->evacuated = (uint32_t)in->num[DRILL_FACT_EVACUATED];
+    }
+    if (in->has[DRILL_FACT_LOSS]) {
+        m->loss_known_case = HL__INCIDENT_FACTS__LOSS_KNOWN_DIRECT_ECONOMIC_LOSS_YUAN;
+        m->direct_economic_loss_yuan = in->num[DRILL_FACT_LOSS];
+    }
+    if (in->has[DRILL_FACT_DRINKING]) {
+        m->drinking_known_case = HL__INCIDENT_FACTS__DRINKING_KNOWN_DRINKING_WATER_INTERRUPTION;
+        m->drinking_water_interruption = (char *)in->cat[DRILL_FACT_DRINKING];
+    }
+    if (in->has[DRILL_FACT_CROSS]) {
+        m->cross_known_case = HL__INCIDENT_FACTS__CROSS_KNOWN_CROSS_BOUNDARY;
+        m->cross_boundary = (char *)in->cat[DRILL_FACT_CROSS];
+    }
+    if (in->has[DRILL_FACT_ECOLOGY]) {
+        m->ecology_known_case = HL__INCIDENT_FACTS__ECOLOGY_KNOWN_ECOLOGY;
+        m->ecology = (char *)in->cat[DRILL_FACT_ECOLOGY];
+    }
+    if (in->has[DRILL_FACT_RADIATION]) {
+        m->radiation_known_case = HL__INCIDENT_FACTS__RADIATION_KNOWN_RADIATION;
+        m->radiation = (char *)in->cat[DRILL_FACT_RADIATION];
+    }
+    m->basis = (char *)in->basis;
+}
+
+/* "grade III 较大, decided by 附件1 …" of an incident reply, for a progress line. */
+static void run__grade_text(const Hl__Incident *x, char *buf, size_t n)
+{
+    if (!x->grade || !x->grade[0]) {
+        snprintf(buf, n, "not graded");
+        return;
+    }
+    snprintf(buf, n, "grade %s %s, decided by %s", x->grade, run__s(x->grade_name),
+             x->deciding && x->deciding->cite ? x->deciding->cite : "?");
+}
+
+/* A report's or facts' reply: the incident's id and grade into r, the grade in words into g. */
+static const Hl__Incident *run__graded(drill_inject_result *r, const ProtobufCMessage *rep, char *g,
+                                       size_t n)
+{
+    const Hl__Incident *x = (const Hl__Incident *)rep;
+    run__grade_text(x, g, n);
+    snprintf(r->incident_id, sizeof r->incident_id, "%s", run__s(x->id));
+    snprintf(r->grade, sizeof r->grade, "%s", run__s(x->grade));
+    return x;
+}
+
+/* The incident the report inject with report_id opened in this drill ("" if none). */
+static const char *run__report_incident(const drill_rt *rt, const char *report_id)
+{
+    for (size_t i = 0; i < rt->next_inject; i++) {
+        const drill_inject_result *r = &rt->results[i];
+        if (r->inject->kind == DRILL_INJECT_REPORT && r->rc == 0 &&
+            strcmp(r->inject->report_id, report_id) == 0)
+            return r->incident_id;
+    }
+    return "";
+}
+
 static void run__send_inject(drill_rt *rt, size_t i)
 {
     drill_inject_result *r = &rt->results[i];
@@ -250,11 +342,36 @@ static void run__send_inject(drill_rt *rt, size_t i)
             snprintf(r->incident_id, sizeof r->incident_id, "%s", run__s(x->incident_id));
             snprintf(r->warning_level, sizeof r->warning_level, "%s", run__s(x->warning_level));
             r->incident_opened = x->incident_opened;
-            run__say(rt, r->sent_ms, "inject", "reading %s %s %g %s = %g mg/L: %s%s%s%s%s",
+            r->linked = x->linked;
+            snprintf(r->link_reason, sizeof r->link_reason, "%s", run__s(x->link_reason));
+            run__say(rt, r->sent_ms, "inject", "reading %s %s %g %s = %g mg/L: %s%s%s%s%s%s%s%s",
                      in->station_id, in->parameter, in->value, in->unit, x->value_mg_l,
                      x->exceeded ? "EXCEEDS " : "within ", run__s(x->limit_source),
                      x->incident_id && x->incident_id[0] ? ", incident " : "",
-                     run__s(x->incident_id), x->incident_opened ? " (opened)" : "");
+                     run__s(x->incident_id), x->incident_opened ? " (opened)" : "",
+                     x->linked ? " (attached to the reported release: " : "",
+                     x->linked ? r->link_reason : "", x->linked ? ")" : "");
+        }
+    } else if (in->kind == DRILL_INJECT_FACTS) {
+        Hl__IncidentFacts m = HL__INCIDENT_FACTS__INIT;
+        run__facts_msg(&in->facts, &m);
+        m.incident_id = (char *)run__report_incident(rt, in->report_id);
+        snprintf(r->incident_id, sizeof r->incident_id, "%s", m.incident_id);
+        if (!m.incident_id[0]) {
+            r->rc = HL_ENOTFOUND;
+            snprintf(r->error, sizeof r->error, "report %s opened no incident in this drill",
+                     in->report_id);
+        } else {
+            r->rc = run__call(rt, "alert", "alert.facts", &m.base, &hl__incident__descriptor, &rep,
+                              r->error, sizeof r->error);
+        }
+        r->reply_real_ms = hl_real_now_ms();
+        if (r->rc == 0) {
+            char g[400];
+            const Hl__Incident *x = run__graded(r, rep, g, sizeof g);
+            run__say(rt, r->sent_ms, "inject", "facts on %s (report %s): %zu fact%s → %s",
+                     run__s(x->id), in->report_id, (size_t)in->facts.n, in->facts.n == 1 ? "" : "s",
+                     g);
         }
     } else {
         Hl__IncidentReport m = HL__INCIDENT_REPORT__INIT;
@@ -267,23 +384,32 @@ static void run__send_inject(drill_rt *rt, size_t i)
         m.started_ms = rt->ri.start_ms + (int64_t)llround(in->released_at_s * 1000.0);
         m.reporter_unit = (char *)in->reporter_unit;
         m.description = (char *)in->description;
+        Hl__IncidentFacts facts = HL__INCIDENT_FACTS__INIT;
+        if (in->facts.n > 0) {
+            run__facts_msg(&in->facts, &facts);
+            m.facts = &facts;
+        }
         r->rc = run__call(rt, "alert", "alert.report", &m.base, &hl__incident__descriptor, &rep,
                           r->error, sizeof r->error);
         r->reply_real_ms = hl_real_now_ms();
         if (r->rc == 0) {
-            Hl__Incident *x = (Hl__Incident *)rep;
-            snprintf(r->incident_id, sizeof r->incident_id, "%s", run__s(x->id));
+            char g[400];
+            const Hl__Incident *x = run__graded(r, rep, g, sizeof g);
             r->incident_opened = 1;
-            run__say(rt, r->sent_ms, "inject", "report %s by %s: %s at km %g (%g kg) → incident %s",
-                     in->report_id, in->reporter_unit, in->substance, in->chainage_km, in->mass_kg,
-                     run__s(x->id));
+            run__say(rt, r->sent_ms, "inject",
+                     "report %s by %s: %s at km %g (%g kg) → incident %s, %s", in->report_id,
+                     in->reporter_unit, in->substance, in->chainage_km, in->mass_kg, run__s(x->id),
+                     g);
         }
     }
     if (rep)
         protobuf_c_message_free_unpacked(rep, NULL);
     if (r->rc < 0) {
         run__say(rt, r->sent_ms, "inject", "%s (line %d) refused: %s",
-                 in->kind == DRILL_INJECT_READING ? "reading" : "report", in->line, r->error);
+                 in->kind == DRILL_INJECT_READING  ? "reading"
+                 : in->kind == DRILL_INJECT_REPORT ? "report"
+                                                   : "facts",
+                 in->line, r->error);
         if (r->rc == HL_ETIMEOUT || r->rc == HL_EZMQ)
             run__problem(rt, "inject on line %d not delivered: %s", in->line, r->error);
     }
@@ -464,6 +590,8 @@ typedef struct drill_collected {
     Hl__TaskList *tasks;
     Hl__ReservationList *reservations;
     Hl__UnitList *units;
+    Hl__RiskSourceList *sources;
+    Hl__LedgerTotals *ledger;
     drill_shown *shown;
     size_t n_shown, cap_shown;
     const char *exported[DRILL_MAX_UNITS];
@@ -570,6 +698,10 @@ static void run__collected_free(drill_collected *c)
         protobuf_c_message_free_unpacked(&c->reservations->base, NULL);
     if (c->units)
         protobuf_c_message_free_unpacked(&c->units->base, NULL);
+    if (c->sources)
+        protobuf_c_message_free_unpacked(&c->sources->base, NULL);
+    if (c->ledger)
+        protobuf_c_message_free_unpacked(&c->ledger->base, NULL);
     free(c->shown);
     memset(c, 0, sizeof *c);
 }
@@ -678,6 +810,9 @@ static void run__judge_and_write(drill_rt *rt, const drill_catalog *cat, drill_c
         f.n_reservations = c->reservations->n_reservations;
     if (c->units)
         f.units = c->units->units, f.n_units = c->units->n_units;
+    if (c->sources)
+        f.sources = c->sources->sources, f.n_sources = c->sources->n_sources;
+    f.ledger = c->ledger;
     f.injects = rt->results;
     f.n_injects = rt->sc->n_injects;
     f.cat = cat;
@@ -860,6 +995,8 @@ int drill_run(const drill_opts *o, hl_config *cfg, const drill_scenario *sc,
     c.reservations =
         run__query(rt, "stock", "stock.reservations", &hl__reservation_list__descriptor);
     c.units = run__query(rt, "dispatch", "dispatch.units", &hl__unit_list__descriptor);
+    c.sources = run__query(rt, "risk", "risk.list", &hl__risk_source_list__descriptor);
+    c.ledger = run__query(rt, "stock", "stock.ledger", &hl__ledger_totals__descriptor);
     run__exports(rt, &c);
     run__judge_and_write(rt, cat, &c, pass, err, errlen, &rc);
     run__collected_free(&c);

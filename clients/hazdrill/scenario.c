@@ -11,9 +11,26 @@
 #include "hazlink/hl_yaml.h"
 
 static const char *const drill__expect_names[DRILL_EXPECT_KIND_COUNT] = {
-    "incident_opened",  "intercept_before_front", "receptor_owners_tasked", "counterpart_notified",
-    "all_acknowledged", "materials_covered",      "delivered_once",
+    "incident_opened",      "intercept_before_front",   "receptor_owners_tasked",
+    "counterpart_notified", "all_acknowledged",         "materials_covered",
+    "delivered_once",       "one_incident_per_release",
 };
+
+static const char *const drill__fact_names[DRILL_FACT_COUNT] = {
+    "deaths",
+    "poisoned_or_seriously_injured",
+    "evacuated",
+    "direct_economic_loss_yuan",
+    "drinking_water_interruption",
+    "cross_boundary",
+    "ecology",
+    "radiation",
+};
+
+const char *drill_fact_name(drill_fact f)
+{
+    return (unsigned)f < DRILL_FACT_COUNT ? drill__fact_names[f] : NULL;
+}
 
 const char *drill_expect_kind_name(drill_expect_kind k)
 {
@@ -110,6 +127,14 @@ int drill_catalog_has_source(const drill_catalog *c, const char *id)
     return 0;
 }
 
+double drill_catalog_station_km(const drill_catalog *c, const char *id)
+{
+    for (size_t i = 0; i < c->n_stations; i++)
+        if (strcmp(c->stations[i], id) == 0)
+            return c->station_km[i];
+    return NAN;
+}
+
 const char *drill_catalog_unit_side(const drill_catalog *c, const char *id)
 {
     for (size_t i = 0; i < c->n_units; i++)
@@ -166,13 +191,27 @@ int drill_catalog_load(const char *plan_dir, drill_catalog **out, char *err, siz
     drill_catalog *c = calloc(1, sizeof *c);
     if (!c)
         return HL_ENOMEM;
-    int rc = drill__cat_ids(plan_dir, "stations.yaml", "stations", c->stations, &c->n_stations, err,
-                            errlen);
+    hl_yaml_doc *doc = NULL;
+    const hl_yaml_node *seq = NULL;
+    int rc = drill__cat_list(plan_dir, "stations.yaml", "stations", &doc, &seq, err, errlen);
+    if (rc == 0) {
+        /* The chainage tells which stations lie below a reported release
+         * (one_incident_per_release); a plan may leave it out. */
+        for (size_t i = 0; i < seq->n && rc == 0; i++) {
+            double km = NAN;
+            rc = hl_yaml_str(doc, seq->items[i], "id", 1, c->stations[i], HL_ID_MAX + 1, err,
+                             errlen);
+            if (rc == 0)
+                rc = hl_yaml_num(doc, seq->items[i], "chainage_km", 0, 0, 1e5, &km, err, errlen);
+            c->station_km[i] = km;
+            if (rc == 0)
+                c->n_stations++;
+        }
+        hl_yaml_free(&doc);
+    }
     if (rc == 0)
         rc = drill__cat_ids(plan_dir, "risk_sources.yaml", "sources", c->sources, &c->n_sources,
                             err, errlen);
-    hl_yaml_doc *doc = NULL;
-    const hl_yaml_node *seq = NULL;
     if (rc == 0 &&
         (rc = drill__cat_list(plan_dir, "units.yaml", "units", &doc, &seq, err, errlen)) == 0) {
         for (size_t i = 0; i < seq->n && rc == 0; i++) {
@@ -320,11 +359,82 @@ static int drill__load_reading(drill_ld *L, const hl_yaml_node *m, size_t i, dri
                         in->unit);
 }
 
+/* The "facts" mapping of inject i (keys: the IncidentFacts field names, and basis). Each fact
+ * is optional, a fact left out is "not known yet"; the mapping gives at least one. Keywords
+ * are checked for their form here and against the grading table by the alert service. */
+static int drill__load_facts(drill_ld *L, const hl_yaml_node *m, size_t i, int required,
+                             drill_facts_in *out)
+{
+    /* The fact names, then basis: the keys a facts mapping may hold. */
+    const char *keys[DRILL_FACT_COUNT + 2];
+    for (int k = 0; k < DRILL_FACT_COUNT; k++)
+        keys[k] = drill__fact_names[k];
+    keys[DRILL_FACT_COUNT] = "basis";
+    keys[DRILL_FACT_COUNT + 1] = NULL;
+    const hl_yaml_node *fm = hl_yaml_get(m, "facts");
+    if (!fm)
+        return required ? hl_yaml_errf(L->d, m, L->err, L->errlen,
+                                       "injects[%zu].facts: missing (a facts inject gives at "
+                                       "least one fact)",
+                                       i)
+                        : 0;
+    if (fm->kind != HL_YAML_MAP)
+        return hl_yaml_errf(L->d, fm, L->err, L->errlen,
+                            "injects[%zu].facts: expected a mapping (deaths, evacuated, ...)", i);
+    int rc = hl_yaml_only(L->d, fm, keys, L->err, L->errlen);
+    for (int k = 0; rc == 0 && k < DRILL_FACT_COUNT; k++) {
+        const hl_yaml_node *v = hl_yaml_get(fm, keys[k]);
+        if (!v)
+            continue;
+        if (k < DRILL_FACT_NUMERIC) {
+            int loss = k == DRILL_FACT_LOSS;
+            rc = hl_yaml_num(L->d, fm, keys[k], 1, 0, loss ? DRILL_MAX_LOSS_YUAN : DRILL_MAX_COUNT,
+                             &out->num[k], L->err, L->errlen);
+            /* People are counted, not measured. */
+            if (rc == 0 && !loss && floor(out->num[k]) != out->num[k])
+                rc = hl_yaml_errf(L->d, v, L->err, L->errlen,
+                                  "injects[%zu].facts.%s: %g is not a whole number of people", i,
+                                  keys[k], out->num[k]);
+        } else {
+            rc = hl_yaml_str(L->d, fm, keys[k], 1, out->cat[k], sizeof out->cat[k], L->err,
+                             L->errlen);
+            if (rc == 0 && hl_id_check(out->cat[k]) < 0)
+                rc = hl_yaml_errf(L->d, v, L->err, L->errlen,
+                                  "injects[%zu].facts.%s: '%s' is not a keyword (none, town, "
+                                  "county, ...)",
+                                  i, keys[k], out->cat[k]);
+        }
+        if (rc == 0) {
+            out->has[k] = 1;
+            out->n++;
+        }
+    }
+    if (rc == 0)
+        rc = hl_yaml_str(L->d, fm, "basis", 0, out->basis, sizeof out->basis, L->err, L->errlen);
+    if (rc == 0 && out->n == 0)
+        rc = hl_yaml_errf(L->d, fm, L->err, L->errlen,
+                          "injects[%zu].facts: gives no fact (deaths, evacuated, "
+                          "drinking_water_interruption, ...)",
+                          i);
+    return rc;
+}
+
+static int drill__load_facts_inject(drill_ld *L, const hl_yaml_node *m, size_t i, drill_inject *in)
+{
+    static const char *const keys[] = {"at", "kind", "report", "facts", NULL};
+    int rc;
+    if ((rc = hl_yaml_only(L->d, m, keys, L->err, L->errlen)) < 0 ||
+        (rc = hl_yaml_str(L->d, m, "report", 1, in->report_id, sizeof in->report_id, L->err,
+                          L->errlen)) < 0)
+        return rc;
+    return drill__load_facts(L, m, i, 1, &in->facts);
+}
+
 static int drill__load_report(drill_ld *L, const hl_yaml_node *m, size_t i, drill_inject *in)
 {
-    static const char *const keys[] = {"at",         "kind",      "report_id",   "released_at",
-                                       "source",     "substance", "chainage_km", "mass_kg",
-                                       "duration_s", "reporter",  "description", NULL};
+    static const char *const keys[] = {
+        "at",      "kind",       "report_id", "released_at", "source", "substance", "chainage_km",
+        "mass_kg", "duration_s", "reporter",  "description", "facts",  NULL};
     int rc;
     in->released_at_s = in->at_s;
     if ((rc = hl_yaml_only(L->d, m, keys, L->err, L->errlen)) < 0 ||
@@ -365,7 +475,7 @@ static int drill__load_report(drill_ld *L, const hl_yaml_node *m, size_t i, dril
                             "injects[%zu].reporter: unknown unit '%s' (not in the plan's "
                             "units.yaml)",
                             i, in->reporter_unit);
-    return 0;
+    return drill__load_facts(L, m, i, 0, &in->facts);
 }
 
 static int drill__load_injects(drill_ld *L, drill_scenario *s)
@@ -400,9 +510,13 @@ static int drill__load_injects(drill_ld *L, drill_scenario *s)
         } else if (strcmp(kind, "report") == 0) {
             in->kind = DRILL_INJECT_REPORT;
             rc = drill__load_report(L, m, i, in);
+        } else if (strcmp(kind, "facts") == 0) {
+            in->kind = DRILL_INJECT_FACTS;
+            rc = drill__load_facts_inject(L, m, i, in);
         } else {
             rc = hl_yaml_errf(L->d, hl_yaml_get(m, "kind"), L->err, L->errlen,
-                              "injects[%zu].kind: '%s' is not 'reading' or 'report'", i, kind);
+                              "injects[%zu].kind: '%s' is not 'reading', 'report' or 'facts'", i,
+                              kind);
         }
         if (rc < 0)
             return rc;
@@ -418,6 +532,30 @@ static int drill__load_injects(drill_ld *L, drill_scenario *s)
             j--;
         }
         s->injects[j] = tmp;
+    }
+    /* Report ids are unique, and facts name a report played before them (the incident they
+     * are about must exist when they are sent). */
+    for (size_t i = 0; i < s->n_injects; i++) {
+        const drill_inject *in = &s->injects[i];
+        if (in->kind == DRILL_INJECT_READING)
+            continue;
+        const hl_yaml_node *at = seq;
+        for (size_t k = 0; k < seq->n; k++)
+            if (seq->items[k]->line == in->line)
+                at = seq->items[k];
+        size_t k = 0;
+        while (k < i && !(s->injects[k].kind == DRILL_INJECT_REPORT &&
+                          strcmp(s->injects[k].report_id, in->report_id) == 0))
+            k++;
+        if (in->kind == DRILL_INJECT_REPORT && k < i)
+            return hl_yaml_errf(L->d, at, L->err, L->errlen,
+                                "report_id: '%s' is used twice (first on line %d)", in->report_id,
+                                s->injects[k].line);
+        if (in->kind == DRILL_INJECT_FACTS && k == i)
+            return hl_yaml_errf(L->d, at, L->err, L->errlen,
+                                "report: facts name report '%s', which no report inject at or "
+                                "before that time has",
+                                in->report_id);
     }
     return 0;
 }

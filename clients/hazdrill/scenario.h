@@ -30,7 +30,41 @@
 #define DRILL_MAX_VALUE 1e9 /* largest reading value accepted, in its own unit */
 #define DRILL_MAX_MASS_KG 1e9
 
-typedef enum { DRILL_INJECT_READING = 0, DRILL_INJECT_REPORT = 1 } drill_inject_kind;
+typedef enum {
+    DRILL_INJECT_READING = 0,
+    DRILL_INJECT_REPORT = 1,
+    DRILL_INJECT_FACTS = 2, /* alert.facts on the incident a report of this drill opened */
+} drill_inject_kind;
+
+/* Facts that grade an incident (proto/alert.proto IncidentFacts; 2014 national plan 附件1),
+ * each optional: has[k] = 0 means "not known yet", which differs from 0 or "none". The keys
+ * in a scenario are the proto's field names, in this order. */
+typedef enum {
+    DRILL_FACT_DEATHS = 0, /* 人 */
+    DRILL_FACT_POISONED,   /* poisoned_or_seriously_injured, 人 */
+    DRILL_FACT_EVACUATED,  /* 人 */
+    DRILL_FACT_LOSS,       /* direct_economic_loss_yuan, 元 */
+    DRILL_FACT_DRINKING,   /* drinking_water_interruption: none|town|county|city */
+    DRILL_FACT_CROSS,      /* cross_boundary: none|county|prefecture|province|national */
+    DRILL_FACT_ECOLOGY,    /* a keyword of the grading csv's ecology rows, or none */
+    DRILL_FACT_RADIATION,  /* a keyword of the grading csv's radiation rows, or none */
+    DRILL_FACT_COUNT
+} drill_fact;
+#define DRILL_FACT_NUMERIC 4      /* facts before this one are numbers */
+#define DRILL_FACT_KEYWORD_MAX 63 /* bytes of a categorical fact (the alert service's limit) */
+#define DRILL_MAX_COUNT 1e9       /* largest count of people */
+#define DRILL_MAX_LOSS_YUAN 1e15  /* the alert service's GRADING_AMOUNT_MAX */
+
+typedef struct drill_facts_in {
+    int has[DRILL_FACT_COUNT];
+    double num[DRILL_FACT_NUMERIC];
+    char cat[DRILL_FACT_COUNT][DRILL_FACT_KEYWORD_MAX + 1]; /* [DRILL_FACT_NUMERIC..) used */
+    char basis[DRILL_DESC_MAX + 1];                         /* where they come from */
+    int n;                                                  /* facts given */
+} drill_facts_in;
+
+/* "deaths", …, "radiation" (the proto field names); NULL out of range. */
+const char *drill_fact_name(drill_fact f);
 
 typedef struct drill_inject {
     drill_inject_kind kind;
@@ -51,18 +85,25 @@ typedef struct drill_inject {
     double duration_s; /* 0 = instantaneous */
     char reporter_unit[HL_ID_MAX + 1];
     char description[DRILL_DESC_MAX + 1];
+    /* report (optional "facts") and facts (required; report_id names the report whose
+     * incident they are about, an earlier report inject of the same scenario) */
+    drill_facts_in facts;
 } drill_inject;
 
 typedef enum {
     DRILL_EXPECT_INCIDENT_OPENED = 0, /* incident at station/parameter within_s of 1st exceedance */
-    DRILL_EXPECT_INTERCEPT_BEFORE_FRONT, /* intercept task at the chosen (first reachable) space
-                                            delivered margin_s before the forecast front */
+    DRILL_EXPECT_INTERCEPT_BEFORE_FRONT, /* intercept task at the chosen (first reachable:
+                                            ready in time, holds the plume) space delivered
+                                            margin_s before the forecast front */
     DRILL_EXPECT_RECEPTOR_OWNERS_TASKED, /* each threatened drinking-water receptor's owner has a
                                             task */
     DRILL_EXPECT_COUNTERPART_NOTIFIED,   /* a notify_counterpart task reached the other side */
     DRILL_EXPECT_ALL_ACKNOWLEDGED,       /* every task acknowledged (within_s of creation if > 0) */
     DRILL_EXPECT_MATERIALS_COVERED,      /* reserved + reported shortfall cover every need */
     DRILL_EXPECT_DELIVERED_ONCE,         /* every task shown exactly once to its partner */
+    DRILL_EXPECT_ONE_INCIDENT_PER_RELEASE, /* each reported release is one incident: the
+                                              exceedances below it attach to it (its
+                                              episodes), no second incident opens */
     DRILL_EXPECT_KIND_COUNT
 } drill_expect_kind;
 
@@ -122,6 +163,7 @@ typedef struct drill_receptor {
 
 typedef struct drill_catalog {
     char stations[DRILL_CAT_MAX][HL_ID_MAX + 1];
+    double station_km[DRILL_CAT_MAX]; /* chainage; NAN when stations.yaml gives none */
     size_t n_stations;
     char units[DRILL_CAT_MAX][HL_ID_MAX + 1];
     char unit_sides[DRILL_CAT_MAX][16]; /* "corps","local","enterprise" or "" */
@@ -137,6 +179,8 @@ typedef struct drill_catalog {
  * (file:line: field: what), HL_ETOOBIG (more than DRILL_CAT_MAX entries), HL_ENOMEM. */
 int drill_catalog_load(const char *plan_dir, drill_catalog **out, char *err, size_t errlen);
 int drill_catalog_has_station(const drill_catalog *c, const char *id);
+/* Chainage of station id in km, or NAN when unknown. */
+double drill_catalog_station_km(const drill_catalog *c, const char *id);
 int drill_catalog_has_unit(const drill_catalog *c, const char *id);
 int drill_catalog_has_source(const drill_catalog *c, const char *id);
 /* Side of unit id, or "" when unknown. */

@@ -21,6 +21,9 @@ typedef struct agent {
     uv_loop_t loop;
     hl_bus *bus;
     hl_client *cli;
+    agent_keys keys;
+    hl_curve curve;  /* options of the current connection point here */
+    int keys_warned; /* the key files could not be read: said once until they can */
     pstore *ps;
     const hl_config *cfg;
     policy pol;
@@ -148,7 +151,16 @@ static void agent__show(const Hl__Task *t, int64_t at_ms)
     fflush(stdout);
 }
 
-static void agent__receive(agent *a, const Hl__Task *task)
+static void agent__remind(const Hl__Task *t, uint32_t k)
+{
+    char when[40];
+    if (hl_time_format(hl_now_ms(), HL_TZ_BEIJING_MIN, when, sizeof when) < 0)
+        snprintf(when, sizeof when, "%lld", (long long)hl_now_ms());
+    printf("%s %s REMINDER %u: not acknowledged yet: %s\n", when, t->id, k, t->title);
+    fflush(stdout);
+}
+
+static void agent__receive(agent *a, const Hl__Task *task, uint32_t reminder)
 {
     hl_txn *txn = NULL;
     pstore_rec rec;
@@ -188,6 +200,8 @@ static void agent__receive(agent *a, const Hl__Task *task)
      * (`hazpartner list` shows it), a crash after it cannot show it again. */
     if (shown)
         agent__show(rec.task, rec.received_ms);
+    else if (reminder > 0)
+        agent__remind(rec.task, reminder);
     else
         hl_debug("task %s delivered again (%u deliveries); not shown again", task->id,
                  rec.deliveries);
@@ -210,7 +224,7 @@ static void agent__on_push(const Hl__Envelope *env, void *ud)
         hl_warn("task.deliver %s: task %s is for unit %s, not %s; ignored", env->msg_id,
                 dv->task->id, dv->task->unit_id, a->unit);
     } else {
-        agent__receive(a, dv->task);
+        agent__receive(a, dv->task, dv->reminder);
     }
     if (dv)
         hl__task_delivery__free_unpacked(dv, NULL);
@@ -339,6 +353,25 @@ static void agent__send_due(agent *a)
 
 /* ---- hello, connection ---- */
 
+/* A hello went unanswered, or could not even be sent (a DEALER with no connection, which is
+ * what a gateway that refuses the handshake leaves: the send would block). */
+static void agent__hello_missed(agent *a)
+{
+    if (++a->hello_misses < AGENT_HELLO_MISSES)
+        return;
+    if (a->hello_ok)
+        hl_warn("dispatch does not answer at %s; reconnecting", a->gw);
+    else if (!a->keys_warned++)
+        hl_warn("no answer from dispatch at %s: it is down, or its gateway refused this "
+                "connection (%s); trying again",
+                a->gw,
+                a->keys.key_base[0] ? "is the unit's public key admitted (hazctl keys list), "
+                                      "and is --server-key the gateway's current public key?"
+                                    : "no --key/--server-key: the gateway admits CURVE keys only");
+    a->hello_ok = 0;
+    a->need_reconnect = 1;
+}
+
 static void agent__on_hello_reply(int status, const Hl__Envelope *reply, void *ud)
 {
     agent_cb *cb = ud;
@@ -348,12 +381,7 @@ static void agent__on_hello_reply(int status, const Hl__Envelope *reply, void *u
     if (status == HL_ECLOSED)
         return;
     if (status < 0 || !reply) {
-        if (++a->hello_misses >= AGENT_HELLO_MISSES) {
-            if (a->hello_ok)
-                hl_warn("dispatch does not answer at %s; reconnecting", a->gw);
-            a->hello_ok = 0;
-            a->need_reconnect = 1;
-        }
+        agent__hello_missed(a);
         return;
     }
     if (reply->error) {
@@ -365,8 +393,10 @@ static void agent__on_hello_reply(int status, const Hl__Envelope *reply, void *u
         return;
     }
     if (!a->hello_ok)
-        hl_info("connected to dispatch at %s as %s", a->gw, a->unit);
+        hl_info("connected to dispatch at %s as %s%s", a->gw, a->unit,
+                a->keys.key_base[0] ? " (CURVE)" : "");
     a->hello_ok = 1;
+    a->keys_warned = 0;
     a->hello_misses = 0;
 }
 
@@ -381,12 +411,60 @@ static void agent__send_hello(agent *a)
     if (agent__send(a, "partner.hello", &m.base, AGENT_HELLO_TIMEOUT_MS, agent__on_hello_reply,
                     cb) == 0)
         a->hello_inflight = 1;
+    else
+        agent__hello_missed(a);
+}
+
+int agent_keys_set(agent_keys *keys, const char *key, const char *server, char *err, size_t errlen)
+{
+    memset(keys, 0, sizeof *keys);
+    if (!key && !server)
+        return 0;
+    if (!key || !server || !key[0] || !server[0]) {
+        snprintf(err, errlen,
+                 "--key and --server-key go together (the unit's key pair and the "
+                 "gateway's public key)");
+        return HL_EINVAL;
+    }
+    size_t n = strlen(key);
+    if (n > 4 && strcmp(key + n - 4, ".key") == 0)
+        n -= 4; /* the secret key's file named instead of the pair's base */
+    if (n >= sizeof keys->key_base - 4 || strlen(server) >= sizeof keys->server_pub) {
+        snprintf(err, errlen, "--key or --server-key: path too long");
+        return HL_EINVAL;
+    }
+    memcpy(keys->key_base, key, n);
+    keys->key_base[n] = '\0';
+    snprintf(keys->server_pub, sizeof keys->server_pub, "%s", server);
+    return 0;
+}
+
+int agent_sock_opts(const agent_keys *keys, const char *unit, hl_curve *curve,
+                    hl_sock_opt opts[AGENT_SOCK_OPTS], char *err, size_t errlen)
+{
+    memset(curve, 0, sizeof *curve);
+    opts[0] = (hl_sock_opt){ZMQ_ROUTING_ID, unit, strlen(unit)};
+    if (!keys || !keys->key_base[0])
+        return 1;
+    int rc = hl_curve_client_load(keys->server_pub, keys->key_base, curve, err, errlen);
+    if (rc < 0)
+        return rc;
+    return 1 + (int)hl_curve_sockopts(curve, opts + 1);
 }
 
 static int agent__connect(agent *a)
 {
-    hl_sock_opt opts[] = {{ZMQ_ROUTING_ID, a->unit, strlen(a->unit)}};
-    int rc = hl_client_new(a->bus, a->gw, opts, 1, &a->cli);
+    hl_sock_opt opts[AGENT_SOCK_OPTS];
+    char err[512];
+    int n = agent_sock_opts(&a->keys, a->unit, &a->curve, opts, err, sizeof err);
+    if (n < 0) {
+        /* Keys that cannot be read now (a rotation half done, a file being replaced) are
+         * tried again at the next tick. */
+        if (!a->keys_warned++)
+            hl_error("cannot read the keys: %s; trying again", err);
+        return n;
+    }
+    int rc = hl_client_new(a->bus, a->gw, opts, (size_t)n, &a->cli);
     if (rc < 0) {
         hl_error("cannot connect to %s: %s", a->gw, hl_strerror(rc));
         return rc;
@@ -428,13 +506,14 @@ static void agent__on_signal(uv_signal_t *s, int signum)
     uv_stop(&a->loop);
 }
 
-int agent_run(const hl_config *cfg, const char *unit, const policy *pol)
+int agent_run(const hl_config *cfg, const char *unit, const policy *pol, const agent_keys *keys)
 {
     agent *a = calloc(1, sizeof *a);
     if (!a)
         return HL_ENOMEM;
     a->cfg = cfg;
     a->pol = *pol;
+    a->keys = *keys;
     snprintf(a->unit, sizeof a->unit, "%s", unit);
     char err[1024];
     int rc = hl_config_endpoint(cfg, "dispatch", "gw", a->gw, sizeof a->gw);
@@ -443,6 +522,18 @@ int agent_run(const hl_config *cfg, const char *unit, const policy *pol)
         free(a);
         return rc;
     }
+    /* Keys that are wrong at start (a secret readable by others, a missing file) are the
+     * operator's to fix now: say so and stop rather than retry forever. */
+    hl_sock_opt probe[AGENT_SOCK_OPTS];
+    if (keys->key_base[0] &&
+        (rc = agent_sock_opts(keys, unit, &a->curve, probe, err, sizeof err)) < 0) {
+        hl_error("keys: %s", err);
+        free(a);
+        return rc;
+    }
+    if (!keys->key_base[0])
+        hl_warn("no --key/--server-key: connecting without CURVE; a dispatch gateway admits "
+                "only listed CURVE keys and will not answer");
     if ((rc = pstore_open(cfg->data_dir, unit, cfg->map_size, &a->ps, err, sizeof err)) < 0) {
         hl_error("%s", err);
         free(a);
@@ -485,6 +576,7 @@ out:
     if (uv_loop_close(&a->loop) != 0)
         hl_warn("partner agent: loop not closed cleanly");
     pstore_close(&a->ps);
+    memset(&a->curve, 0, sizeof a->curve);
     free(a);
     return rc;
 }

@@ -1,7 +1,8 @@
 /* agent.h — `hazpartner run`: the partner agent of one unit.
  *
- * Connects a DEALER to dispatch's partner gateway with routing id = the unit id (issue 3 adds
- * CURVE; dispatch takes the unit from the connection, never from a payload) and:
+ * Connects a DEALER to dispatch's partner gateway with routing id = the unit id, speaking
+ * CURVE with the unit's key pair and the gateway's public key (agent_keys; dispatch admits
+ * only listed keys and takes the unit from the key, never from a payload), and:
  *  - says partner.hello at start and every AGENT_HELLO_MS real ms (heartbeat); after
  *    AGENT_HELLO_MISSES hellos without an answer, or when dispatch does not know the
  *    connection's unit, it drops the connection and connects again, so a restarted dispatch
@@ -12,7 +13,10 @@
  *    shown_count 1 and only then printed to stdout, one line:
  *        2026-11-30T10:00:12+08:00 <task id> <kind> <title>
  *    (time of arrival, drill clock, Beijing time); a task already in the store is counted as
- *    a redelivery and not shown again. Either way a task.receipt goes back;
+ *    a redelivery and not shown again, unless dispatch marks the push as a reminder of an
+ *    unacknowledged task (TaskDelivery.reminder k > 0), which prints
+ *        2026-11-30T10:15:12+08:00 <task id> REMINDER <k>: not acknowledged yet: <title>
+ *    Either way a task.receipt goes back;
  *  - plans its own answers (policy.h) and sends every answer due, one task at a time in
  *    order, keeping each in the store until dispatch confirms or refuses it: an agent
  *    killed and started again sends what it still owes;
@@ -24,6 +28,7 @@
 #define HAZPARTNER_AGENT_H
 
 #include "hazlink/hl_config.h"
+#include "hazlink/hl_zap.h"
 #include "policy.h"
 
 #define AGENT_TICK_MS 100           /* real ms between sweeps of owed answers */
@@ -37,8 +42,29 @@
 #define AGENT_INFLIGHT_MAX 256    /* answers awaiting a reply at once */
 #define AGENT_VERSION "hazpartner 0.1"
 
+/* The agent's keys: key_base names the unit's pair (<key_base>.key, 0600, and .pub;
+ * hl_keys_load), server_pub the gateway's public key file. Both empty: no CURVE (a
+ * dispatch gateway refuses such a connection; kept for tests of exactly that). Both are read
+ * again at every (re)connection, so a rotated gateway key only needs its file replaced. */
+typedef struct agent_keys {
+    char key_base[HL_PATH_MAX + 8];
+    char server_pub[HL_PATH_MAX + 8];
+} agent_keys;
+
+/* Fill keys from the command line: key is the pair's base path, or the path of its .key
+ * file; server the gateway's public key file. Both or neither. HL_EINVAL with err. */
+int agent_keys_set(agent_keys *keys, const char *key, const char *server, char *err, size_t errlen);
+
+/* Socket options for a gateway connection of unit with keys: ZMQ_ROUTING_ID = unit, then the
+ * CURVE client options (kept in *curve, which must outlive the options). Returns how many
+ * (at most AGENT_SOCK_OPTS) or an error of hl_curve_client_load (err names the file). */
+#define AGENT_SOCK_OPTS (1 + HL_CURVE_MAX_OPTS)
+int agent_sock_opts(const agent_keys *keys, const char *unit, hl_curve *curve,
+                    hl_sock_opt opts[AGENT_SOCK_OPTS], char *err, size_t errlen);
+
 /* Run until SIGINT/SIGTERM. Returns 0 after a clean stop; HL_EBUSY if another agent of the
- * unit runs on the same data dir; store, bus and client errors otherwise (logged). */
-int agent_run(const hl_config *cfg, const char *unit, const policy *pol);
+ * unit runs on the same data dir; HL_EINVAL/HL_EIO/HL_EDENIED when its keys cannot be read
+ * at start (logged, naming the file); store, bus and client errors otherwise (logged). */
+int agent_run(const hl_config *cfg, const char *unit, const policy *pol, const agent_keys *keys);
 
 #endif

@@ -172,8 +172,8 @@ static void cmd__on_reply(int status, const Hl__Envelope *reply, void *ud)
 }
 
 /* Send the answer through the gateway as the unit and wait for the reply (or timeout). */
-static int cmd__send_direct(const hl_config *cfg, const char *unit, const Hl__TaskAnswer *m,
-                            Hl__Envelope **reply)
+static int cmd__send_direct(const hl_config *cfg, const char *unit, const agent_keys *keys,
+                            const Hl__TaskAnswer *m, Hl__Envelope **reply)
 {
     *reply = NULL;
     char gw[160];
@@ -187,10 +187,18 @@ static int cmd__send_direct(const hl_config *cfg, const char *unit, const Hl__Ta
     hl_client *cli = NULL;
     Hl__Envelope *env = NULL;
     cmd__wait w = {0};
-    hl_sock_opt opts[] = {{ZMQ_ROUTING_ID, unit, strlen(unit)}};
+    hl_sock_opt opts[AGENT_SOCK_OPTS];
+    hl_curve curve;
+    char err[512];
+    int nopts = agent_sock_opts(keys, unit, &curve, opts, err, sizeof err);
+    if (nopts < 0) {
+        fprintf(stderr, "hazpartner: keys: %s\n", err);
+        uv_loop_close(&loop);
+        return nopts;
+    }
     int timeout = cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : 5000;
     if ((rc = hl_bus_new(&loop, NULL, cfg->max_msg_bytes, &bus)) == 0 &&
-        (rc = hl_client_new(bus, gw, opts, 1, &cli)) == 0 &&
+        (rc = hl_client_new(bus, gw, opts, (size_t)nopts, &cli)) == 0 &&
         (rc = hl_env_build(unit, "task.answer", &m->base, NULL, NULL, &env)) == 0 &&
         (rc = hl_client_send(cli, env, timeout, cmd__on_reply, &w)) == 0) {
         while (!w.done)
@@ -203,6 +211,7 @@ static int cmd__send_direct(const hl_config *cfg, const char *unit, const Hl__Ta
     hl_bus_destroy(&bus);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
+    memset(&curve, 0, sizeof curve);
     return rc;
 }
 
@@ -304,7 +313,7 @@ static int cmd__owe_fn(pstore_rec *rec, void *ud)
 }
 
 int cmd_answer(const hl_config *cfg, const char *unit, const char *task_id, const char *action,
-               const char *reason, FILE *out)
+               const char *reason, const agent_keys *keys, FILE *out)
 {
     task_event ev;
     if (task_action_parse(action, &ev) < 0 || hl_id_check(task_id) < 0) {
@@ -319,6 +328,14 @@ int cmd_answer(const hl_config *cfg, const char *unit, const char *task_id, cons
                 HL_TEXT_MAX);
         return 2;
     }
+    hl_sock_opt probe[AGENT_SOCK_OPTS];
+    hl_curve curve;
+    char kerr[512];
+    if (agent_sock_opts(keys, unit, &curve, probe, kerr, sizeof kerr) < 0) {
+        fprintf(stderr, "hazpartner: keys: %s\n", kerr);
+        return 2;
+    }
+    memset(&curve, 0, sizeof curve);
     pstore *ps = NULL;
     if (cmd__open(cfg, unit, &ps) < 0)
         return 1;
@@ -345,7 +362,7 @@ int cmd_answer(const hl_config *cfg, const char *unit, const char *task_id, cons
         m.reason = (char *)(reason ? reason : "");
         m.at_ms = at;
         Hl__Envelope *reply = NULL;
-        rc = cmd__send_direct(cfg, unit, &m, &reply);
+        rc = cmd__send_direct(cfg, unit, keys, &m, &reply);
         code = cmd__settle(ps, task_id, action, recorded, rc, reply, out);
         hl_env_free(&reply);
     }

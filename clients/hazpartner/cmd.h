@@ -8,9 +8,10 @@
  *           for that task that were never sent. If an agent of the unit is running and the
  *           task is in the store, the agent sends it and this command waits for dispatch's
  *           word. Otherwise the command sends it itself through the gateway, from a DEALER
- *           whose routing id is the unit (hl_client with ZMQ_ROUTING_ID), and records the
- *           outcome. A task not in the local store (never delivered here) is sent anyway and
- *           nothing is recorded: dispatch decides (another unit's task → HL_EDENIED).
+ *           whose routing id is the unit (hl_client with ZMQ_ROUTING_ID) speaking CURVE with
+ *           keys (agent.h), and records the outcome. A task not in the local store (never delivered
+ * here) is sent anyway and nothing is recorded: dispatch decides (another unit's task →
+ * HL_EDENIED).
  *
  * Exit codes (returned): 0 done; 1 refused by dispatch or bad store; 2 usage;
  * 3 no word from dispatch in time (the answer, if recorded, stays owed and is resent by
@@ -20,11 +21,12 @@
 #define HAZPARTNER_CMD_H
 
 #include <stdio.h>
+#include "agent.h"
 #include "hazlink/hl_config.h"
 
 int cmd_list(const hl_config *cfg, const char *unit, FILE *out);
 int cmd_export(const hl_config *cfg, const char *unit, FILE *out);
 int cmd_answer(const hl_config *cfg, const char *unit, const char *task_id, const char *action,
-               const char *reason, FILE *out);
+               const char *reason, const agent_keys *keys, FILE *out);
 
 #endif

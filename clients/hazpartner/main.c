@@ -1,12 +1,15 @@
 /* hazpartner — the agent a partner agency runs to receive, acknowledge and report on tasks.
  *
- *   hazpartner run --unit ID [--ack-delay S] [--auto-complete S]
- *                  [--decline-kinds KIND,KIND --reason TEXT]
+ *   hazpartner run --unit ID [--key FILE --server-key FILE] [--ack-delay S]
+ *                  [--auto-complete S] [--decline-kinds KIND,KIND --reason TEXT]
  *   hazpartner list --unit ID
  *   hazpartner export --unit ID --json
  *   hazpartner ack|decline|complete --unit ID TASK [--reason TEXT]
+ *                  [--key FILE --server-key FILE]
  * plus the common options of every hazlink program (--config, --data, --base-port,
- * --playbooks, --clock, --log; hl_main_args). Seconds are drill seconds.
+ * --playbooks, --clock, --log; hl_main_args). Seconds are drill seconds. --key names the
+ * unit's CURVE key pair (its base path, or its .key file; agent.h), --server-key the
+ * gateway's public key file: with them the agent speaks CURVE, as dispatch requires.
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,14 +26,19 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: hazpartner run --unit ID [--ack-delay S] [--auto-complete S]\n"
+    fprintf(f, "usage: hazpartner run --unit ID [--key FILE --server-key FILE]\n"
+               "                      [--ack-delay S] [--auto-complete S]\n"
                "                      [--decline-kinds KIND,KIND --reason TEXT]\n"
                "       hazpartner list --unit ID\n"
                "       hazpartner export --unit ID --json\n"
                "       hazpartner ack|decline|complete --unit ID TASK [--reason TEXT]\n"
+               "                      [--key FILE --server-key FILE]\n"
                "common options: --config FILE --data DIR --base-port N --playbooks DIR\n"
                "                --clock SPEC --log LEVEL\n"
-               "S are drill seconds. The unit's own store is <data>/partner-<ID>.\n");
+               "S are drill seconds. The unit's own store is <data>/partner-<ID>.\n"
+               "--key FILE: the unit's CURVE key pair (FILE.key, mode 0600, and FILE.pub, as\n"
+               "`hazctl keys gen` writes them); --server-key FILE: the gateway's public key\n"
+               "(gateway.pub from dispatch's data dir). dispatch admits only listed keys.\n");
 }
 
 /* Options hl_main_args understands, all with one value. */
@@ -46,6 +54,7 @@ static int hp_common(const char *opt)
 
 typedef struct hp_args {
     const char *cmd, *unit, *task, *reason, *ack_delay, *auto_complete, *decline_kinds;
+    const char *key, *server_key;
     int json;
 } hp_args;
 
@@ -60,7 +69,9 @@ static int hp_parse(int argc, char **argv, hp_args *a, char **rest, int *nrest)
                {"--reason", &a->reason},
                {"--ack-delay", &a->ack_delay},
                {"--auto-complete", &a->auto_complete},
-               {"--decline-kinds", &a->decline_kinds}};
+               {"--decline-kinds", &a->decline_kinds},
+               {"--key", &a->key},
+               {"--server-key", &a->server_key}};
     rest[(*nrest)++] = argv[0];
     for (int i = 2; i < argc; i++) {
         const char *o = argv[i];
@@ -129,6 +140,19 @@ int main(int argc, char **argv)
     }
     const char *c = a.cmd;
     int answer = strcmp(c, "ack") == 0 || strcmp(c, "decline") == 0 || strcmp(c, "complete") == 0;
+    agent_keys keys;
+    char kerr[256];
+    if (agent_keys_set(&keys, a.key, a.server_key, kerr, sizeof kerr) < 0) {
+        fprintf(stderr, "hazpartner %s: %s\n", c, kerr);
+        return 2;
+    }
+    if ((a.key || a.server_key) && strcmp(c, "run") != 0 && !answer) {
+        fprintf(stderr,
+                "hazpartner %s: --key and --server-key belong to run, ack, decline and "
+                "complete\n",
+                c);
+        return 2;
+    }
     if (!answer && a.task) {
         fprintf(stderr, "hazpartner %s: unexpected argument '%s'\n", c, a.task);
         return 2;
@@ -156,7 +180,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "hazpartner run: %s\n", err);
             return 2;
         }
-        return agent_run(&cfg, a.unit, &pol) < 0 ? 1 : 0;
+        return agent_run(&cfg, a.unit, &pol, &keys) < 0 ? 1 : 0;
     }
     if (a.ack_delay || a.auto_complete || a.decline_kinds) {
         fprintf(stderr,
@@ -179,7 +203,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "hazpartner %s: which task? (hazpartner %s --unit ID TASK)\n", c, c);
             return 2;
         }
-        return cmd_answer(&cfg, a.unit, a.task, c, a.reason, stdout);
+        return cmd_answer(&cfg, a.unit, a.task, c, a.reason, &keys, stdout);
     }
     fprintf(stderr, "hazpartner: unknown command '%s'\n", c);
     usage(stderr);

@@ -9,28 +9,11 @@
 #include <zmq.h>
 
 #include "dispatch.pb-c.h"
-#include "dstore.h"
+#include "dispatch_int.h"
 #include "hazlink/hl_clock.h"
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
 #include "hazlink/hl_log.h"
-#include "task.h"
-
-/* What dispatch knows about a unit's partner connection. Not stored (except last_seen_ms):
- * after a restart every partner proves itself again with a hello. */
-typedef struct dispatch_unit {
-    int64_t last_hello_real_ms;   /* 0 = no hello since dispatch started */
-    int64_t last_seen_ms;         /* drill time of the last hello, persisted */
-    char peer[2 * HL_ID_MAX + 1]; /* routing id to push to, as the gateway printed it */
-} dispatch_unit;
-
-struct dispatch {
-    hl_svc *svc;
-    const units_roster *roster;
-    dispatch_unit *units; /* parallel to roster->units */
-    int64_t resend_ms;    /* real ms */
-    dstore_pending *pend; /* DISPATCH_PUSH_BATCH scratch entries */
-};
 
 /* ---- helpers ---- */
 
@@ -39,13 +22,13 @@ static const char *dispatch__str(const char *s)
     return s ? s : "";
 }
 
-static dispatch_unit *dispatch__unit(dispatch *d, const char *id)
+dispatch_unit *dispatch_unit_of(dispatch *d, const char *id)
 {
     const unit_info *u = units_find(d->roster, id);
     return u ? &d->units[u - d->roster->units] : NULL;
 }
 
-static int dispatch__connected(const dispatch_unit *du, int64_t now_real)
+int dispatch_unit_connected(const dispatch_unit *du, int64_t now_real)
 {
     return du->last_hello_real_ms > 0 && now_real - du->last_hello_real_ms < DISPATCH_STALE_MS;
 }
@@ -71,9 +54,8 @@ static void dispatch__set_status(Hl__Task *t, const task_status *st)
     t->completed_ms = st->completed_ms;
 }
 
-/* Store the task, append the audit entries of its steps, publish task.state. */
-static int dispatch__record(hl_req *r, Hl__Task *t, const task_step *steps, size_t nsteps,
-                            int created, const char *actor, const char *reason, int64_t claimed_ms)
+int dispatch_task_record(hl_req *r, Hl__Task *t, const task_step *steps, size_t nsteps, int created,
+                         const char *actor, const char *reason, int64_t claimed_ms)
 {
     int rc = dstore_task_put(r->txn, t);
     for (size_t i = 0; rc == 0 && i < (created ? 1 : nsteps); i++) {
@@ -92,9 +74,7 @@ static int dispatch__record(hl_req *r, Hl__Task *t, const task_step *steps, size
     return rc;
 }
 
-/* Push to du's partner the pending tasks of unit whose last push is at or before
- * before_real (INT64_MAX: all), in seq order, at most DISPATCH_PUSH_BATCH. */
-static int dispatch__push(dispatch *d, hl_req *r, const char *unit, dispatch_unit *du,
+int dispatch_push_pending(dispatch *d, hl_req *r, const char *unit, dispatch_unit *du,
                           int64_t before_real)
 {
     int n = dstore_pending_list(r->txn, unit, before_real, d->pend, DISPATCH_PUSH_BATCH);
@@ -150,6 +130,12 @@ static int dispatch__tasks_check(dispatch *d, hl_req *r, const Hl__TaskBatch *b)
         return hl_req_fail(r, HL_EINVAL, "incident_id", "batch incident_id is not an id");
     if (b->plan_id[0] && hl_id_check(b->plan_id) < 0)
         return hl_req_fail(r, HL_EINVAL, "plan_id", "batch plan_id is not an id");
+    esc_level lv;
+    if (b->level[0] && esc_level_parse(b->level, &lv) < 0)
+        return hl_req_fail(r, HL_EINVAL, "level",
+                           "batch level '%.32s' is not a warning level (蓝 黄 橙 红, blue … red) "
+                           "or response level (I … IV)",
+                           b->level);
     for (size_t i = 0; i < b->n_tasks; i++) {
         int rc = task_check(b->tasks[i], i, field, sizeof field, msg, sizeof msg);
         if (rc < 0)
@@ -162,6 +148,30 @@ static int dispatch__tasks_check(dispatch *d, hl_req *r, const Hl__TaskBatch *b)
         }
     }
     return 0;
+}
+
+int dispatch_task_create(hl_req *r, Hl__Task *t, const char *actor)
+{
+    char counter[HL_ID_MAX + 8];
+    snprintf(counter, sizeof counter, "unit:%s", t->unit_id);
+    uint64_t seq;
+    int rc = hl_seq_next(r->txn, counter, &seq);
+    if (rc < 0)
+        return rc;
+    if (t->created_ms <= 0)
+        t->created_ms = r->now_ms;
+    t->seq = seq;
+    task_status st = {.state = TASK_PENDING};
+    dispatch__set_status(t, &st);
+    t->actor = (char *)actor;
+    t->reason = "";
+    t->delivery_attempts = 0;
+    char key[DSTORE_KEY_MAX + 1];
+    dstore_unit_key(t->unit_id, seq, key);
+    if ((rc = hl_kv_put(r->txn, "by_unit", key, t->id, strlen(t->id))) < 0 ||
+        (rc = dstore_pending_put(r->txn, t->unit_id, seq, t->id, 0)) < 0)
+        return rc;
+    return dispatch_task_record(r, t, NULL, 0, 1, actor, NULL, 0);
 }
 
 static int dispatch__tasks_store(dispatch *d, hl_req *r, const Hl__TaskBatch *b, Hl__Task **stored,
@@ -183,31 +193,19 @@ static int dispatch__tasks_store(dispatch *d, hl_req *r, const Hl__TaskBatch *b,
         if (rc != HL_ENOTFOUND)
             return hl_req_fail(r, rc, "tasks[].id", "task %s: cannot read the store: %s", in->id,
                                hl_strerror(rc));
-        char counter[HL_ID_MAX + 8];
-        snprintf(counter, sizeof counter, "unit:%s", in->unit_id);
-        uint64_t seq;
-        if ((rc = hl_seq_next(r->txn, counter, &seq)) < 0)
-            return hl_req_fail(r, rc, "tasks", "cannot count tasks of %s: %s", in->unit_id,
-                               hl_strerror(rc));
         Hl__Task *t = &fresh[i];
         *t = *in;
         if (!t->incident_id[0])
             t->incident_id = b->incident_id;
         if (!t->plan_id[0])
             t->plan_id = b->plan_id;
-        if (t->created_ms <= 0)
-            t->created_ms = r->now_ms;
-        t->seq = seq;
-        task_status st = {.state = TASK_PENDING};
-        dispatch__set_status(t, &st);
-        t->actor = (char *)actor;
-        t->reason = "";
-        t->delivery_attempts = 0;
-        char key[DSTORE_KEY_MAX + 1];
-        dstore_unit_key(t->unit_id, seq, key);
-        if ((rc = hl_kv_put(r->txn, "by_unit", key, t->id, strlen(t->id))) < 0 ||
-            (rc = dstore_pending_put(r->txn, t->unit_id, seq, t->id, 0)) < 0 ||
-            (rc = dispatch__record(r, t, NULL, 0, 1, actor, NULL, 0)) < 0)
+        /* The level is stored by its Chinese name whatever word the playbook used, so that
+         * every reader sees one spelling (checked in dispatch__tasks_check). */
+        esc_level lv;
+        const char *level = t->level[0] ? t->level : b->level;
+        t->level = esc_level_parse(level, &lv) == 0 ? (char *)esc_level_name(lv) : "";
+        if ((rc = dispatch_task_create(r, t, actor)) < 0 ||
+            (rc = escalate_task_stored(d, r, t)) < 0)
             return hl_req_fail(r, rc, "tasks", "task %s: cannot store: %s", t->id, hl_strerror(rc));
         touched[units_find(d->roster, t->unit_id) - d->roster->units] = 1;
         out[i] = t;
@@ -240,10 +238,10 @@ static int dispatch__on_tasks(hl_req *r, void *ud)
     /* New tasks for a unit whose partner is connected go out now, not at the next sweep. */
     int64_t now_real = hl_real_now_ms();
     for (size_t u = 0; u < d->roster->n; u++) {
-        if (!touched[u] || !dispatch__connected(&d->units[u], now_real))
+        if (!touched[u] || !dispatch_unit_connected(&d->units[u], now_real))
             continue;
-        if ((rc = dispatch__push(d, r, d->roster->units[u].id, &d->units[u],
-                                 now_real - d->resend_ms)) < 0) {
+        if ((rc = dispatch_push_pending(d, r, d->roster->units[u].id, &d->units[u],
+                                        now_real - d->resend_ms)) < 0) {
             rc = hl_req_fail(r, rc, "tasks", "cannot push to %s: %s", d->roster->units[u].id,
                              hl_strerror(rc));
             goto done;
@@ -393,7 +391,7 @@ static int dispatch__on_units(hl_req *r, void *ud)
         x->name = (char *)u->name;
         x->side = (char *)u->side;
         x->reports_to = (char *)u->reports_to;
-        x->connected = dispatch__connected(&d->units[i], now_real);
+        x->connected = dispatch_unit_connected(&d->units[i], now_real);
         x->last_seen_ms = d->units[i].last_seen_ms;
         x->name_en = (char *)u->name_en;
         x->duty = (char *)u->duty;
@@ -467,12 +465,17 @@ static int dispatch__on_audit(hl_req *r, void *ud)
 static int dispatch__auth(dispatch *d, hl_req *r, const char **unit, dispatch_unit **du)
 {
     const char *u = r->gateway ? r->auth_unit : NULL;
-    dispatch_unit *x = u ? dispatch__unit(d, u) : NULL;
-    if (!x)
+    dispatch_unit *x = u ? dispatch_unit_of(d, u) : NULL;
+    if (!x) {
+        /* Only a key admitted for a unit that has since left the roster can get here: the
+         * gateway lets in no connection without an admitted key. */
+        if (u && r->gateway)
+            dispatch_deny_note(d, r, u, "", "a request from a unit outside the roster");
         return hl_req_fail(r, HL_EDENIED, "unit",
                            "%s is not a unit of the roster: partners connect through the "
                            "gateway as their unit",
                            u ? u : "this connection");
+    }
     *unit = u;
     *du = x;
     return 0;
@@ -506,20 +509,22 @@ static int dispatch__on_hello(hl_req *r, void *ud)
     if (!h)
         return rc;
     int64_t now_real = hl_real_now_ms();
-    if (!dispatch__connected(du, now_real) || strcmp(du->peer, r->peer) != 0)
+    if (!dispatch_unit_connected(du, now_real) || strcmp(du->peer, r->peer) != 0)
         hl_info("unit %s connected (agent %.64s)", unit, dispatch__str(h->agent_version));
     hl__partner_hello__free_unpacked(h, NULL);
     du->last_hello_real_ms = now_real;
     du->last_seen_ms = r->now_ms;
     snprintf(du->peer, sizeof du->peer, "%s", r->peer);
     if ((rc = dstore_unit_seen_put(r->txn, unit, r->now_ms)) < 0 ||
-        (rc = dispatch__push(d, r, unit, du, INT64_MAX)) < 0)
+        (rc = dispatch_push_pending(d, r, unit, du, INT64_MAX)) < 0)
         return hl_req_fail(r, rc, "", "partner.hello from %s: %s", unit, hl_strerror(rc));
     return hl_req_reply(r, r->env->type, NULL);
 }
 
-/* Look up the task a partner names and check it is the partner's own. */
-static int dispatch__own_task(hl_req *r, const char *unit, const char *task_id, Hl__Task **out)
+/* Look up the task a partner names and check it is the partner's own: anything else is
+ * refused with HL_EDENIED and kept for the audit log. */
+static int dispatch__own_task(dispatch *d, hl_req *r, const char *unit, const char *task_id,
+                              task_event ev, Hl__Task **out)
 {
     *out = NULL;
     if (hl_id_check(task_id) < 0)
@@ -531,7 +536,11 @@ static int dispatch__own_task(hl_req *r, const char *unit, const char *task_id, 
         return hl_req_fail(r, rc, "task_id", "task %s: cannot read the store: %s", task_id,
                            hl_strerror(rc));
     if (strcmp((*out)->unit_id, unit) != 0) {
-        hl_warn("unit %s tried to answer task %s of unit %s", unit, task_id, (*out)->unit_id);
+        char what[96];
+        snprintf(what, sizeof what, "%s of a task of %.64s", task_event_name(ev), (*out)->unit_id);
+        hl_warn("unit %s tried the %s of task %s (unit %s): refused", unit, task_event_name(ev),
+                task_id, (*out)->unit_id);
+        dispatch_deny_note(d, r, unit, task_id, what);
         hl__task__free_unpacked(*out, NULL);
         *out = NULL;
         return hl_req_fail(r, HL_EDENIED, "task_id", "task %s is not a task of %s", task_id, unit);
@@ -543,9 +552,8 @@ static int dispatch__own_task(hl_req *r, const char *unit, const char *task_id, 
 static int dispatch__answer(dispatch *d, hl_req *r, const char *unit, const char *task_id,
                             task_event ev, const char *reason, int64_t claimed_ms)
 {
-    (void)d;
     Hl__Task *stored = NULL;
-    int rc = dispatch__own_task(r, unit, task_id, &stored);
+    int rc = dispatch__own_task(d, r, unit, task_id, ev, &stored);
     if (rc < 0)
         return rc;
     task_status before;
@@ -578,12 +586,16 @@ static int dispatch__answer(dispatch *d, hl_req *r, const char *unit, const char
             rc = hl_req_fail(r, rc, "", "task %s: %s", task_id, hl_strerror(rc));
             goto done;
         }
-        if ((rc = dispatch__record(r, &t, res.steps, res.nsteps, 0, unit,
-                                   ev == TASK_EV_DECLINE ? reason : NULL, claimed_ms)) < 0) {
+        if ((rc = dispatch_task_record(r, &t, res.steps, res.nsteps, 0, unit,
+                                       ev == TASK_EV_DECLINE ? reason : NULL, claimed_ms)) < 0) {
             rc = hl_req_fail(r, rc, "", "task %s: cannot record: %s", task_id, hl_strerror(rc));
             goto done;
         }
         hl_info("task %s %s -> %s by %s", task_id, task_state_name(before.state), t.state, unit);
+        if ((rc = escalate_on_answer(d, r, &t, ev, unit, reason)) < 0) {
+            rc = hl_req_fail(r, rc, "", "task %s: escalation chain: %s", task_id, hl_strerror(rc));
+            goto done;
+        }
     }
     rc = hl_req_reply(r, r->env->type, &t.base);
 done:
@@ -630,21 +642,86 @@ static int dispatch__on_answer(hl_req *r, void *ud)
     return rc;
 }
 
-/* ---- resend sweep ---- */
+/* ---- refusals for the audit log ---- */
 
+void dispatch_deny_note(dispatch *d, hl_req *r, const char *unit, const char *task_id,
+                        const char *what)
+{
+    if (d->ndenied >= DISPATCH_DENIED_MAX) {
+        d->denied_lost++;
+        hl_error("refusal of %s (%s %s) not audited: %d refusals are waiting already", unit, what,
+                 task_id, DISPATCH_DENIED_MAX);
+        return;
+    }
+    dispatch_denial *x = &d->denied[d->ndenied++];
+    snprintf(x->unit, sizeof x->unit, "%s", unit);
+    snprintf(x->task_id, sizeof x->task_id, "%s", task_id ? task_id : "");
+    snprintf(x->what, sizeof x->what, "%s", what);
+    x->at_ms = r->now_ms;
+}
+
+static int dispatch__deny_flush(dispatch *d, hl_req *r)
+{
+    for (size_t i = 0; i < d->ndenied; i++) {
+        const dispatch_denial *x = &d->denied[i];
+        char reason[160];
+        snprintf(reason, sizeof reason, "refused (%s): %s", hl_strerror(HL_EDENIED), x->what);
+        Hl__AuditEntry e = HL__AUDIT_ENTRY__INIT;
+        e.task_id = (char *)x->task_id;
+        e.actor = (char *)x->unit;
+        e.at_ms = x->at_ms;
+        e.reason = reason;
+        e.event = "denied";
+        e.unit_id = (char *)x->unit;
+        int rc = dstore_audit_append(r->txn, &e);
+        if (rc < 0)
+            return rc; /* kept: the batch is rolled back and the next tick tries again */
+    }
+    d->ndenied = 0;
+    return 0;
+}
+
+/* ---- ticks ---- */
+
+/* Resend sweep (DISPATCH_TICK_MS real), and the key table watch. */
 static int dispatch__on_tick(hl_req *r, void *ud)
 {
     dispatch *d = ud;
     int64_t now_real = hl_real_now_ms();
     for (size_t i = 0; i < d->roster->n; i++) {
         dispatch_unit *du = &d->units[i];
-        if (!dispatch__connected(du, now_real))
+        if (!dispatch_unit_connected(du, now_real))
             continue;
-        int rc = dispatch__push(d, r, d->roster->units[i].id, du, now_real - d->resend_ms);
+        int rc = dispatch_push_pending(d, r, d->roster->units[i].id, du, now_real - d->resend_ms);
         if (rc < 0)
             return rc;
     }
-    return 0;
+    return gateway_watch(d);
+}
+
+/* Escalation steps that are due, and refusals to audit. Runs often (dispatch__fast_ms) but
+ * touches the store only when there is something to write. */
+static int dispatch__on_fast_tick(hl_req *r, void *ud)
+{
+    dispatch *d = ud;
+    int rc = d->ndenied ? dispatch__deny_flush(d, r) : 0;
+    if (rc == 0 && r->now_ms >= d->esc_next_due)
+        rc = escalate_tick(d, r);
+    return rc;
+}
+
+/* Real ms between fast ticks: a step is taken at most DISPATCH_ESC_LATE_MS of drill time
+ * after it is due (plus the time to process the batch), but the timer never runs more often
+ * than every DISPATCH_FAST_MIN_MS real ms: each tick costs a (tiny) write transaction, and at
+ * a drill's highest scales a few drill seconds of lateness on a timeout of minutes matter
+ * less than the machine's time. */
+static int64_t dispatch__fast_ms(void)
+{
+    double scale = hl_clock_get()->scale > 0 ? hl_clock_get()->scale : 1.0;
+    double ms = DISPATCH_ESC_LATE_MS / scale;
+    return ms < DISPATCH_FAST_MIN_MS   ? DISPATCH_FAST_MIN_MS
+           : ms > DISPATCH_ESC_LATE_MS ? DISPATCH_ESC_LATE_MS
+                                       : (int64_t)ms;
 }
 
 /* ---- life ---- */
@@ -661,7 +738,8 @@ static int dispatch__load_seen(dispatch *d)
     return rc;
 }
 
-int dispatch_new(hl_svc *svc, const units_roster *roster, const char *gw_endpoint, dispatch **out)
+int dispatch_new(hl_svc *svc, const units_roster *roster, const char *gw_endpoint,
+                 const char *data_dir, dispatch **out, char *err, size_t errlen)
 {
     *out = NULL;
     dispatch *d = calloc(1, sizeof *d);
@@ -671,27 +749,38 @@ int dispatch_new(hl_svc *svc, const units_roster *roster, const char *gw_endpoin
     d->roster = roster;
     d->units = calloc(roster->n, sizeof *d->units);
     d->pend = calloc(DISPATCH_PUSH_BATCH, sizeof *d->pend);
+    d->denied = calloc(DISPATCH_DENIED_MAX, sizeof *d->denied);
     const hl_config *cfg = hl_svc_config(svc);
     d->resend_ms = cfg->resend_ms > 0 ? cfg->resend_ms : 1000;
+    d->esc_next_due = INT64_MAX;
     int rc = HL_ENOMEM;
-    if (!d->units || !d->pend)
+    snprintf(err, errlen, "out of memory");
+    if (!d->units || !d->pend || !d->denied)
         goto fail;
-    if ((rc = dispatch__load_seen(d)) < 0) {
-        hl_error("dispatch: cannot read the units table: %s", hl_strerror(rc));
+    if ((rc = dispatch__load_seen(d)) < 0 || (rc = escalate_load(d)) < 0) {
+        snprintf(err, errlen, "cannot read the store: %s", hl_strerror(rc));
         goto fail;
     }
-    int one = 1;
-    hl_sock_opt opts[] = {{ZMQ_ROUTER_HANDOVER, &one, sizeof one}};
     if ((rc = hl_svc_on(svc, "dispatch.tasks", dispatch__on_tasks, d, 0)) < 0 ||
         (rc = hl_svc_on(svc, "dispatch.list", dispatch__on_list, d, HL_H_QUERY)) < 0 ||
         (rc = hl_svc_on(svc, "dispatch.units", dispatch__on_units, d, HL_H_QUERY)) < 0 ||
         (rc = hl_svc_on(svc, "dispatch.audit", dispatch__on_audit, d, HL_H_QUERY)) < 0 ||
+        (rc = hl_svc_on(svc, "dispatch.chain", escalate_on_chain, d, HL_H_QUERY)) < 0 ||
+        (rc = hl_svc_on(svc, "dispatch.keys_reload", gateway_on_reload, d, HL_H_QUERY)) < 0 ||
+        (rc = hl_svc_on(svc, "dispatch.gateway_rekey", gateway_on_rekey, d, HL_H_QUERY)) < 0 ||
         (rc = hl_svc_on(svc, "partner.hello", dispatch__on_hello, d, HL_H_GATEWAY)) < 0 ||
         (rc = hl_svc_on(svc, "task.receipt", dispatch__on_receipt, d, HL_H_GATEWAY)) < 0 ||
         (rc = hl_svc_on(svc, "task.answer", dispatch__on_answer, d, HL_H_GATEWAY)) < 0 ||
         (rc = hl_svc_every(svc, DISPATCH_TICK_MS, dispatch__on_tick, d)) < 0 ||
-        (rc = hl_svc_gateway(svc, gw_endpoint, opts, 1)) < 0)
+        (rc = hl_svc_every(svc, dispatch__fast_ms(), dispatch__on_fast_tick, d)) < 0) {
+        snprintf(err, errlen, "cannot register the handlers: %s", hl_strerror(rc));
         goto fail;
+    }
+    if ((rc = gateway_start(d, gw_endpoint, data_dir, err, errlen)) < 0)
+        goto fail;
+    if (!roster->esc.enabled)
+        hl_warn("%s has no escalation section: unacknowledged tasks are not escalated",
+                roster->file);
     hl_svc_set_records_table(svc, "tasks");
     *out = d;
     return 0;
@@ -704,8 +793,10 @@ void dispatch_destroy(dispatch **d)
 {
     if (!d || !*d)
         return;
+    gateway_stop(*d);
     free((*d)->units);
     free((*d)->pend);
+    free((*d)->denied);
     free(*d);
     *d = NULL;
 }

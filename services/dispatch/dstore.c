@@ -1,6 +1,7 @@
 /* dstore.c — dispatch's tables (dstore.h). */
 #include "dstore.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,4 +153,110 @@ int dstore_unit_seen_put(hl_txn *t, const char *unit, int64_t last_seen_ms)
     rc = hl_kv_put(t, "units", unit, buf, len);
     free(buf);
     return rc;
+}
+
+/* ---- escalation chains ---- */
+
+static void dstore__due_key(int64_t due_ms, const char *task_id, char *key, size_t n)
+{
+    snprintf(key, n, "%020" PRId64 "/%.64s", due_ms, task_id);
+}
+
+int dstore_esc_get(hl_txn *t, const char *task_id, Hl__Escalation **out)
+{
+    const void *v;
+    size_t len;
+    *out = NULL;
+    int rc = hl_kv_get(t, "escal", task_id, &v, &len);
+    if (rc < 0)
+        return rc;
+    *out = hl__escalation__unpack(NULL, len, v);
+    return *out ? 0 : HL_EDECODE;
+}
+
+int dstore_esc_put(hl_txn *t, const Hl__Escalation *e, int64_t old_due_ms)
+{
+    char key[DSTORE_KEY_MAX + 8];
+    uint8_t *buf;
+    size_t len;
+    int rc = hl_msg_pack(&e->base, &buf, &len);
+    if (rc < 0)
+        return rc;
+    rc = hl_kv_put(t, "escal", e->task_id, buf, len);
+    free(buf);
+    if (rc == 0 && old_due_ms > 0 && old_due_ms != e->next_due_ms) {
+        dstore__due_key(old_due_ms, e->task_id, key, sizeof key);
+        rc = hl_kv_del(t, "esc_due", key);
+        if (rc == HL_ENOTFOUND)
+            rc = 0;
+    }
+    if (rc == 0 && e->next_due_ms > 0) {
+        dstore__due_key(e->next_due_ms, e->task_id, key, sizeof key);
+        rc = hl_kv_put(t, "esc_due", key, "1", 1);
+    }
+    return rc;
+}
+
+typedef struct dstore__due_scan {
+    int64_t now;
+    dstore_due *out;
+    size_t max, n;
+    int64_t first;
+} dstore__due_scan;
+
+/* The due time and task id of an "esc_due" key; HL_EDECODE for anything else. */
+static int dstore__due_parse(const char *key, int64_t *due, const char **id)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(key, &end, 10);
+    if (errno || end != key + 20 || *end != '/' || v < 0 || hl_id_check(end + 1) < 0)
+        return HL_EDECODE;
+    *due = v;
+    *id = end + 1;
+    return 0;
+}
+
+static int dstore__due_fn(const char *key, const void *val, size_t len, void *ud)
+{
+    (void)val, (void)len;
+    dstore__due_scan *s = ud;
+    int64_t due;
+    const char *id;
+    if (dstore__due_parse(key, &due, &id) < 0)
+        return HL_EDECODE;
+    if (s->max == 0) { /* first_due: only the first key matters */
+        s->first = due;
+        return 1;
+    }
+    if (due > s->now || s->n >= s->max)
+        return 1;
+    s->out[s->n].due_ms = due;
+    snprintf(s->out[s->n++].task_id, HL_ID_MAX + 1, "%s", id);
+    return 0;
+}
+
+int dstore_esc_due(hl_txn *t, int64_t now_ms, dstore_due *out, size_t max)
+{
+    if (max == 0)
+        return 0;
+    dstore__due_scan s = {.now = now_ms, .out = out, .max = max};
+    int rc = hl_kv_scan(t, "esc_due", "", dstore__due_fn, &s);
+    return rc < 0 ? rc : (int)s.n;
+}
+
+int dstore_esc_first_due(hl_txn *t, int64_t *out)
+{
+    dstore__due_scan s = {.first = INT64_MAX};
+    int rc = hl_kv_scan(t, "esc_due", "", dstore__due_fn, &s);
+    *out = s.first;
+    return rc < 0 ? rc : 0;
+}
+
+int dstore_esc_unindex(hl_txn *t, const dstore_due *due)
+{
+    char key[DSTORE_KEY_MAX + 8];
+    dstore__due_key(due->due_ms, due->task_id, key, sizeof key);
+    int rc = hl_kv_del(t, "esc_due", key);
+    return rc == HL_ENOTFOUND ? 0 : rc;
 }

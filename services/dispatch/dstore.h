@@ -6,7 +6,12 @@
  *   "pending"  same key → DSTORE_PENDING record: tasks not yet receipted, in delivery order;
  *              the entry goes when the task leaves "pending"
  *   "units"    unit id → packed Unit (id, last_seen_ms): when each partner last said hello
- *   "audit"    "<seq, 20 digits>" → packed AuditEntry, one per state change, never rewritten
+ *   "audit"    "<seq, 20 digits>" → packed AuditEntry, one per state change, escalation step
+ *              or refusal, never rewritten
+ *   "escal"    task id → packed Escalation: the escalation chain of the task and where it
+ *              stands (escalation.h); escalation notices have none of their own
+ *   "esc_due"  "<due drill ms, 20 digits>/<task id>" → "1": one entry per chain with a step
+ *              planned, so the steps that are due are the first keys (survives restarts)
  * Counters ("_seq"): "unit:<unit>" gives the per-unit delivery order, "audit" the audit order.
  *
  * '/' cannot occur in an id (hl_id_check), so "<unit>/" is an exact prefix of one unit's keys
@@ -53,6 +58,25 @@ int dstore_pending_list(hl_txn *t, const char *unit, int64_t pushed_before_real_
 
 /* Append one audit entry (its seq is assigned here and written into *e). */
 int dstore_audit_append(hl_txn *t, Hl__AuditEntry *e);
+
+/* The escalation record of task_id (free with hl__escalation__free_unpacked).
+ * HL_ENOTFOUND, HL_EDECODE. */
+int dstore_esc_get(hl_txn *t, const char *task_id, Hl__Escalation **out);
+/* Store e under e->task_id and move its "esc_due" entry from old_due_ms (0 = none) to
+ * e->next_due_ms (0 = none). */
+int dstore_esc_put(hl_txn *t, const Hl__Escalation *e, int64_t old_due_ms);
+/* One "esc_due" entry. */
+typedef struct dstore_due {
+    int64_t due_ms;
+    char task_id[HL_ID_MAX + 1];
+} dstore_due;
+/* Up to max entries due at or before now_ms, earliest first. Returns the count (>= 0) or
+ * HL_E* (HL_EDECODE for a damaged key). */
+int dstore_esc_due(hl_txn *t, int64_t now_ms, dstore_due *out, size_t max);
+/* Remove one entry (absent: not an error). */
+int dstore_esc_unindex(hl_txn *t, const dstore_due *due);
+/* The earliest planned step of any chain (drill ms), or INT64_MAX when none. */
+int dstore_esc_first_due(hl_txn *t, int64_t *out);
 
 /* last_seen_ms of unit (0 if never seen). */
 int dstore_unit_seen_get(hl_txn *t, const char *unit, int64_t *out);

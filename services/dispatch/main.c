@@ -1,5 +1,7 @@
 /* dispatch — stores tasks, delivers them to the units' partner agents, records their
- * answers. The handlers are in dispatch.c; this file wires configuration, roster and service.
+ * answers, escalates what is not acknowledged. The handlers are in dispatch.c, escalate.c
+ * and gateway.c; this file wires configuration, roster and service. The partner gateway's
+ * keys are under <data>/keys (dkeys.h).
  *
  *   dispatch [common options (hl_main_args)] [--units FILE]
  *
@@ -65,8 +67,9 @@ int main(int argc, char **argv)
         hl_error("%s", err);
     } else if ((rc = hl_config_bind_endpoint(&cfg, "dispatch", "gw", gw, sizeof gw)) < 0) {
         hl_error("gateway endpoint: %s", hl_strerror(rc));
-    } else if ((rc = dispatch_new(svc, roster, gw, &d)) < 0) {
-        hl_error("dispatch: cannot start on %s: %s", gw, hl_strerror(rc));
+    } else if ((rc = dispatch_new(svc, roster, gw, cfg.data_dir, &d, err, sizeof err)) < 0) {
+        hl_error("dispatch: cannot start the partner gateway on %s: %s (%s)", gw, err,
+                 hl_strerror(rc));
     } else {
         hl_info("%zu units from %s; partner gateway %s", roster->n, units_path, gw);
         rc = hl_svc_run(svc);

@@ -11,9 +11,9 @@
 static const char *const task__state_names[TASK_STATE_N] = {"pending", "delivered", "acknowledged",
                                                             "declined", "completed"};
 static const char *const task__event_names[TASK_EV_N] = {"receipt", "ack", "decline", "complete"};
-static const char *const task__kinds[] = {"intercept", "protect_receptor",   "warn_owner",
-                                          "sample",    "notify_counterpart", "reserve_materials",
-                                          NULL};
+static const char *const task__kinds[] = {
+    "intercept",          "protect_receptor",  "warn_owner",         "sample",
+    "notify_counterpart", "reserve_materials", TASK_KIND_ESCALATION, NULL};
 
 const char *task_state_name(task_state s)
 {
@@ -138,6 +138,16 @@ int task_check(const Hl__Task *t, size_t index, char *field, size_t fieldlen, ch
         TASK__FAIL(HL_EINVAL, "target_id", "task %s: target_id is not an id", id);
     if (!task_kind_known(t->kind))
         TASK__FAIL(HL_EINVAL, "kind", "task %s: unknown kind '%.48s'", id, t->kind ? t->kind : "");
+    if (strcmp(t->kind, TASK_KIND_ESCALATION) == 0 || (t->escalation_of && t->escalation_of[0]) ||
+        t->escalation_step)
+        TASK__FAIL(HL_EINVAL, strcmp(t->kind, TASK_KIND_ESCALATION) == 0 ? "kind" : "escalation_of",
+                   "task %s: escalation notices are made by dispatch only", id);
+    esc_level lv;
+    if (t->level && t->level[0] && esc_level_parse(t->level, &lv) < 0)
+        TASK__FAIL(HL_EINVAL, "level",
+                   "task %s: level '%.32s' is not a warning level (蓝 黄 橙 红, blue … red) or "
+                   "response level (I … IV)",
+                   id, t->level);
     int rc = hl_str_check(t->title, HL_NAME_MAX, 1);
     if (rc < 0)
         TASK__FAIL(rc, "title", "task %s: title %s (1..%d bytes of UTF-8)", id,

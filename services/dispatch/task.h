@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "dispatch.pb-c.h"
+#include "escalation.h"
 
 typedef enum task_state {
     TASK_PENDING = 0,
@@ -75,15 +76,19 @@ typedef struct task_result {
 int task_apply(const task_status *before, task_event ev, int64_t at_ms, const char *reason,
                task_result *out);
 
-/* Task kinds a playbook may send (dispatch.proto Task.kind). */
+/* Task kinds dispatch knows (dispatch.proto Task.kind): the six a playbook may send, and
+ * TASK_KIND_ESCALATION, which dispatch makes itself (escalation.h) and refuses in a batch. */
+#define TASK_KIND_ESCALATION "escalation"
 int task_kind_known(const char *kind);
 
 /* Check one task of a TaskBatch before it is stored (the unit's existence is the caller's,
  * who holds the roster). On error writes the field ("tasks[3].kind") into field and a
  * sentence naming the task into msg.
  *  HL_EINVAL   id or unit_id missing or not an id (hl_id_check); incident_id, plan_id,
- *              target_id not an id when given; unknown kind; title empty; chainage_km not
- *              finite or outside [0, TASK_MAX_KM]; due_ms or created_ms negative
+ *              target_id not an id when given; unknown kind; kind "escalation" or
+ *              escalation_of/escalation_step set (notices are dispatch's own); level given
+ *              but not one esc_level_parse takes; title empty; chainage_km not finite or
+ *              outside [0, TASK_MAX_KM]; due_ms or created_ms negative
  *  HL_ETOOBIG  title over HL_NAME_MAX bytes, detail over HL_TEXT_MAX bytes */
 #define TASK_MAX_KM 1000.0
 int task_check(const Hl__Task *t, size_t index, char *field, size_t fieldlen, char *msg,

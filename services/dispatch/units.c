@@ -11,7 +11,8 @@
 static const char *const units__keys[] = {"id",           "name",       "name_en", "side",
                                           "jurisdiction", "reports_to", "duty",    "assumption",
                                           "escalation",   NULL};
-static const char *const units__esc_keys[] = {"after_min", "to", NULL};
+static const char *const units__section_keys[] = {"ack_timeout_min", "repeats", "default_level",
+                                                  "assumption", NULL};
 
 static int units__side_ok(const char *s)
 {
@@ -25,6 +26,7 @@ static const hl_yaml_node *units__at(const hl_yaml_node *map, const char *key)
     return v ? v : map;
 }
 
+/* A unit's escalation: a sequence of unit ids (resolved in units__links). */
 static int units__escalation(const hl_yaml_doc *d, const hl_yaml_node *m, unit_info *u, char *err,
                              size_t errlen)
 {
@@ -35,32 +37,80 @@ static int units__escalation(const hl_yaml_doc *d, const hl_yaml_node *m, unit_i
     if (!seq)
         return 0;
     if (seq->n > UNITS_ESC_MAX) {
-        hl_yaml_errf(d, seq, err, errlen, "escalation: %zu steps, at most %d", seq->n,
+        hl_yaml_errf(d, seq, err, errlen, "escalation: %zu units, at most %d", seq->n,
                      UNITS_ESC_MAX);
         return HL_ETOOBIG;
     }
     for (size_t i = 0; i < seq->n; i++) {
-        const hl_yaml_node *st = seq->items[i];
-        if (st->kind != HL_YAML_MAP)
-            return hl_yaml_errf(d, st, err, errlen, "escalation[%zu]: not a map", i);
-        if ((rc = hl_yaml_only(d, st, units__esc_keys, err, errlen)) < 0)
-            return rc;
-        int64_t after = 0;
-        rc = hl_yaml_int(d, st, "after_min", 1, 1, UNITS_ESC_MAX_MIN, &after, err, errlen);
-        if (rc < 0)
-            return rc;
-        unit_esc_step *s = &u->esc[i];
-        s->after_min = (int)after;
-        rc = hl_yaml_str(d, st, "to", 1, s->to, sizeof s->to, err, errlen);
-        if (rc < 0)
-            return rc;
-        if (i > 0 && s->after_min <= u->esc[i - 1].after_min)
-            return hl_yaml_errf(d, units__at(st, "after_min"), err, errlen,
-                                "escalation[%zu].after_min: %d is not after the step before "
-                                "(%d)",
-                                i, s->after_min, u->esc[i - 1].after_min);
+        const hl_yaml_node *it = seq->items[i];
+        if (it->kind != HL_YAML_SCALAR || hl_id_check(it->value) < 0)
+            return hl_yaml_errf(d, it, err, errlen, "escalation[%zu]: not a unit id", i);
+        snprintf(u->esc[i], sizeof u->esc[i], "%s", it->value);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(u->esc[j], u->esc[i]) == 0)
+                return hl_yaml_errf(d, it, err, errlen, "escalation[%zu]: '%s' is named twice", i,
+                                    it->value);
         u->nesc = i + 1;
     }
+    return 0;
+}
+
+/* The top-level escalation section (units.h). */
+static int units__section(const hl_yaml_doc *d, const hl_yaml_node *root, units_roster *r,
+                          char *err, size_t errlen)
+{
+    const hl_yaml_node *sec = hl_yaml_get(root, "escalation");
+    if (!sec)
+        return 0;
+    if (sec->kind != HL_YAML_MAP)
+        return hl_yaml_errf(d, sec, err, errlen, "escalation: not a map");
+    int rc = hl_yaml_only(d, sec, units__section_keys, err, errlen);
+    if (rc < 0)
+        return rc;
+    esc_policy *p = &r->esc;
+    const hl_yaml_node *tm = hl_yaml_get(sec, "ack_timeout_min");
+    if (!tm || tm->kind != HL_YAML_MAP)
+        return hl_yaml_errf(d, tm ? tm : sec, err, errlen,
+                            "escalation.ack_timeout_min: missing or not a map of the levels "
+                            "蓝 黄 橙 红 to minutes");
+    int seen[ESC_LEVEL_N] = {0};
+    for (size_t i = 0; i < tm->n; i++) {
+        esc_level l = ESC_BLUE;
+        int line = tm->key_lines ? tm->key_lines[i] : tm->line;
+        int known = esc_level_parse(tm->keys[i], &l) == 0;
+        if (!known || seen[l]) {
+            snprintf(err, errlen, "%s:%d: escalation.ack_timeout_min: '%s' is %s", d->file, line,
+                     tm->keys[i], known ? "given twice" : "not a warning level (蓝 黄 橙 红)");
+            return HL_EPARSE;
+        }
+        int64_t v = 0;
+        if ((rc = hl_yaml_int(d, tm, tm->keys[i], 1, 1, ESC_TIMEOUT_MAX_MIN, &v, err, errlen)) < 0)
+            return rc;
+        p->timeout_min[l] = (int)v;
+        seen[l] = 1;
+    }
+    for (int l = 0; l < ESC_LEVEL_N; l++)
+        if (!seen[l])
+            return hl_yaml_errf(d, tm, err, errlen, "escalation.ack_timeout_min: no timeout for %s",
+                                esc_level_name((esc_level)l));
+    int64_t repeats = 0;
+    if ((rc = hl_yaml_int(d, sec, "repeats", 1, 0, ESC_REPEATS_MAX, &repeats, err, errlen)) < 0)
+        return rc;
+    p->repeats = (unsigned)repeats;
+    char level[32];
+    if ((rc = hl_yaml_str(d, sec, "default_level", 1, level, sizeof level, err, errlen)) < 0)
+        return rc;
+    if (esc_level_parse(level, &p->default_level) < 0)
+        return hl_yaml_errf(d, units__at(sec, "default_level"), err, errlen,
+                            "escalation.default_level: '%s' is not a warning level (蓝 黄 橙 红)",
+                            level);
+    if ((rc = hl_yaml_str(d, sec, "assumption", 0, r->esc_assumption, sizeof r->esc_assumption, err,
+                          errlen)) < 0)
+        return rc;
+    p->enabled = 1;
+    char why[256];
+    if (esc_policy_check(p, why, sizeof why) < 0)
+        return hl_yaml_errf(d, tm, err, errlen, "escalation.ack_timeout_min: %s", why);
     return 0;
 }
 
@@ -132,15 +182,15 @@ static int units__links(const hl_yaml_doc *d, const hl_yaml_node *seq, const uni
         if (steps > r->n)
             return hl_yaml_errf(d, units__at(m, "reports_to"), err, errlen,
                                 "reports_to: the chain from '%s' comes back to itself", u->id);
+        const hl_yaml_node *esc = hl_yaml_get(m, "escalation");
         for (size_t k = 0; k < u->nesc; k++) {
-            const hl_yaml_node *esc = hl_yaml_get(m, "escalation");
-            const hl_yaml_node *at = esc && k < esc->n ? units__at(esc->items[k], "to") : m;
-            if (!units_find(r, u->esc[k].to))
-                return hl_yaml_errf(d, at, err, errlen, "escalation[%zu].to: unknown unit '%s'", k,
-                                    u->esc[k].to);
-            if (strcmp(u->esc[k].to, u->id) == 0)
+            const hl_yaml_node *at = esc && k < esc->n ? esc->items[k] : m;
+            if (!units_find(r, u->esc[k]))
+                return hl_yaml_errf(d, at, err, errlen, "escalation[%zu]: unknown unit '%s'", k,
+                                    u->esc[k]);
+            if (strcmp(u->esc[k], u->id) == 0)
                 return hl_yaml_errf(d, at, err, errlen,
-                                    "escalation[%zu].to: a unit cannot escalate to itself", k);
+                                    "escalation[%zu]: a unit cannot escalate to itself", k);
         }
     }
     return 0;
@@ -148,7 +198,7 @@ static int units__links(const hl_yaml_doc *d, const hl_yaml_node *seq, const uni
 
 static int units__from_doc(const hl_yaml_doc *d, units_roster **out, char *err, size_t errlen)
 {
-    static const char *const top_keys[] = {"units", NULL};
+    static const char *const top_keys[] = {"units", "escalation", NULL};
     const hl_yaml_node *root = d->root;
     if (!root || root->kind != HL_YAML_MAP)
         return hl_yaml_errf(d, root, err, errlen, "units: the file must be a map with 'units'");
@@ -180,6 +230,8 @@ static int units__from_doc(const hl_yaml_doc *d, units_roster **out, char *err, 
     }
     if (rc == 0)
         rc = units__links(d, seq, r, err, errlen);
+    if (rc == 0)
+        rc = units__section(d, root, r, err, errlen);
     if (rc < 0) {
         units_destroy(&r);
         return rc;
@@ -230,4 +282,23 @@ const unit_info *units_find(const units_roster *r, const char *id)
         if (strcmp(r->units[i].id, id) == 0)
             return &r->units[i];
     return NULL;
+}
+
+int units_chain(const units_roster *r, const char *unit, char (*chain)[HL_ID_MAX + 1], size_t *n)
+{
+    *n = 0;
+    const unit_info *u = units_find(r, unit);
+    if (!u)
+        return HL_ENOTFOUND;
+    snprintf(chain[(*n)++], HL_ID_MAX + 1, "%s", u->id);
+    if (u->nesc > 0) {
+        for (size_t i = 0; i < u->nesc; i++)
+            snprintf(chain[(*n)++], HL_ID_MAX + 1, "%s", u->esc[i]);
+        return 0;
+    }
+    /* reports_to has no cycles (checked at load), so this ends at a top or at the bound. */
+    for (const unit_info *p = units_find(r, u->reports_to); p && *n < ESC_CHAIN_MAX;
+         p = units_find(r, p->reports_to))
+        snprintf(chain[(*n)++], HL_ID_MAX + 1, "%s", p->id);
+    return 0;
 }

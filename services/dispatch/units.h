@@ -1,19 +1,25 @@
-/* units.h — the unit roster (playbooks/<plan>/units.yaml): who receives tasks and who each
- * unit answers to.
+/* units.h — the unit roster (playbooks/<plan>/units.yaml): who receives tasks, who each
+ * unit answers to, and how an unacknowledged task escalates.
  *
  * Dispatch delivers tasks only to units in the roster, and the partner gateway admits only
  * them. The file format is documented at the top of playbooks/kuitun/units.yaml.
  *
  * Validation (every error is "file:line: field: what", the line of the offending value):
- *  - the top is a map with exactly one key, "units", a sequence of 1..UNITS_MAX maps;
+ *  - the top is a map with the key "units", a sequence of 1..UNITS_MAX maps, and optionally
+ *    "escalation" (below);
  *  - each unit has only the keys id, name, name_en, side, jurisdiction, reports_to, duty,
  *    assumption, escalation (a misspelt key is an error, not ignored);
  *  - id passes hl_id_check and is unique; name, duty required; side is corps|local|
  *    enterprise; reports_to is "" or the id of another unit of the roster, and following
  *    reports_to never comes back to a unit (no cycles);
- *  - escalation, when present, is a sequence of at most UNITS_ESC_MAX maps {after_min: 1..
- *    10080 (a week), to: a unit id of the roster other than the unit itself}, in increasing
- *    after_min.
+ *  - a unit's escalation, when present, is a sequence of at most UNITS_ESC_MAX unit ids of
+ *    the roster, none the unit itself, none twice: who is told, in order, when the unit does
+ *    not acknowledge a task (escalation.h). Without it the chain follows reports_to.
+ *  - the top-level escalation section, when present, is a map with ack_timeout_min (a map
+ *    of the four warning levels 蓝 黄 橙 红 to minutes, 1..ESC_TIMEOUT_MAX_MIN, never longer
+ *    for a more severe level), repeats (0..ESC_REPEATS_MAX), default_level (the level of a
+ *    task that gives none) and assumption (why the numbers are what they are: no standard
+ *    sets them). Without the section dispatch escalates nothing.
  * Lengths: names, jurisdiction at most HL_NAME_MAX bytes; duty, assumption at most
  * HL_TEXT_MAX bytes (HL_ETOOBIG beyond).
  */
@@ -21,16 +27,11 @@
 #define DISPATCH_UNITS_H
 
 #include <stddef.h>
+#include "escalation.h"
 #include "hazlink/hl_codec.h"
 
-#define UNITS_MAX 256   /* units in one roster */
-#define UNITS_ESC_MAX 8 /* steps of one escalation chain */
-#define UNITS_ESC_MAX_MIN 10080
-
-typedef struct unit_esc_step {
-    int after_min; /* minutes without acknowledgement */
-    char to[HL_ID_MAX + 1];
-} unit_esc_step;
+#define UNITS_MAX 256                     /* units in one roster */
+#define UNITS_ESC_MAX (ESC_CHAIN_MAX - 1) /* units after a unit in its escalation chain */
 
 typedef struct unit_info {
     char id[HL_ID_MAX + 1];
@@ -42,14 +43,16 @@ typedef struct unit_info {
     char duty[HL_TEXT_MAX + 1];
     char assumption[HL_TEXT_MAX + 1]; /* "" when nothing about the unit is assumed */
     size_t nesc;
-    unit_esc_step esc[UNITS_ESC_MAX];
-    int line; /* line of the unit in its file, for later messages */
+    char esc[UNITS_ESC_MAX][HL_ID_MAX + 1]; /* escalation chain after the unit, in order */
+    int line;                               /* line of the unit in its file, for later messages */
 } unit_info;
 
 typedef struct units_roster {
     char file[512];
     size_t n;
     unit_info *units; /* n entries, in file order */
+    esc_policy esc;   /* the escalation section; esc.enabled 0 when absent */
+    char esc_assumption[HL_TEXT_MAX + 1];
 } units_roster;
 
 /* Load and validate a roster file. *out owned by the caller (units_destroy).
@@ -65,5 +68,11 @@ void units_destroy(units_roster **r);
 
 /* The unit with id, or NULL (also for NULL/empty id). Pointer valid while r lives. */
 const unit_info *units_find(const units_roster *r, const char *id);
+
+/* The escalation chain of a task for unit: chain[0] = unit, then its escalation list, or,
+ * when it has none, the units it reports to, nearest first (at most UNITS_ESC_MAX after
+ * it). *n gets the length (1 for a unit with neither). HL_ENOTFOUND for a unit outside the
+ * roster. */
+int units_chain(const units_roster *r, const char *unit, char (*chain)[HL_ID_MAX + 1], size_t *n);
 
 #endif

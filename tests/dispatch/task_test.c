@@ -237,6 +237,26 @@ static void sp_incident(Hl__Task *t)
 {
     t->incident_id = "in/1";
 }
+static void sp_level(Hl__Task *t)
+{
+    t->level = "紫";
+}
+static void sp_escalation_kind(Hl__Task *t)
+{
+    t->kind = "escalation";
+}
+static void sp_escalation_of(Hl__Task *t)
+{
+    t->escalation_of = "t-1";
+}
+static void lv_red(Hl__Task *t)
+{
+    t->level = "red";
+}
+static void lv_response(Hl__Task *t)
+{
+    t->level = "II";
+}
 static char long_title[HL_NAME_MAX + 2];
 static void sp_title_long(Hl__Task *t)
 {
@@ -255,6 +275,12 @@ static const check_case checks[] = {
     {"chainage negative", sp_km_neg, HL_EINVAL, "tasks[7].chainage_km"},
     {"negative due", sp_due, HL_EINVAL, "tasks[7].due_ms"},
     {"bad incident id", sp_incident, HL_EINVAL, "tasks[7].incident_id"},
+    /* Issue 3: the level of the incident, and escalation notices, which dispatch alone makes. */
+    {"unknown level", sp_level, HL_EINVAL, "tasks[7].level"},
+    {"level red", lv_red, 0, ""},
+    {"response level II", lv_response, 0, ""},
+    {"kind escalation from a playbook", sp_escalation_kind, HL_EINVAL, "tasks[7].kind"},
+    {"escalation_of from a playbook", sp_escalation_of, HL_EINVAL, "tasks[7].escalation_of"},
 };
 
 static void test_task_check(void **state)
@@ -286,6 +312,7 @@ static void test_task_check(void **state)
                            "sample",    "notify_counterpart", "reserve_materials"};
     for (size_t i = 0; i < 6; i++)
         assert_true(task_kind_known(kinds[i]));
+    assert_true(task_kind_known(TASK_KIND_ESCALATION));
     assert_false(task_kind_known(""));
     assert_false(task_kind_known(NULL));
 }

@@ -78,6 +78,37 @@ static void test_shipped_roster(void **state)
             continue;
         assert_string_equal(units_find(r, u->reports_to)->side, u->side);
     }
+    /* Escalation (units.yaml escalation section, escalation.h): a regiment's duty office,
+     * then its deputy commander, then the division's emergency management bureau. */
+    assert_int_equal(r->esc.enabled, 1);
+    assert_int_equal(r->esc.timeout_min[ESC_RED], 5);
+    assert_int_equal(r->esc.timeout_min[ESC_ORANGE], 10);
+    assert_int_equal(r->esc.timeout_min[ESC_YELLOW], 15);
+    assert_int_equal(r->esc.timeout_min[ESC_BLUE], 30);
+    assert_int_equal(r->esc.repeats, 1);
+    assert_int_equal(r->esc.default_level, ESC_YELLOW);
+    assert_non_null(strstr(r->esc_assumption, "hazlink assumption"));
+    char chain[ESC_CHAIN_MAX][HL_ID_MAX + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < 7; i++) {
+        char cmd[32];
+        snprintf(cmd, sizeof cmd, "%s-cmd", regs[i]);
+        assert_int_equal(units_chain(r, regs[i], chain, &n), 0);
+        assert_int_equal(n, 3);
+        assert_string_equal(chain[0], regs[i]);
+        assert_string_equal(chain[1], cmd);
+        assert_string_equal(chain[2], "xj7-emb");
+        assert_non_null(strstr(units_find(r, cmd)->assumption, "hazlink"));
+    }
+    /* Without a list, the chain is the reports_to line upwards. */
+    assert_int_equal(units_chain(r, "dsz-petro-ert", chain, &n), 0);
+    assert_int_equal(n, 4);
+    assert_string_equal(chain[1], "dsz-emb");
+    assert_string_equal(chain[2], "dsz-gov");
+    assert_string_equal(chain[3], "kmy-gov");
+    assert_int_equal(units_chain(r, "xj7-div", chain, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(units_chain(r, "nobody", chain, &n), HL_ENOTFOUND);
     assert_null(units_find(r, "nobody"));
     assert_null(units_find(r, ""));
     assert_null(units_find(r, NULL));
@@ -89,7 +120,7 @@ static void test_shipped_roster(void **state)
 
 #define U(id, to)                                                                                  \
     "  - id: " id "\n    name: 名\n    side: corps\n    reports_to: \"" to "\"\n    duty: "        \
-                                                                           "office\n"
+    "office\n"
 
 typedef struct bad_case {
     const char *name;
@@ -119,19 +150,52 @@ static const bad_case bad[] = {
     {"self report", "units:\n" U("a", "a"), HL_EPARSE, "t.yaml:5: reports_to: unit 'a'"},
     {"cycle", "units:\n" U("a", "b") U("b", "a"), HL_EPARSE,
      "t.yaml:5: reports_to: the chain from 'a'"},
-    {"escalation unknown unit",
-     "units:\n" U("a", "") "    escalation:\n      - {after_min: 30, to: zz}\n", HL_EPARSE,
-     "t.yaml:8: escalation[0].to: unknown unit 'zz'"},
-    {"escalation out of order",
-     "units:\n" U("a", "") U("b", "a") "    escalation:\n      - {after_min: 30, to: a}\n"
-                                       "      - {after_min: 20, to: a}\n",
-     HL_EPARSE, "t.yaml:14: escalation[1].after_min"},
-    {"escalation after_min range",
-     "units:\n" U("a", "") U("b", "a") "    escalation:\n      - {after_min: 0, to: a}\n",
-     HL_EINVAL, "t.yaml:13: after_min"},
-    {"escalation unknown key",
-     "units:\n" U("a", "") U("b", "a") "    escalation:\n      - {after: 5, to: a}\n", HL_EPARSE,
-     "t.yaml:13: after: unknown key"},
+    {"escalation unknown unit", "units:\n" U("a", "") "    escalation: [zz]\n", HL_EPARSE,
+     "t.yaml:7: escalation[0]: unknown unit 'zz'"},
+    {"escalation to itself", "units:\n" U("a", "") U("b", "a") "    escalation: [a, b]\n",
+     HL_EPARSE, "t.yaml:12: escalation[1]: a unit cannot escalate to itself"},
+    {"escalation names a unit twice", "units:\n" U("a", "") U("b", "a") "    escalation: [a, a]\n",
+     HL_EPARSE, "t.yaml:12: escalation[1]: 'a' is named twice"},
+    {"escalation item not an id",
+     "units:\n" U("a", "") U("b", "a") "    escalation:\n      - {after_min: 30, to: a}\n",
+     HL_EPARSE, "t.yaml:13: escalation[0]: not a unit id"},
+    {"escalation not a list", "units:\n" U("a", "") "    escalation: a\n", HL_EPARSE,
+     "t.yaml:7: escalation"},
+    {"section: unknown key", "escalation:\n  repeat: 1\nunits:\n" U("a", ""), HL_EPARSE,
+     "t.yaml:2: repeat: unknown key"},
+    {"section: timeouts missing",
+     "escalation:\n  repeats: 1\n  default_level: 黄\nunits:\n" U("a", ""), HL_EPARSE,
+     "t.yaml:2: escalation.ack_timeout_min: missing"},
+    {"section: a level missing",
+     "escalation:\n  ack_timeout_min: {红: 5, 橙: 10, 黄: 15}\n  repeats: 1\n"
+     "  default_level: 黄\nunits:\n" U("a", ""),
+     HL_EPARSE, "t.yaml:2: escalation.ack_timeout_min: no timeout for 蓝"},
+    {"section: not a level",
+     "escalation:\n  ack_timeout_min:\n    红: 5\n    紫: 10\n  repeats: 1\n"
+     "  default_level: 黄\nunits:\n" U("a", ""),
+     HL_EPARSE, "t.yaml:4: escalation.ack_timeout_min: '紫' is not a warning level"},
+    {"section: a level twice",
+     "escalation:\n  ack_timeout_min: {红: 5, red: 5, 橙: 10, 黄: 15, 蓝: 30}\n  repeats: 1\n"
+     "  default_level: 黄\nunits:\n" U("a", ""),
+     HL_EPARSE, "t.yaml:2: escalation.ack_timeout_min: 'red' is given twice"},
+    {"section: minutes out of range",
+     "escalation:\n  ack_timeout_min: {红: 0, 橙: 10, 黄: 15, 蓝: 30}\n  repeats: 1\n"
+     "  default_level: 黄\nunits:\n" U("a", ""),
+     HL_EINVAL, "t.yaml:2: 红"},
+    {"section: red waits longer than yellow",
+     "escalation:\n  ack_timeout_min: {红: 20, 橙: 10, 黄: 15, 蓝: 30}\n  repeats: 1\n"
+     "  default_level: 黄\nunits:\n" U("a", ""),
+     HL_EPARSE,
+     "t.yaml:2: escalation.ack_timeout_min: timeout for 红 (20 min) is longer than for the less "
+     "severe 橙"},
+    {"section: repeats out of range",
+     "escalation:\n  ack_timeout_min: {红: 5, 橙: 10, 黄: 15, 蓝: 30}\n  repeats: 6\n"
+     "  default_level: 黄\nunits:\n" U("a", ""),
+     HL_EINVAL, "t.yaml:3: repeats"},
+    {"section: default level unknown",
+     "escalation:\n  ack_timeout_min: {红: 5, 橙: 10, 黄: 15, 蓝: 30}\n  repeats: 1\n"
+     "  default_level: grey\nunits:\n" U("a", ""),
+     HL_EPARSE, "t.yaml:4: escalation.default_level: 'grey'"},
 };
 
 static void test_bad_rosters(void **state)
@@ -201,23 +265,46 @@ static void test_limits(void **state)
     }
     free(many);
 
-    /* UNITS_ESC_MAX escalation steps pass; one more is HL_ETOOBIG. */
+    /* UNITS_ESC_MAX units in an escalation list pass; one more is HL_ETOOBIG. */
     for (int n = UNITS_ESC_MAX; n <= UNITS_ESC_MAX + 1; n++) {
-        size_t off =
-            (size_t)snprintf(text, cap, "units:\n" U("a", "") U("b", "a") "    escalation:\n");
+        size_t off = (size_t)snprintf(text, cap, "units:\n" U("a", ""));
         for (int i = 0; i < n; i++)
-            off += (size_t)snprintf(text + off, cap - off, "      - {after_min: %d, to: a}\n",
-                                    10 * (i + 1));
+            off += (size_t)snprintf(text + off, cap - off,
+                                    "  - {id: e%d, name: n, side: local, reports_to: a, duty: d}\n",
+                                    i);
+        off += (size_t)snprintf(text + off, cap - off, U("b", "a") "    escalation: [");
+        for (int i = 0; i < n; i++)
+            off += (size_t)snprintf(text + off, cap - off, "%se%d", i ? ", " : "", i);
+        off += (size_t)snprintf(text + off, cap - off, "]\n");
         int rc = units_load_mem("t.yaml", text, off, &r, err, sizeof err);
         if (n == UNITS_ESC_MAX) {
-            assert_int_equal(rc, 0);
+            if (rc != 0)
+                fail_msg("%s", err);
             assert_int_equal(units_find(r, "b")->nesc, UNITS_ESC_MAX);
-            assert_int_equal(units_find(r, "b")->esc[1].after_min, 20);
+            assert_string_equal(units_find(r, "b")->esc[1], "e1");
+            char chain[ESC_CHAIN_MAX][HL_ID_MAX + 1];
+            size_t len = 0;
+            assert_int_equal(units_chain(r, "b", chain, &len), 0);
+            assert_int_equal(len, ESC_CHAIN_MAX);
+            assert_int_equal(r->esc.enabled, 0); /* no section: no escalation */
             units_destroy(&r);
         } else {
             assert_int_equal(rc, HL_ETOOBIG);
         }
     }
+    /* A reports_to line longer than a chain is cut at ESC_CHAIN_MAX units. */
+    size_t off = (size_t)snprintf(text, cap, "units:\n" U("u0", ""));
+    for (int i = 1; i < 12; i++)
+        off += (size_t)snprintf(text + off, cap - off,
+                                "  - {id: u%d, name: n, side: local, reports_to: u%d, duty: d}\n",
+                                i, i - 1);
+    assert_int_equal(units_load_mem("t.yaml", text, off, &r, err, sizeof err), 0);
+    char chain[ESC_CHAIN_MAX][HL_ID_MAX + 1];
+    size_t len = 0;
+    assert_int_equal(units_chain(r, "u11", chain, &len), 0);
+    assert_int_equal(len, ESC_CHAIN_MAX);
+    assert_string_equal(chain[1], "u10");
+    units_destroy(&r);
     free(text);
 
     /* A file that cannot be read names its path. */

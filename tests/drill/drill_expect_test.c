@@ -111,6 +111,7 @@ static void add_point(Hl__Plan *p, const char *id, const char *kind, double km, 
     pt->chainage_km = km;
     pt->front_ms = front;
     pt->ready_in_time = ready;
+    pt->holds = 1; /* capacity enough, or the volume unknown */
     pt->threatened = threatened;
     if (!p->points)
         p->points = &W.ptsp[i];
@@ -227,6 +228,127 @@ static void test_incident_opened(void **state)
     verdict(&e, 0, "no incident");
 }
 
+/* A person's report of the release at km 22 at T0, sent at 00:05, that opened incident. */
+static void add_report(const char *incident)
+{
+    size_t i = W.f.n_injects++;
+    drill_inject *in = &W.inj[i];
+    in->kind = DRILL_INJECT_REPORT;
+    in->at_s = 300;
+    in->released_at_s = 0;
+    in->chainage_km = 22;
+    snprintf(in->report_id, sizeof in->report_id, "r-1");
+    drill_inject_result *r = &W.res_inj[i];
+    r->inject = in;
+    r->sent = 1;
+    r->due_ms = T0 + MIN(5);
+    r->incident_opened = 1;
+    snprintf(r->incident_id, sizeof r->incident_id, "%s", incident);
+}
+
+/* The reading just added attached to the reported incident (ReadingResult.linked). */
+static void mark_linked(void)
+{
+    drill_inject_result *r = &W.res_inj[W.f.n_injects - 1];
+    r->linked = 1;
+    snprintf(r->link_reason, sizeof r->link_reason, "same 苯 as reported incident inc-1");
+}
+
+static void test_incident_opened_attached(void **state)
+{
+    (void)state;
+    drill_expect e = {.kind = DRILL_EXPECT_INCIDENT_OPENED, .within_s = 900};
+    snprintf(e.station_id, sizeof e.station_id, "st-down");
+    /* The report opened inc-1 at 00:05; the exceedance at 00:30 attached to it: no negative
+     * delay, the 25 minutes it was open before are a figure of their own. */
+    world_reset();
+    standard_plan();
+    W.inc[0].origin = "report";
+    W.inc[0].opened_ms = T0 + MIN(5);
+    add_report("inc-1");
+    add_reading(30, "st-down", 0.085, 1, "inc-1");
+    mark_linked();
+    drill_outcome o = judge(&e);
+    assert_true(o.pass);
+    assert_string_equal(o.summary, "reading at st-down attached to incident inc-1 (opened from "
+                                   "the report 1500 drill s earlier)");
+    assert_true(fig_num(&o, "delay_s") == 0);
+    assert_true(fig_num(&o, "opened_before_s") == 1500);
+    assert_true(json_is_true(json_object_get(o.figures, "linked")));
+    drill_outcome_clear(&o);
+    /* An incident open before the exceedance but not linked (an earlier episode): holds,
+     * and says how. */
+    W.res_inj[1].linked = 0;
+    verdict(&e, 1, "was recorded on incident inc-1, open since 1500 drill s before it");
+}
+
+/* ------------------------------------------------------ one_incident_per_release */
+
+static void test_one_incident_per_release(void **state)
+{
+    (void)state;
+    drill_expect e = {.kind = DRILL_EXPECT_ONE_INCIDENT_PER_RELEASE};
+    Hl__IncidentEpisode ep = HL__INCIDENT_EPISODE__INIT, *epp = &ep;
+    ep.station_id = "st-down";
+    /* Holds: the report opened inc-1, both exceedances at st-down attached to it and its
+     * episodes list st-down; a reading within the limit counts for nothing. */
+    world_reset();
+    W.inc[0].id = "inc-1";
+    W.inc[0].origin = "report";
+    W.inc[0].parameter = "苯";
+    W.inc[0].opened_ms = T0 + MIN(5);
+    W.inc[0].episodes = &epp;
+    W.inc[0].n_episodes = 1;
+    W.f.n_incidents = 1;
+    add_report("inc-1");
+    add_reading(20, "st-down", 0.004, 0, "");
+    add_reading(30, "st-down", 0.085, 1, "inc-1");
+    add_reading(40, "st-down", 0.42, 1, "inc-1");
+    drill_outcome o = judge(&e);
+    assert_true(o.pass);
+    assert_string_equal(o.summary, "1 reported release, one incident each: inc-1 (origin report) "
+                                   "holds the exceedances at st-down");
+    json_t *rel = json_array_get(json_object_get(o.figures, "releases"), 0);
+    assert_int_equal(json_array_size(json_object_get(rel, "attached_stations")), 1);
+    assert_int_equal(json_integer_value(json_object_get(rel, "release_ms")), T0);
+    drill_outcome_clear(&o);
+
+    /* Fails: the incident lists no episode at the station whose readings attached to it. */
+    W.inc[0].n_episodes = 0;
+    verdict(&e, 0, "incident inc-1 lists no episode at st-down");
+    W.inc[0].n_episodes = 1;
+
+    /* Fails: the second exceedance opened its own incident of the same substance. */
+    W.inc[1].id = "inc-2";
+    W.inc[1].origin = "reading";
+    W.inc[1].parameter = "苯";
+    W.inc[1].station_id = "st-down";
+    W.inc[1].opened_ms = T0 + MIN(40);
+    W.f.n_incidents = 2;
+    snprintf(W.res_inj[3].incident_id, sizeof W.res_inj[3].incident_id, "inc-2");
+    verdict(&e, 0, "the exceedance at st-down at drill ms");
+    o = judge(&e);
+    assert_int_equal(
+        json_array_size(json_object_get(json_array_get(json_object_get(o.figures, "releases"), 0),
+                                        "other_incidents")),
+        1);
+    drill_outcome_clear(&o);
+
+    /* Another substance's incident is another matter. */
+    W.inc[1].parameter = "pH";
+    verdict(&e, 1, "holds the exceedances at st-down");
+
+    /* Fails: no report, nothing to judge. */
+    world_reset();
+    add_reading(30, "st-down", 0.085, 1, "inc-1");
+    verdict(&e, 0, "no release was reported");
+
+    /* Fails: the report's incident is not among the records. */
+    world_reset();
+    add_report("inc-9");
+    verdict(&e, 0, "incident inc-9 of report r-1 is not among");
+}
+
 /* ---------------------------------------------------------------- intercept_before_front */
 
 static void test_intercept(void **state)
@@ -257,7 +379,15 @@ static void test_intercept(void **state)
     W.task[0].delivered_ms = T0 + MIN(32);
     W.plan[0].chosen_space_id = "sp-a";
     W.task[0].target_id = "sp-a";
-    verdict(&e, 0, "first reachable space is sp-b");
+    verdict(&e, 0, "first reachable space (ready in time, holds the plume) is sp-b");
+
+    /* Fails: sp-b is ready in time but cannot hold the plume's volume (ForecastPoint.holds),
+     * so no space is reachable and choosing it is wrong. */
+    W.plan[0].chosen_space_id = "sp-b";
+    W.task[0].target_id = "sp-b";
+    W.pts[1].holds = 0;
+    verdict(&e, 0, "is none");
+    W.pts[1].holds = 1;
 
     /* Fails: the scenario demands a named space the plan did not choose. */
     W.plan[0].chosen_space_id = "sp-b";
@@ -531,10 +661,16 @@ static int group_teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_incident_opened),  cmocka_unit_test(test_intercept),
-        cmocka_unit_test(test_receptors),        cmocka_unit_test(test_counterpart),
-        cmocka_unit_test(test_all_acknowledged), cmocka_unit_test(test_materials),
-        cmocka_unit_test(test_delivered_once),   cmocka_unit_test(test_unknown_kind),
+        cmocka_unit_test(test_incident_opened),
+        cmocka_unit_test(test_intercept),
+        cmocka_unit_test(test_receptors),
+        cmocka_unit_test(test_counterpart),
+        cmocka_unit_test(test_all_acknowledged),
+        cmocka_unit_test(test_materials),
+        cmocka_unit_test(test_delivered_once),
+        cmocka_unit_test(test_unknown_kind),
+        cmocka_unit_test(test_incident_opened_attached),
+        cmocka_unit_test(test_one_incident_per_release),
     };
     return cmocka_run_group_tests_name("drill_expect", tests, group_setup, group_teardown);
 }

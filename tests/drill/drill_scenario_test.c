@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,37 @@ static const bad_case bad_cases[] = {
     {"reading kind misspelt", "kind: reading", "kind: readings", HL_EPARSE,
      "s.yaml:9:", "injects[0].kind: 'readings'"},
     {"YAML syntax error", "scale: 120", "scale: [120", HL_EPARSE, "s.yaml:", ""},
+    /* Facts that grade an incident (IncidentFacts; 2014 national plan 附件1). */
+    {"facts: unknown fact", "reporter: u-ent}", "reporter: u-ent, facts: {injured: 2}}", HL_EPARSE,
+     "s.yaml:10:", "injured: unknown key"},
+    {"facts: people are whole numbers", "reporter: u-ent}",
+     "reporter: u-ent, facts: {deaths: 1.5}}", HL_EPARSE,
+     "s.yaml:10:", "injects[1].facts.deaths: 1.5 is not a whole number of people"},
+    {"facts: a count below zero", "reporter: u-ent}", "reporter: u-ent, facts: {evacuated: -1}}",
+     HL_EINVAL, "s.yaml:10:", "evacuated"},
+    {"facts: a loss above the grading table's bound", "reporter: u-ent}",
+     "reporter: u-ent, facts: {direct_economic_loss_yuan: 2e15}}", HL_EINVAL,
+     "s.yaml:10:", "direct_economic_loss_yuan"},
+    {"facts: a keyword with spaces", "reporter: u-ent}",
+     "reporter: u-ent, facts: {cross_boundary: two counties}}", HL_EPARSE,
+     "s.yaml:10:", "facts.cross_boundary: 'two counties' is not a keyword"},
+    {"facts: a basis and no fact", "reporter: u-ent}", "reporter: u-ent, facts: {basis: call}}",
+     HL_EPARSE, "s.yaml:10:", "injects[1].facts: gives no fact"},
+    {"facts: not a mapping", "reporter: u-ent}", "reporter: u-ent, facts: [deaths]}", HL_EPARSE,
+     "s.yaml:10:", "injects[1].facts: expected a mapping"},
+    {"facts inject naming no report", "expectations:\n",
+     "  - {at: \"01:00\", kind: facts, report: r-9, facts: {deaths: 1}}\nexpectations:\n",
+     HL_EPARSE, "s.yaml:11:", "facts name report 'r-9'"},
+    {"facts inject before its report", "expectations:\n",
+     "  - {at: \"00:01\", kind: facts, report: r-1, facts: {deaths: 1}}\nexpectations:\n",
+     HL_EPARSE, "s.yaml:11:", "facts name report 'r-1'"},
+    {"facts inject without facts", "expectations:\n",
+     "  - {at: \"01:00\", kind: facts, report: r-1}\nexpectations:\n", HL_EPARSE,
+     "s.yaml:11:", "injects[2].facts: missing"},
+    {"report_id used twice", "expectations:\n",
+     "  - {at: \"00:50\", kind: report, report_id: r-1, substance: 苯, chainage_km: 30, "
+     "reporter: u-ent}\nexpectations:\n",
+     HL_EPARSE, "s.yaml:11:", "report_id: 'r-1' is used twice (first on line 10)"},
 };
 
 static void test_bad_cases(void **state)
@@ -188,6 +220,53 @@ static void test_bad_cases(void **state)
                      c->rc, err, c->want1, c->want2);
         assert_null(s);
     }
+}
+
+/* Facts on a report, a later facts inject naming that report, and the
+ * one_incident_per_release expectation. */
+static void test_facts(void **state)
+{
+    fx *f = *state;
+    FILE *o = fopen(f->path, "w");
+    assert_non_null(o);
+    const char *rep = strstr(base, "reporter: u-ent}");
+    const char *exp = strstr(base, "expectations:\n");
+    const char *ack = strstr(base, "  - {kind: all_acknowledged}\n");
+    assert_non_null(rep);
+    assert_non_null(exp);
+    assert_non_null(ack);
+    fwrite(base, 1, (size_t)(rep - base), o);
+    fputs("reporter: u-ent, facts: {deaths: 0, evacuated: 120, basis: first call}}", o);
+    rep += strlen("reporter: u-ent}");
+    fwrite(rep, 1, (size_t)(exp - rep), o);
+    fputs("  - {at: \"01:00\", kind: facts, report: r-1, facts: {drinking_water_interruption: "
+          "town, direct_economic_loss_yuan: 6000000}}\n",
+          o);
+    fwrite(exp, 1, (size_t)(ack - exp), o);
+    fputs("  - {kind: one_incident_per_release}\n", o);
+    assert_int_equal(fclose(o), 0);
+    drill_scenario *s = NULL;
+    char err[512] = "";
+    if (drill_scenario_load(f->path, f->cat, &s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(s->n_injects, 3);
+    const drill_inject *r = &s->injects[0], *x = &s->injects[2];
+    assert_int_equal(r->kind, DRILL_INJECT_REPORT);
+    assert_int_equal(r->facts.n, 2);
+    assert_true(r->facts.has[DRILL_FACT_DEATHS] && r->facts.num[DRILL_FACT_DEATHS] == 0);
+    assert_true(r->facts.has[DRILL_FACT_EVACUATED] && r->facts.num[DRILL_FACT_EVACUATED] == 120);
+    assert_false(r->facts.has[DRILL_FACT_POISONED]); /* not given = not known yet */
+    assert_string_equal(r->facts.basis, "first call");
+    assert_int_equal(x->kind, DRILL_INJECT_FACTS);
+    assert_string_equal(x->report_id, "r-1");
+    assert_true(x->at_s == 3600.0);
+    assert_int_equal(x->facts.n, 2);
+    assert_string_equal(x->facts.cat[DRILL_FACT_DRINKING], "town");
+    assert_true(x->facts.num[DRILL_FACT_LOSS] == 6e6);
+    assert_int_equal(s->expects[1].kind, DRILL_EXPECT_ONE_INCIDENT_PER_RELEASE);
+    assert_string_equal(drill_fact_name(DRILL_FACT_LOSS), "direct_economic_loss_yuan");
+    assert_null(drill_fact_name(DRILL_FACT_COUNT));
+    free(s);
 }
 
 static void test_missing_file(void **state)
@@ -288,6 +367,15 @@ static void test_real_scenario(void **state)
         }
     }
     assert_true(found);
+    /* Station chainage comes from stations.yaml (st-dsz-down: km 25, docs/protocol.md). */
+    assert_true(drill_catalog_station_km(cat, "st-dsz-down") == 25.0);
+    assert_true(isnan(drill_catalog_station_km(cat, "st-nowhere")));
+    /* The facts inject names the refinery's report. */
+    int facts = 0;
+    for (size_t i = 0; i < s->n_injects; i++)
+        facts += s->injects[i].kind == DRILL_INJECT_FACTS &&
+                 strcmp(s->injects[i].report_id, "dsz-petro-20260715-01") == 0;
+    assert_int_equal(facts, 1);
     /* Every unit the drill runs an agent for is in the roster with a side. */
     for (size_t i = 0; i < s->n_units; i++)
         assert_true(drill_catalog_unit_side(cat, s->units[i].id)[0] != '\0');
@@ -300,6 +388,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_good_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_cases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_facts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test(test_offsets),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),

@@ -235,6 +235,23 @@ static void test_bad_input_names_the_word(void **state)
         {"up --partners a,b,a", "up: --partners names unit 'a' twice"},
         {"up --timeout 10", "up: option --timeout does not apply"},
         {"help nothing", "help: unknown command 'nothing'"},
+        /* issue 3: chain and keys */
+        {"chain", "chain: missing argument TASK"},
+        {"chain t/1", "chain: TASK 't/1' is not an id"},
+        {"chain t-1 t-2", "chain: unexpected argument 't-2'"},
+        {"keys", "keys: missing argument SUBCOMMAND"},
+        {"keys mint reg-131", "keys: unknown subcommand 'mint'"},
+        {"keys gen", "keys gen: missing argument UNIT"},
+        {"keys gen reg_131", "keys: UNIT 'reg 131' is not an id"},
+        {"keys gen reg-131 extra", "keys gen: unexpected argument 'extra'"},
+        {"keys add reg-131", "keys add: missing argument PUBLIC-KEY-FILE|Z85"},
+        {"keys revoke", "keys revoke: missing argument UNIT"},
+        {"keys list reg-131", "keys list: unexpected argument 'reg-131'"},
+        {"keys rotate-server --force", "keys rotate-server: --out, --print-secret and --force "
+                                       "belong to keys gen"},
+        {"keys revoke reg-131 --print-secret", "belong to keys gen"},
+        {"keys gen reg-131 --out", "keys: option --out needs a value"},
+        {"status --print-secret", "status: option --print-secret does not apply"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         hctl_args a;
@@ -245,6 +262,45 @@ static void test_bad_input_names_the_word(void **state)
         if (!strstr(err, bad[i].want))
             fail_msg("'%s': message '%s' lacks '%s'", bad[i].line, err, bad[i].want);
     }
+}
+
+static void test_chain_and_keys(void **state)
+{
+    (void)state;
+    hctl_args a;
+    char err[256];
+    assert_int_equal(parse("chain pl-1-intercept:esc1 --json", &a, err, sizeof err), 0);
+    assert_int_equal(a.cmd, HCTL_CMD_CHAIN);
+    assert_string_equal(a.task_id, "pl-1-intercept:esc1");
+    assert_true(a.json);
+    assert_int_equal(parse("keys gen reg-131", &a, err, sizeof err), 0);
+    assert_int_equal(a.cmd, HCTL_CMD_KEYS);
+    assert_int_equal(a.keys_sub, HCTL_KEYS_GEN);
+    assert_string_equal(a.keys_unit, "reg-131");
+    assert_null(a.out_base);
+    assert_false(a.print_secret);
+    assert_false(a.force);
+    assert_int_equal(
+        parse("keys gen reg-131 --out /tmp/k/reg-131 --print-secret --force", &a, err, sizeof err),
+        0);
+    assert_string_equal(a.out_base, "/tmp/k/reg-131");
+    assert_true(a.print_secret);
+    assert_true(a.force);
+    assert_int_equal(parse("keys add kt-eeb /tmp/kt-eeb.pub", &a, err, sizeof err), 0);
+    assert_int_equal(a.keys_sub, HCTL_KEYS_ADD);
+    assert_string_equal(a.keys_unit, "kt-eeb");
+    assert_string_equal(a.keys_key, "/tmp/kt-eeb.pub");
+    assert_int_equal(parse("keys revoke kt-eeb --json", &a, err, sizeof err), 0);
+    assert_int_equal(a.keys_sub, HCTL_KEYS_REVOKE);
+    assert_int_equal(parse("keys list", &a, err, sizeof err), 0);
+    assert_int_equal(a.keys_sub, HCTL_KEYS_LIST);
+    assert_int_equal(parse("--data /tmp/d keys rotate-server --timeout 500", &a, err, sizeof err),
+                     0);
+    assert_int_equal(a.keys_sub, HCTL_KEYS_ROTATE_SERVER);
+    assert_int_equal(a.timeout_ms, 500);
+    assert_int_equal(a.common_argc, 3);
+    assert_non_null(strstr(hctl_help_text(), "keys rotate-server"));
+    assert_non_null(strstr(hctl_help_text(), "chain TASK"));
 }
 
 static void test_limits(void **state)
@@ -290,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_common_options_are_collected),
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_bad_input_names_the_word),
+        cmocka_unit_test(test_chain_and_keys),
         cmocka_unit_test(test_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

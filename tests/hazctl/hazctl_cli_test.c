@@ -10,7 +10,11 @@
  *   - every list command answers;
  *   - bad command lines exit 2 naming the bad word; error replies exit 1 with the code, field
  *     and message; a stack that does not answer exits 3 naming service, endpoint and wait;
- *   - `hazctl up` starts a second stack, serves, and stops cleanly on Ctrl-C (SIGINT).
+ *   - `hazctl chain TASK` shows a task's escalation chain with the note on its timeouts;
+ *   - `hazctl keys` makes key pairs (secret 0600, never printed unless --print-secret),
+ *     admits, lists, revokes and rotates, and the running dispatch applies each change;
+ *   - `hazctl up` starts a second stack with a partner agent speaking CURVE with keys it made
+ *     in the data dir, serves, and stops cleanly on Ctrl-C (SIGINT).
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -27,9 +31,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "hazlink/hl_clock.h"
 #include "hazlink/hl_config.h"
@@ -231,13 +239,38 @@ static json_t *parse_json(const char *s)
 
 /* ---- the stack ---- */
 
+/* 1 when every port a stack on base binds (docs/protocol.md: base+10i, base+10i+1, base+42)
+ * can be bound on 127.0.0.1 now: other tests and long runs share the machine. */
+static int stack_ports_free(int base)
+{
+    for (int i = 0; i < 5; i++)
+        for (int k = 0; k < (i == 4 ? 3 : 2); k++) {
+            int fd = socket(AF_INET, SOCK_STREAM, 0);
+            if (fd < 0)
+                return 0;
+            struct sockaddr_in a = {.sin_family = AF_INET,
+                                    .sin_port = htons((uint16_t)(base + 10 * i + k))};
+            a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+            close(fd);
+            if (!ok)
+                return 0;
+        }
+    return 1;
+}
+
 static int group_setup(void **state)
 {
     (void)state;
     /* 43 ports per stack (base .. base+42, docs/protocol.md); two stacks per test process;
-     * 100 ports per pid keeps parallel tests apart. */
-    G.base = 20000 + (int)(getpid() % 440) * 100;
-    G.base2 = G.base + 50;
+     * 100 ports per pid keeps parallel tests apart; everything stays below 32768, where Linux
+     * starts handing out ports for outgoing connections, so no client can hold ours. */
+    for (int k = 0; k < 120; k++) {
+        G.base = 20000 + (int)((getpid() + 37 * k) % 120) * 100;
+        G.base2 = G.base + 50;
+        if (stack_ports_free(G.base) && stack_ports_free(G.base2))
+            break;
+    }
     snprintf(G.root, sizeof G.root, "/tmp/hazctl-cli-XXXXXX");
     if (!mkdtemp(G.root))
         return -1;
@@ -475,6 +508,198 @@ static void test_plan_and_tasks_follow(void **state)
     proc_free(&p);
 }
 
+/* The chain of one of the incident's tasks: where it stands, and why its timeouts are what
+ * they are (units.yaml marks them a hazlink assumption). */
+static void test_chain(void **state)
+{
+    (void)state;
+    assert_true(incident_id[0]);
+    proc p;
+    hz(&p, G.base, "tasks", "--incident", incident_id, "--json", NULL);
+    assert_exit(&p, 0);
+    json_t *j = parse_json(p.out);
+    char task[128];
+    snprintf(
+        task, sizeof task, "%s",
+        json_string_value(json_object_get(json_array_get(json_object_get(j, "tasks"), 0), "id")));
+    json_decref(j);
+    proc_free(&p);
+    hz(&p, G.base, "chain", task, NULL);
+    assert_exit(&p, 0);
+    assert_has(p.out, "task      ");
+    assert_has(p.out, task);
+    assert_has(p.out, "level     黄 yellow (the task gave none: the roster's default level)\n");
+    assert_has(p.out, "timeout   15 min to acknowledge, 1 reminder per unit\n");
+    assert_has(p.out, "timeouts  hazlink assumption");
+    assert_has(p.out, "+08:00");
+    assert_has(p.out, "the task's unit");
+    proc_free(&p);
+    hz(&p, G.base, "chain", task, "--json", NULL);
+    assert_exit(&p, 0);
+    j = parse_json(p.out);
+    assert_string_equal(json_string_value(json_object_get(j, "task_id")), task);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "waiting");
+    assert_true(json_array_size(json_object_get(j, "chain")) >= 2);
+    assert_non_null(json_object_get(j, "next_due_at"));
+    json_decref(j);
+    proc_free(&p);
+    hz(&p, G.base, "chain", "no-such-task", NULL);
+    assert_exit(&p, 1);
+    assert_has(p.err, "HL_ENOTFOUND");
+    proc_free(&p);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail_msg("cannot read %s", path);
+    char *buf = calloc(1, 256);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, 255, f);
+    fclose(f);
+    while (n && (buf[n - 1] == '\n'))
+        buf[--n] = '\0';
+    return buf;
+}
+
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        fail_msg("no %s", path);
+    return st.st_mode & 0777;
+}
+
+static void test_keys(void **state)
+{
+    (void)state;
+    proc p;
+    char path[512], sec_path[512];
+    /* gen: a pair for reg-131, secret 0600 and not printed, admitted, dispatch told. */
+    hz(&p, G.base, "keys", "gen", "reg-131", "--json", NULL);
+    assert_exit(&p, 0);
+    json_t *j = parse_json(p.out);
+    snprintf(sec_path, sizeof sec_path, "%s/keys/units/reg-131.key", G.data);
+    assert_string_equal(json_string_value(json_object_get(j, "key_file")), sec_path);
+    assert_true(json_is_true(json_object_get(j, "admitted")));
+    assert_null(json_object_get(j, "secret_key"));
+    assert_true(json_is_true(json_object_get(json_object_get(j, "dispatch"), "reached")));
+    char pub1[64];
+    snprintf(pub1, sizeof pub1, "%s", json_string_value(json_object_get(j, "public_key")));
+    json_decref(j);
+    assert_int_equal(mode_of(sec_path), 0600);
+    char *sec1 = slurp(sec_path);
+    assert_int_equal(strlen(sec1), 40);
+    assert_null(strstr(p.out, sec1));
+    assert_null(strstr(p.err, sec1));
+    proc_free(&p);
+    /* Again: the pair exists, kept. */
+    hz(&p, G.base, "keys", "gen", "reg-131", NULL);
+    assert_exit(&p, 1);
+    assert_has(p.err, "a key pair exists at");
+    proc_free(&p);
+    /* --force --print-secret: a new pair, printed because asked, the old key revoked. */
+    hz(&p, G.base, "keys", "gen", "reg-131", "--force", "--print-secret", NULL);
+    assert_exit(&p, 0);
+    char *sec2 = slurp(sec_path);
+    assert_string_not_equal(sec1, sec2);
+    assert_has(p.out, sec2);
+    assert_has(p.out, "the pair's old public key revoked");
+    assert_has(p.out, "dispatch: applied");
+    assert_int_equal(mode_of(sec_path), 0600);
+    free(sec1);
+    free(sec2);
+    proc_free(&p);
+    hz(&p, G.base, "keys", "gen", "nobody", NULL);
+    assert_exit(&p, 1);
+    assert_has(p.err, "unit 'nobody' is not in the roster");
+    proc_free(&p);
+
+    /* add: a key made elsewhere (here: --out outside the data dir), by file and by z85. */
+    snprintf(path, sizeof path, "%s/outside-kt", G.root);
+    hz(&p, G.base, "keys", "gen", "kt-eeb", "--out", path, NULL);
+    assert_exit(&p, 0);
+    proc_free(&p);
+    hz(&p, G.base, "keys", "revoke", "kt-eeb", NULL);
+    assert_exit(&p, 0);
+    assert_has(p.out, "unit kt-eeb: 1 key(s) revoked");
+    proc_free(&p);
+    snprintf(path, sizeof path, "%s/outside-kt.pub", G.root);
+    hz(&p, G.base, "keys", "add", "kt-eeb", path, NULL);
+    assert_exit(&p, 0);
+    assert_has(p.out, "admitted in");
+    proc_free(&p);
+    char *ktpub = slurp(path);
+    hz(&p, G.base, "keys", "add", "kt-eeb", ktpub, NULL);
+    assert_exit(&p, 0);
+    assert_has(p.out, "was admitted already");
+    proc_free(&p);
+    hz(&p, G.base, "keys", "add", "ws-eeb", ktpub, NULL);
+    assert_exit(&p, 1);
+    assert_has(p.err, "admitted already, as unit kt-eeb");
+    proc_free(&p);
+    hz(&p, G.base, "keys", "add", "ws-eeb", "not-a-key", NULL);
+    assert_exit(&p, 1);
+    assert_has(p.err, "neither a z85 public key nor a readable key file");
+    proc_free(&p);
+
+    /* list: both units, in the roster, and the gateway's key as dispatch made it. */
+    hz(&p, G.base, "keys", "list", "--json", NULL);
+    assert_exit(&p, 0);
+    j = parse_json(p.out);
+    snprintf(path, sizeof path, "%s/keys/gateway.pub", G.data);
+    char *gw = slurp(path);
+    assert_string_equal(json_string_value(json_object_get(j, "gateway_public_key")), gw);
+    json_t *keys = json_object_get(j, "keys");
+    assert_int_equal(json_array_size(keys), 2);
+    int seen = 0;
+    for (size_t i = 0; i < 2; i++) {
+        json_t *k = json_array_get(keys, i);
+        const char *u = json_string_value(json_object_get(k, "unit"));
+        assert_true(json_is_true(json_object_get(k, "in_roster")));
+        if (!strcmp(u, "kt-eeb")) {
+            seen |= 1;
+            assert_string_equal(json_string_value(json_object_get(k, "public_key")), ktpub);
+            assert_true(json_is_null(json_object_get(k, "pair"))); /* made outside */
+        } else if (!strcmp(u, "reg-131")) {
+            seen |= 2;
+            assert_string_not_equal(json_string_value(json_object_get(k, "public_key")), pub1);
+            assert_false(json_is_null(json_object_get(k, "pair")));
+        }
+    }
+    assert_int_equal(seen, 3);
+    json_decref(j);
+    free(ktpub);
+    proc_free(&p);
+
+    /* revoke: gone from the table; again: nothing to revoke. */
+    hz(&p, G.base, "keys", "revoke", "kt-eeb", NULL);
+    assert_exit(&p, 0);
+    assert_has(p.out, "revoked now (their connections were cut)");
+    proc_free(&p);
+    hz(&p, G.base, "keys", "revoke", "kt-eeb", NULL);
+    assert_exit(&p, 1);
+    assert_has(p.err, "no key of unit kt-eeb is admitted");
+    proc_free(&p);
+
+    /* rotate-server: a new gateway pair, used by dispatch at once. */
+    hz(&p, G.base, "keys", "rotate-server", NULL);
+    assert_exit(&p, 0);
+    assert_has(p.out, "dispatch: the gateway now uses this key");
+    char *gw2 = slurp(path);
+    assert_string_not_equal(gw, gw2);
+    assert_has(p.out, gw2);
+    snprintf(path, sizeof path, "%s/keys/gateway.key", G.data);
+    assert_int_equal(mode_of(path), 0600);
+    free(gw);
+    free(gw2);
+    proc_free(&p);
+    hz(&p, G.base, "status", "dispatch", NULL);
+    assert_exit(&p, 0);
+    proc_free(&p);
+}
+
 static void test_report_and_trigger(void **state)
 {
     (void)state;
@@ -600,7 +825,7 @@ static void test_up_serves_and_stops_on_ctrl_c(void **state)
 {
     (void)state;
     proc up;
-    const char *args[] = {"up", NULL};
+    const char *args[] = {"up", "--partners", "kt-eeb", "--ack-delay", "1", NULL};
     proc_start(&up, G.base2, G.data2, args);
     int64_t deadline = hl_real_now_ms() + 60000;
     while (!(up.out && strstr(up.out, "hazlink stack is up"))) {
@@ -623,6 +848,32 @@ static void test_up_serves_and_stops_on_ctrl_c(void **state)
     assert_exit(&p, 0);
     assert_has(p.out, "5 of 5 services up\n");
     proc_free(&p);
+    /* The partner came in with the key pair `up` made for it in its data dir. */
+    char key[512];
+    snprintf(key, sizeof key, "%s/keys/units/kt-eeb.key", G.data2);
+    assert_int_equal(mode_of(key), 0600);
+    int connected = 0;
+    for (int64_t dl = hl_real_now_ms() + 20000; !connected && hl_real_now_ms() < dl;) {
+        const char *a[] = {"units", "--json", NULL};
+        proc_start(&p, G.base2, G.data2, a);
+        proc_finish(&p, RUN_TIMEOUT_MS);
+        assert_exit(&p, 0);
+        json_t *j = parse_json(p.out);
+        json_t *units = json_object_get(j, "units");
+        for (size_t i = 0; i < json_array_size(units); i++) {
+            json_t *u = json_array_get(units, i);
+            if (!strcmp(json_string_value(json_object_get(u, "id")), "kt-eeb"))
+                connected = json_is_true(json_object_get(u, "connected"));
+        }
+        json_decref(j);
+        proc_free(&p);
+        if (!connected) {
+            struct timespec ts = {0, 200 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (!connected)
+        fail_msg("the partner agent `hazctl up` started never connected");
 
     /* Ctrl-C: the terminal sends SIGINT to hazctl (its children are in their own groups). */
     kill(up.pid, SIGINT);
@@ -647,6 +898,8 @@ int main(void)
         cmocka_unit_test(test_reading_opens_incident),
         cmocka_unit_test(test_reading_within_limit),
         cmocka_unit_test(test_plan_and_tasks_follow),
+        cmocka_unit_test(test_chain),
+        cmocka_unit_test(test_keys),
         cmocka_unit_test(test_report_and_trigger),
         cmocka_unit_test(test_error_replies_exit_1),
         cmocka_unit_test(test_bad_command_lines_exit_2),

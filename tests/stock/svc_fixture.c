@@ -19,6 +19,8 @@
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
 
+#define SVC_FX_PORT_TRIES 4 /* base-port slots tried before a start counts as failed */
+
 static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb;
@@ -38,13 +40,20 @@ void svc_fx_start(svc_fx *f, const char *service)
     snprintf(f->cfg.data_dir, sizeof f->cfg.data_dir, "%s", f->dir);
     snprintf(f->cfg.playbook_dir, sizeof f->cfg.playbook_dir, "%s",
              HL_TEST_SOURCE_DIR "/playbooks");
-    /* Ports base..base+42: 50 apart per process slot so parallel tests do not collide. */
-    f->cfg.base_port = 20000 + (int)(getpid() % 900) * 50;
-    int rc = hl_stack_new(&f->cfg, HL_TEST_BIN_DIR, &f->stack, f->err, sizeof f->err);
-    if (rc == 0)
-        rc = hl_stack_start_service(f->stack, service, 15000, f->err, sizeof f->err);
-    if (rc < 0)
-        fprintf(stderr, "starting %s: %s\n", service, f->err);
+    /* Ports base..base+42, 50 apart per process slot so parallel tests do not collide, and
+     * all below 32768 where Linux hands out ephemeral ports (net.ipv4.ip_local_port_range
+     * starts there): a busy machine's outgoing connections would otherwise take ours now and
+     * then. A port still taken by someone else's process costs another slot, a few times. */
+    int rc = HL_EIO;
+    for (int attempt = 0; attempt < SVC_FX_PORT_TRIES && rc < 0; attempt++) {
+        hl_stack_destroy(&f->stack);
+        f->cfg.base_port = 20000 + (int)((getpid() + attempt * 97) % 255) * 50;
+        rc = hl_stack_new(&f->cfg, HL_TEST_BIN_DIR, &f->stack, f->err, sizeof f->err);
+        if (rc == 0)
+            rc = hl_stack_start_service(f->stack, service, 15000, f->err, sizeof f->err);
+        if (rc < 0)
+            fprintf(stderr, "starting %s on base port %d: %s\n", service, f->cfg.base_port, f->err);
+    }
     assert_int_equal(rc, 0);
     f->zctx = zmq_ctx_new();
     assert_non_null(f->zctx);

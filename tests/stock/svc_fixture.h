@@ -23,8 +23,9 @@ typedef struct svc_fx {
     char err[1024]; /* last error text (start, call) */
 } svc_fx;
 
-/* Make the data dir, choose the base port, start service and wait until it answers status.
- * Fails the test on any error. */
+/* Make the data dir, choose the base port (below 32768; another slot, up to 4 tries, when
+ * the service cannot start on one, e.g. a port taken by another process), start service
+ * and wait until it answers status. Fails the test on any other error. */
 void svc_fx_start(svc_fx *f, const char *service);
 /* Stop the service (SIGTERM, then SIGKILL), remove the data dir. */
 void svc_fx_stop(svc_fx *f);

@@ -66,11 +66,17 @@ int hl_stack_start_service(hl_stack *s, const char *name, int ready_ms, char *er
  * HL_STACK_READY_MS). Stops at the first failure with that error (those started stay up). */
 int hl_stack_start_services(hl_stack *s, int ready_ms, char *err, size_t errlen);
 
-/* Start `hazpartner run --unit UNIT --ack-delay S [extra...]` named "hazpartner-UNIT".
+/* Start `hazpartner run --unit UNIT --key K --server-key G --ack-delay S [extra...]` named
+ * "hazpartner-UNIT". The partner gateway admits only listed CURVE keys (docs/trust-model.md),
+ * so first the unit's key pair K = <data>/keys/units/UNIT (.key 0600, .pub) is made if
+ * missing and admitted in <data>/keys/partners.keys, the gateway's pair (G =
+ * <data>/keys/gateway.pub) is made if dispatch has not made it yet, and a running dispatch
+ * is asked to read the table again (dispatch.keys_reload).
  * ack_delay_s is in drill seconds (< 0 = do not auto-acknowledge: "--ack-delay" omitted).
  * extra: NULL-terminated further arguments, or NULL. Does not wait for anything (a partner
  * proves itself by acknowledging). HL_EINVAL (bad unit id), HL_EEXIST, HL_ENOTFOUND,
- * HL_EIO, HL_ETOOBIG (too many args). */
+ * HL_EIO (also: a key file could not be written or read; err names it), HL_EDENIED (a secret
+ * key file readable by others), HL_ETOOBIG (too many args). */
 int hl_stack_start_partner(hl_stack *s, const char *unit_id, double ack_delay_s,
                            const char *const *extra, char *err, size_t errlen);
 
