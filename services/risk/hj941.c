@@ -328,8 +328,12 @@ int hj941_assess(const hj941_tables *t, const hj941_input *in, hj941_result *out
         }
     }
     out->nterms = in->nterms;
-    const hj941_band *qb;
+    /* hj941__check keeps quantities finite and >= 0 and critical quantities > 0, so Q is a
+     * band's value; an odd table is still refused here rather than read through a NULL row. */
+    const hj941_band *qb = NULL;
     out->q_band = hj941_q_band(t, out->q, &qb);
+    if (out->q_band < 0)
+        return out->q_band;
     out->q_unverified = qb->unverified || terms_unverified;
 
     for (int k = 0; k < HJ941_MEDIA; k++) {

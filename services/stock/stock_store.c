@@ -288,7 +288,7 @@ static int work__fefo(work *w, const ledger_entry *proto, size_t *first, size_t 
     *n = 0;
     for (size_t i = 0; rc == 0 && i < nt; i++) {
         ledger_entry e = *proto;
-        snprintf(e.lot_id, sizeof e.lot_id, "%s", takes[i].lot_id);
+        snprintf(e.lot_id, sizeof e.lot_id, "%.64s", takes[i].lot_id);
         e.quantity = takes[i].quantity;
         if ((rc = work__add(w, e, -1, NULL, why, whylen)) == 0)
             (*n)++;

@@ -24,7 +24,9 @@
  *             ledger count with issued), the list and the ledger agree, reserved = the lines
  *             of the live reservations, issued = the lines of the issued ones
  *  actions    client → stock: every accepted release/issue left its reservation in that state
- *  tasks      playbook → dispatch: every task of every plan is in dispatch's store
+ *  tasks      playbook → dispatch: every task every plan sent (including those a
+ *             re-anchoring withdrew later) is in dispatch's store, and no task there is one
+ *             no plan sent
  *  delivered  dispatch → partner: every task is at least delivered, was receipted once, and
  *             its unit's partner showed it to the application exactly once (shown_count 1)
  *  acks       partner → dispatch: every answer the partner had confirmed (ack, complete,
@@ -63,7 +65,9 @@ typedef struct fault_refusal {
     char why[FAULT_WHY_MAX];
 } fault_refusal;
 
-/* playbook's "plans". task_ids is owned by the world (fault_world_free). */
+/* playbook's "plans". task_ids: every task id the plan sent to dispatch — its current ones
+ * (Plan.task_ids) and those a re-anchoring later withdrew (PlanIndex.task_ids); owned by the
+ * world (fault_world_free). */
 typedef struct fault_pl {
     char id[FAULT_ID_MAX + 1];
     char incident_id[FAULT_ID_MAX + 1];

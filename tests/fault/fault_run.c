@@ -88,6 +88,7 @@ typedef struct fault_drv {
     int64_t next_stock_real;
     fault_rng rng;
     Hl__StockList *stock_first;
+    char last_rsv_seen[FAULT_ID_MAX + 1]; /* reservations up to this id were considered */
     /* settle */
     int64_t settle_start_real, next_poll_real;
     int calm_polls;
@@ -457,27 +458,26 @@ static size_t fault__unanswered(const fault_drv *d)
 
 /* ------------------------------------------------------------ stock actions ---- */
 
-/* Ask stock for its reservations and issue or release some of those still held. Skipped
- * while stock is the one down (the call would only time out). */
+/* Issue or release about half of the reservations stock holds that the driver has not acted
+ * on yet. They are read from stock's store (read-only, while it runs): the list query stops
+ * at its first thousand, and the store also answers while stock is down. */
 static void fault__stock_actions(fault_drv *d)
 {
-    if (d->down && strcmp(d->plan.kills[d->next_kill].target, "stock") == 0)
+    fault_world w;
+    memset(&w, 0, sizeof w);
+    if (fault_store_read_reservations(d->cfg.data_dir, &w, NULL, 0) < 0) {
+        fault_world_free(&w);
         return;
-    Hl__ListQuery q = HL__LIST_QUERY__INIT;
-    ProtobufCMessage *m = NULL;
-    if (fault__call(d, "stock", "stock.reservations", &q.base, &hl__reservation_list__descriptor,
-                    1000, &m) < 0)
-        return;
-    Hl__ReservationList *l = (Hl__ReservationList *)m;
+    }
     uint32_t tag = (uint32_t)(d->o->seed ^ (d->o->seed >> 32));
-    for (size_t i = 0; i < l->n_reservations && d->n_acts < FAULT_MAX_ACTIONS; i++) {
-        const Hl__Reservation *r = l->reservations[i];
-        if (strcmp(r->state, "reserved") != 0 && strcmp(r->state, "partial") != 0)
+    /* Reservations are scanned in id order and acted on in that order, so the ones acted on
+     * so far are a prefix of what the driver saw held: remember where it stopped. */
+    for (size_t i = 0; i < w.n_rsv && d->n_acts < FAULT_MAX_ACTIONS; i++) {
+        const fault_rsv *r = &w.rsv[i];
+        if (strcmp(r->id, d->last_rsv_seen) <= 0)
             continue;
-        int seen = 0;
-        for (size_t k = 0; k < d->n_acts && !seen; k++)
-            seen = strcmp(d->acts[k].rsv_id, r->id) == 0;
-        if (seen)
+        snprintf(d->last_rsv_seen, sizeof d->last_rsv_seen, "%s", r->id);
+        if (strcmp(r->state, "reserved") != 0 && strcmp(r->state, "partial") != 0)
             continue;
         /* Half of the held reservations are acted on: a third of those released. */
         if (fault_rng_below(&d->rng, 2))
@@ -491,7 +491,7 @@ static void fault__stock_actions(fault_drv *d)
         snprintf(x->action, sizeof x->action, "%s",
                  fault_rng_below(&d->rng, 3) == 0 ? "release" : "issue");
     }
-    protobuf_c_message_free_unpacked(m, NULL);
+    fault_world_free(&w);
 }
 
 /* ------------------------------------------------------------------ kills ---- */
@@ -750,36 +750,6 @@ static int fault__collect_stock(fault_drv *d, fault_world *w, char *err, size_t 
     protobuf_c_message_free_unpacked(m, NULL);
     if (lm)
         protobuf_c_message_free_unpacked(lm, NULL);
-    if (rc < 0)
-        return rc;
-    /* All reservations in one list if they fit, else incident by incident. */
-    if ((rc = fault__call(d, "stock", "stock.reservations", &q.base,
-                          &hl__reservation_list__descriptor, 10000, &m)) < 0) {
-        snprintf(err, errlen, "stock.reservations: %s", hl_strerror(rc));
-        return rc;
-    }
-    Hl__ReservationList *l = (Hl__ReservationList *)m;
-    int truncated = l->truncated;
-    rc = fault_store_add_reservations(w, l);
-    protobuf_c_message_free_unpacked(m, NULL);
-    if (rc < 0 || !truncated)
-        return rc;
-    char(*ids)[FAULT_ID_MAX + 1] = NULL;
-    size_t n = 0;
-    if ((rc = fault_store_incident_ids(d->cfg.data_dir, &ids, &n, err, errlen)) < 0)
-        return rc;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        Hl__ListQuery qi = HL__LIST_QUERY__INIT;
-        qi.incident_id = ids[i];
-        if ((rc = fault__call(d, "stock", "stock.reservations", &qi.base,
-                              &hl__reservation_list__descriptor, 5000, &m)) < 0) {
-            snprintf(err, errlen, "stock.reservations of %s: %s", ids[i], hl_strerror(rc));
-            break;
-        }
-        rc = fault_store_add_reservations(w, (Hl__ReservationList *)m);
-        protobuf_c_message_free_unpacked(m, NULL);
-    }
-    free(ids);
     return rc;
 }
 
@@ -1038,7 +1008,11 @@ int fault_run(const fault_opts *o, fault_result *out, char *err, size_t errlen)
     uv_timer_start(&d->tick, fault__on_tick, 0, FAULT_TICK_MS);
     uv_run(&d->loop, UV_RUN_DEFAULT);
 
-    /* Judge: stock while it runs, the rest from the stores once everything has stopped. */
+    fault__say(d, "%s after %.1f s; reading the stores",
+               out->f.converged ? "settled" : "NOT settled",
+               (double)(hl_real_now_ms() - d->settle_start_real) / 1000.0);
+    /* Judge: stock's levels while it runs, the rest from the stores once everything has
+     * stopped. */
     char why[1024] = "";
     if ((rc = fault__collect_stock(d, &w, why, sizeof why)) < 0)
         fault__problem(out, "stock could not be read: %s", why);
@@ -1048,7 +1022,8 @@ int fault_run(const fault_opts *o, fault_result *out, char *err, size_t errlen)
     why[0] = '\0';
     if ((rc = fault_store_read_alert(d->cfg.data_dir, &w, why, sizeof why)) < 0 ||
         (rc = fault_store_read_playbook(d->cfg.data_dir, &w, why, sizeof why)) < 0 ||
-        (rc = fault_store_read_dispatch(d->cfg.data_dir, &w, why, sizeof why)) < 0)
+        (rc = fault_store_read_dispatch(d->cfg.data_dir, &w, why, sizeof why)) < 0 ||
+        (rc = fault_store_read_reservations(d->cfg.data_dir, &w, why, sizeof why)) < 0)
         fault__problem(out, "a store could not be read: %s", why);
     fault__collect_exports(d, &w);
     if (fault__collect_client(d, &w) < 0)

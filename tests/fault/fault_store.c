@@ -132,6 +132,11 @@ static int fault__on_incident(const char *key, const void *val, size_t len, void
     return 0;
 }
 
+static int fault__cmp_inc_id(const void *a, const void *b)
+{
+    return strcmp(((const fault_incident *)a)->id, ((const fault_incident *)b)->id);
+}
+
 static int fault__on_alert_audit(const char *key, const void *val, size_t len, void *ud)
 {
     fault__scan *s = ud;
@@ -139,12 +144,12 @@ static int fault__on_alert_audit(const char *key, const void *val, size_t len, v
     if (!a)
         return fault__bad(s, key, "hl.IncidentAudit");
     if (strcmp(a->event, "upstream") == 0) {
-        /* Incidents come first in key order only by chance: look each one up. */
-        for (size_t i = 0; i < s->w->n_inc; i++)
-            if (strcmp(s->w->inc[i].id, a->incident_id) == 0) {
-                s->w->inc[i].upstream_audits++;
-                break;
-            }
+        fault_incident probe;
+        fault__cpy(probe.id, sizeof probe.id, a->incident_id);
+        fault_incident *in =
+            bsearch(&probe, s->w->inc, s->w->n_inc, sizeof *s->w->inc, fault__cmp_inc_id);
+        if (in)
+            in->upstream_audits++;
     }
     hl__incident_audit__free_unpacked(a, NULL);
     return 0;
@@ -185,10 +190,12 @@ int fault_store_read_alert(const char *data_dir, fault_world *w, char *err, size
     fault__scan s = {w, "incidents", err, errlen};
     size_t first = w->n_inc;
     if ((rc = hl_kv_scan(ro.t, "incidents", "", fault__on_incident, &s)) == 0) {
-        /* Only this store's incidents get their audit counted. */
+        /* Only this store's incidents get their audit counted; sorted by id (the scan of
+         * "incidents" gives key order already) for the lookups. */
         fault_world part = *w;
         part.inc = w->inc + first;
         part.n_inc = w->n_inc - first;
+        qsort(part.inc, part.n_inc, sizeof *part.inc, fault__cmp_inc_id);
         fault__scan a = {&part, "audit", err, errlen};
         rc = hl_kv_scan(ro.t, "audit", "", fault__on_alert_audit, &a);
     }
@@ -200,43 +207,6 @@ int fault_store_read_alert(const char *data_dir, fault_world *w, char *err, size
         fault__errf(err, errlen, "%s: %s", ro.dir, hl_strerror(rc));
     fault__ro_close(&ro);
     return rc;
-}
-
-typedef struct fault__ids {
-    char (*ids)[FAULT_ID_MAX + 1];
-    size_t n;
-} fault__ids;
-
-static int fault__on_incident_id(const char *key, const void *val, size_t len, void *ud)
-{
-    (void)val, (void)len;
-    fault__ids *x = ud;
-    char(*slot)[FAULT_ID_MAX + 1] = fault__push(&x->ids, &x->n, sizeof *slot);
-    if (!slot)
-        return HL_ENOMEM;
-    fault__cpy(*slot, sizeof *slot, key);
-    return 0;
-}
-
-int fault_store_incident_ids(const char *data_dir, char (**out)[FAULT_ID_MAX + 1], size_t *n,
-                             char *err, size_t errlen)
-{
-    *out = NULL;
-    *n = 0;
-    fault__ro ro;
-    int rc = fault__ro_open(data_dir, "alert", &ro, err, errlen);
-    if (rc < 0)
-        return rc;
-    fault__ids x = {0};
-    rc = hl_kv_scan(ro.t, "incidents", "", fault__on_incident_id, &x);
-    fault__ro_close(&ro);
-    if (rc < 0) {
-        free(x.ids);
-        return rc;
-    }
-    *out = x.ids;
-    *n = x.n;
-    return 0;
 }
 
 /* ---- playbook ---- */
@@ -271,6 +241,37 @@ static int fault__on_plan(const char *key, const void *val, size_t len, void *ud
     return rc;
 }
 
+/* A plan's index names the task ids sent to dispatch for its revision, withdrawn ones too:
+ * add those the plan itself no longer names. */
+static int fault__on_plan_index(const char *key, const void *val, size_t len, void *ud)
+{
+    fault__scan *s = ud;
+    Hl__PlanIndex *ix = hl__plan_index__unpack(NULL, len, val);
+    if (!ix)
+        return fault__bad(s, key, "hl.PlanIndex");
+    fault_pl *p = NULL;
+    for (size_t i = 0; i < s->w->n_plans && !p; i++)
+        if (strcmp(s->w->plans[i].id, ix->plan_id) == 0)
+            p = &s->w->plans[i];
+    int rc = 0;
+    for (size_t k = 0; p && rc == 0 && k < ix->n_task_ids; k++) {
+        int named = 0;
+        for (size_t t = 0; t < p->n_task_ids && !named; t++)
+            named = strcmp(p->task_ids[t], ix->task_ids[k]) == 0;
+        if (named)
+            continue;
+        char(*ids)[FAULT_ID_MAX + 1] = realloc(p->task_ids, (p->n_task_ids + 1) * sizeof *ids);
+        if (!ids) {
+            rc = HL_ENOMEM;
+            break;
+        }
+        p->task_ids = ids;
+        fault__cpy(p->task_ids[p->n_task_ids++], FAULT_ID_MAX + 1, ix->task_ids[k]);
+    }
+    hl__plan_index__free_unpacked(ix, NULL);
+    return rc;
+}
+
 int fault_store_read_playbook(const char *data_dir, fault_world *w, char *err, size_t errlen)
 {
     fault__ro ro;
@@ -279,6 +280,10 @@ int fault_store_read_playbook(const char *data_dir, fault_world *w, char *err, s
         return rc;
     fault__scan s = {w, "plans", err, errlen};
     rc = hl_kv_scan(ro.t, "plans", "", fault__on_plan, &s);
+    if (rc == 0) {
+        s.table = "incident_plans";
+        rc = hl_kv_scan(ro.t, "incident_plans", "", fault__on_plan_index, &s);
+    }
     if (rc < 0 && err && !err[0])
         fault__errf(err, errlen, "%s: %s", ro.dir, hl_strerror(rc));
     fault__ro_close(&ro);
@@ -389,37 +394,53 @@ int fault_store_add_stock(fault_world *w, const Hl__StockList *first, const Hl__
     return 0;
 }
 
-int fault_store_add_reservations(fault_world *w, const Hl__ReservationList *l)
+int fault_store_add_reservation(fault_world *w, const Hl__Reservation *r)
 {
-    for (size_t i = 0; i < l->n_reservations; i++) {
-        const Hl__Reservation *r = l->reservations[i];
-        int seen = 0;
-        for (size_t k = 0; k < w->n_rsv && !seen; k++)
-            seen = strcmp(w->rsv[k].id, r->id) == 0;
-        if (seen)
-            continue;
-        fault_rsv *v = fault__push(&w->rsv, &w->n_rsv, sizeof *v);
-        if (!v)
+    fault_rsv *v = fault__push(&w->rsv, &w->n_rsv, sizeof *v);
+    if (!v)
+        return HL_ENOMEM;
+    fault__cpy(v->id, sizeof v->id, r->id);
+    fault__cpy(v->plan_id, sizeof v->plan_id, r->plan_id);
+    fault__cpy(v->incident_id, sizeof v->incident_id, r->incident_id);
+    fault__cpy(v->state, sizeof v->state, r->state);
+    if (r->n_lines) {
+        v->lines = calloc(r->n_lines, sizeof *v->lines);
+        if (!v->lines)
             return HL_ENOMEM;
-        fault__cpy(v->id, sizeof v->id, r->id);
-        fault__cpy(v->plan_id, sizeof v->plan_id, r->plan_id);
-        fault__cpy(v->incident_id, sizeof v->incident_id, r->incident_id);
-        fault__cpy(v->state, sizeof v->state, r->state);
-        if (r->n_lines) {
-            v->lines = calloc(r->n_lines, sizeof *v->lines);
-            if (!v->lines)
-                return HL_ENOMEM;
-            for (size_t k = 0; k < r->n_lines; k++) {
-                fault__cpy(v->lines[k].depot_id, sizeof v->lines[k].depot_id,
-                           r->lines[k]->depot_id);
-                fault__cpy(v->lines[k].material_id, sizeof v->lines[k].material_id,
-                           r->lines[k]->material_id);
-                v->lines[k].quantity = r->lines[k]->quantity;
-            }
-            v->n_lines = r->n_lines;
+        for (size_t k = 0; k < r->n_lines; k++) {
+            fault__cpy(v->lines[k].depot_id, sizeof v->lines[k].depot_id, r->lines[k]->depot_id);
+            fault__cpy(v->lines[k].material_id, sizeof v->lines[k].material_id,
+                       r->lines[k]->material_id);
+            v->lines[k].quantity = r->lines[k]->quantity;
         }
+        v->n_lines = r->n_lines;
     }
     return 0;
+}
+
+static int fault__on_reservation(const char *key, const void *val, size_t len, void *ud)
+{
+    fault__scan *s = ud;
+    Hl__Reservation *m = hl__reservation__unpack(NULL, len, val);
+    if (!m)
+        return fault__bad(s, key, "hl.Reservation");
+    int rc = fault_store_add_reservation(s->w, m);
+    hl__reservation__free_unpacked(m, NULL);
+    return rc;
+}
+
+int fault_store_read_reservations(const char *data_dir, fault_world *w, char *err, size_t errlen)
+{
+    fault__ro ro;
+    int rc = fault__ro_open(data_dir, "stock", &ro, err, errlen);
+    if (rc < 0)
+        return rc;
+    fault__scan s = {w, "reservation", err, errlen};
+    rc = hl_kv_scan(ro.t, "reservation", "", fault__on_reservation, &s);
+    if (rc < 0 && err && !err[0])
+        fault__errf(err, errlen, "%s: %s", ro.dir, hl_strerror(rc));
+    fault__ro_close(&ro);
+    return rc;
 }
 
 /* ---- partner exports ---- */

@@ -4,10 +4,13 @@
  * stopped and read in read-only transactions, by the table layouts their headers document:
  *   alert     "incidents" (Incident), "audit" (IncidentAudit, event "upstream" counted per
  *             incident), "_dead" (refused playbook.alert envelopes: PlanTrigger)
- *   playbook  "plans" (Plan)                                   services/playbook/pb_store.h
+ *   playbook  "plans" (Plan), "incident_plans" (PlanIndex: the task ids sent to dispatch,
+ *             withdrawn ones too)                                services/playbook/pb_store.h
  *   dispatch  "tasks" (Task), "audit" (AuditEntry)             services/dispatch/dstore.h
- * Stock is read through its own queries while it runs (stock.list, stock.reservations), since
- * its ledger is the service's business; the partner stores through `hazpartner export --json`.
+ *   stock     "reservation" (Reservation)                      services/stock/stock_store.h
+ * Stock's levels are asked of stock while it runs (stock.list, stock.ledger), since they are
+ * computed from its ledger entries; the partner stores are read through
+ * `hazpartner export --json`.
  *
  * Every reader appends to w (growing its arrays) and returns 0 or HL_E* with err naming the
  * store, table and key that could not be read.
@@ -23,10 +26,7 @@ int fault_store_read_alert(const char *data_dir, fault_world *w, char *err, size
 int fault_store_read_playbook(const char *data_dir, fault_world *w, char *err, size_t errlen);
 int fault_store_read_dispatch(const char *data_dir, fault_world *w, char *err, size_t errlen);
 
-/* Ids of the incidents in alert's store (for the per-incident stock queries), malloc'd
- * array in *out (free()), count in *n. */
-int fault_store_incident_ids(const char *data_dir, char (**out)[FAULT_ID_MAX + 1], size_t *n,
-                             char *err, size_t errlen);
+int fault_store_read_reservations(const char *data_dir, fault_world *w, char *err, size_t errlen);
 
 /* Count the records of table in data_dir/<env> (0 when the table does not exist yet). */
 int fault_store_count(const char *data_dir, const char *env, const char *table, uint64_t *out);
@@ -37,8 +37,8 @@ int fault_store_count(const char *data_dir, const char *env, const char *table, 
  * baseline 0. */
 int fault_store_add_stock(fault_world *w, const Hl__StockList *first, const Hl__StockList *now,
                           const Hl__LedgerTotals *ledger);
-/* Reservations (skipping ids already in w). */
-int fault_store_add_reservations(fault_world *w, const Hl__ReservationList *l);
+/* One reservation (skipped when its id is in w already). */
+int fault_store_add_reservation(fault_world *w, const Hl__Reservation *r);
 
 /* One partner's `hazpartner export --unit U --json` text. HL_EPARSE with err. */
 int fault_store_add_export(fault_world *w, const char *unit, const char *json_text, char *err,

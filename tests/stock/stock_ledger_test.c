@@ -358,7 +358,7 @@ static void stock_ledger_fefo(void **state)
     ledger_entry cand[4];
     for (size_t i = 0; i < n; i++) {
         cand[i] = out;
-        snprintf(cand[i].lot_id, sizeof cand[i].lot_id, "%s", tk[i].lot_id);
+        snprintf(cand[i].lot_id, sizeof cand[i].lot_id, "%.64s", tk[i].lot_id);
         cand[i].quantity = tk[i].quantity;
     }
     assert_int_equal(ledger_check(&h, cand, n, why, sizeof why, NULL), 0);
