@@ -30,6 +30,9 @@ typedef struct agent {
     char unit[HL_ID_MAX + 1];
     char gw[160];
     uv_timer_t tick;
+    uv_timer_t due_timer; /* fires when the earliest owed answer falls due */
+    int64_t due_at;       /* drill ms the due timer is set for; INT64_MAX: not set */
+    int64_t next_sweep_real;
     uv_signal_t sig_int, sig_term;
     int64_t next_hello_real;
     int hello_inflight, hello_misses, hello_ok, need_reconnect;
@@ -130,13 +133,14 @@ static void agent__on_receipt_reply(int status, const Hl__Envelope *reply, void 
     free(cb);
 }
 
-static void agent__send_receipt(agent *a, const char *task_id)
+static void agent__send_receipt(agent *a, const char *task_id, uint32_t revision)
 {
     agent_cb *cb = agent__cb(a, task_id, "receipt");
     if (!cb)
         return;
     Hl__TaskReceipt m = HL__TASK_RECEIPT__INIT;
     m.task_id = (char *)task_id;
+    m.revision = revision;
     agent__send(a, "task.receipt", &m.base, AGENT_REQ_TIMEOUT_MS, agent__on_receipt_reply, cb);
 }
 
@@ -160,32 +164,81 @@ static void agent__remind(const Hl__Task *t, uint32_t k)
     fflush(stdout);
 }
 
+/* A revision of a task already shown: what changed, never a second new task. */
+static void agent__show_revision(const Hl__Task *t)
+{
+    char when[40], due[40];
+    if (hl_time_format(hl_now_ms(), HL_TZ_BEIJING_MIN, when, sizeof when) < 0)
+        snprintf(when, sizeof when, "%lld", (long long)hl_now_ms());
+    if (strcmp(t->state, "withdrawn") == 0) {
+        printf("%s %s WITHDRAWN: %s\n", when, t->id, t->reason);
+    } else {
+        if (hl_time_format(t->due_ms, HL_TZ_BEIJING_MIN, due, sizeof due) < 0)
+            snprintf(due, sizeof due, "%lld", (long long)t->due_ms);
+        printf("%s %s UPDATED %u: due %s: %s\n", when, t->id, t->revisions, due, t->title);
+    }
+    fflush(stdout);
+}
+
+/* What a push does to the record: kind of line to print. */
+enum { AGENT_SHOW_NONE = 0, AGENT_SHOW_NEW, AGENT_SHOW_REVISION, AGENT_SHOW_REMINDER };
+
+/* Apply a push of task to the record (found: the record was in the store). A task newer than
+ * the stored copy (Task.revisions) is a revision; a withdrawn one drops the answers not sent
+ * yet, which dispatch would refuse. A withdrawn task never seen here is kept, not shown. */
+static int agent__apply_push(agent *a, pstore_rec *rec, int found, const Hl__Task *task,
+                             uint32_t reminder)
+{
+    int withdrawn = strcmp(task->state, "withdrawn") == 0;
+    if (!found) {
+        memset(rec, 0, sizeof *rec);
+        rec->task = pstore_task_dup(task);
+        rec->deliveries = 1;
+        rec->received_ms = hl_now_ms();
+        if (!rec->task)
+            return HL_ENOMEM;
+        if (withdrawn)
+            return AGENT_SHOW_NONE;
+        rec->shown_count = 1;
+        policy_answer pa;
+        if (policy_first_answer(&a->pol, task->kind, rec->received_ms, &pa))
+            pstore_rec_add_answer(rec, pa.action, pa.reason, pa.due_ms, rec->received_ms);
+        return AGENT_SHOW_NEW;
+    }
+    rec->deliveries++;
+    if (task->revisions > rec->task->revisions) {
+        Hl__Task *copy = pstore_task_dup(task);
+        if (!copy)
+            return HL_ENOMEM;
+        hl__task__free_unpacked(rec->task, NULL);
+        rec->task = copy;
+        rec->revisions++;
+        if (withdrawn)
+            pstore_rec_drop_unsent(rec);
+        return AGENT_SHOW_REVISION;
+    }
+    return reminder > 0 ? AGENT_SHOW_REMINDER : AGENT_SHOW_NONE;
+}
+
+static void agent__arm(agent *a, int64_t due_ms);
+static void agent__send_due(agent *a);
+static void agent__on_due(uv_timer_t *t);
+
 static void agent__receive(agent *a, const Hl__Task *task, uint32_t reminder)
 {
     hl_txn *txn = NULL;
     pstore_rec rec;
-    int shown = 0;
+    memset(&rec, 0, sizeof rec);
     int rc = hl_txn_begin(pstore_store(a->ps), NULL, 0, &txn);
     if (rc < 0) {
         hl_error("partner store: %s", hl_strerror(rc));
         return;
     }
     rc = pstore_get(txn, task->id, &rec);
-    if (rc == 0) {
-        rec.deliveries++;
-    } else if (rc == HL_ENOTFOUND) {
-        memset(&rec, 0, sizeof rec);
-        rec.task = pstore_task_dup(task);
-        rec.shown_count = 1;
-        rec.deliveries = 1;
-        rec.received_ms = hl_now_ms();
-        policy_answer pa;
-        if (policy_first_answer(&a->pol, task->kind, rec.received_ms, &pa))
-            pstore_rec_add_answer(&rec, pa.action, pa.reason, pa.due_ms, rec.received_ms);
-        shown = 1;
-        rc = rec.task ? 0 : HL_ENOMEM;
-    }
-    if (rc == 0)
+    int show = 0;
+    if (rc == 0 || rc == HL_ENOTFOUND)
+        rc = show = agent__apply_push(a, &rec, rc == 0, task, reminder);
+    if (rc >= 0)
         rc = pstore_put(txn, &rec);
     if (rc == 0)
         rc = hl_txn_commit(&txn);
@@ -198,15 +251,23 @@ static void agent__receive(agent *a, const Hl__Task *task, uint32_t reminder)
     }
     /* Shown only once it is on disk: a crash before this line leaves it in the store
      * (`hazpartner list` shows it), a crash after it cannot show it again. */
-    if (shown)
+    if (show == AGENT_SHOW_NEW)
         agent__show(rec.task, rec.received_ms);
-    else if (reminder > 0)
+    else if (show == AGENT_SHOW_REVISION)
+        agent__show_revision(rec.task);
+    else if (show == AGENT_SHOW_REMINDER)
         agent__remind(rec.task, reminder);
     else
         hl_debug("task %s delivered again (%u deliveries); not shown again", task->id,
                  rec.deliveries);
+    int64_t due = pstore_rec_next_due(&rec);
     pstore_rec_clear(&rec);
-    agent__send_receipt(a, task->id);
+    agent__send_receipt(a, task->id, task->revisions);
+    /* An answer due now goes right after the receipt, not at the next sweep. */
+    if (due <= hl_now_ms())
+        agent__send_due(a);
+    else if (due != INT64_MAX)
+        agent__arm(a, due);
 }
 
 static void agent__on_push(const Hl__Envelope *env, void *ud)
@@ -295,6 +356,8 @@ static void agent__on_answer_reply(int status, const Hl__Envelope *reply, void *
     if (t)
         hl__task__free_unpacked(t, NULL);
     free(cb);
+    /* The task's next answer (a completion planned after the ack) may be due already. */
+    agent__send_due(a);
 }
 
 typedef struct agent__todo {
@@ -302,18 +365,31 @@ typedef struct agent__todo {
     pstore_answer ans;
 } agent__todo;
 
-/* Send every answer that is due, at most one per task in flight. The attempt is counted
- * in the store before the send, so a person's later answer knows this one may have gone. */
+/* Set the due timer for drill time due_ms, unless it is set for an earlier time already. */
+static void agent__arm(agent *a, int64_t due_ms)
+{
+    if (!a->cli || due_ms >= a->due_at)
+        return;
+    a->due_at = due_ms;
+    int64_t now = hl_now_ms();
+    uint64_t delay = due_ms > now ? (uint64_t)hl_clock_real_delay_ms(due_ms - now) : 0;
+    uv_timer_start(&a->due_timer, agent__on_due, delay, 0);
+}
+
+/* Send every answer that is due, at most one per task in flight, and set the due timer for
+ * the earliest answer not due yet. The attempt is counted in the store before the send, so a
+ * person's later answer knows this one may have gone. */
 static void agent__send_due(agent *a)
 {
     static char ids[AGENT_INFLIGHT_MAX][HL_ID_MAX + 1];
     static agent__todo todo[AGENT_INFLIGHT_MAX];
     size_t ntodo = 0;
     hl_txn *txn = NULL;
-    if (a->ninflight >= AGENT_INFLIGHT_MAX || hl_txn_begin(pstore_store(a->ps), NULL, 0, &txn) < 0)
+    if (!a->cli || a->ninflight >= AGENT_INFLIGHT_MAX ||
+        hl_txn_begin(pstore_store(a->ps), NULL, 0, &txn) < 0)
         return;
     int n = pstore_due_list(txn, ids, AGENT_INFLIGHT_MAX);
-    int64_t now = hl_now_ms();
+    int64_t now = hl_now_ms(), next = INT64_MAX;
     for (int i = 0; i < n && a->ninflight + ntodo < AGENT_INFLIGHT_MAX; i++) {
         if (agent__inflight_has(a, ids[i]))
             continue;
@@ -321,7 +397,11 @@ static void agent__send_due(agent *a)
         if (pstore_get(txn, ids[i], &rec) < 0)
             continue;
         int k = pstore_rec_next(&rec, now);
-        if (k >= 0) {
+        if (k < 0) {
+            int64_t due = pstore_rec_next_due(&rec);
+            if (due < next)
+                next = due;
+        } else {
             rec.ans[k].attempts++;
             if (pstore_put(txn, &rec) == 0) {
                 snprintf(todo[ntodo].task_id, sizeof todo[ntodo].task_id, "%.64s", ids[i]);
@@ -330,6 +410,8 @@ static void agent__send_due(agent *a)
         }
         pstore_rec_clear(&rec);
     }
+    if (next != INT64_MAX)
+        agent__arm(a, next);
     if (ntodo == 0 || hl_txn_commit(&txn) < 0) {
         hl_txn_abort(&txn);
         return;
@@ -496,6 +578,18 @@ static void agent__on_tick(uv_timer_t *t)
         agent__send_hello(a);
         a->next_hello_real = now_real + AGENT_HELLO_MS;
     }
+    /* The safety sweep: answers a person queued with `hazpartner ack` (another process),
+     * answers to send again after a lost reply. Planned answers go by the due timer. */
+    if (now_real >= a->next_sweep_real) {
+        a->next_sweep_real = now_real + AGENT_SWEEP_MS;
+        agent__send_due(a);
+    }
+}
+
+static void agent__on_due(uv_timer_t *t)
+{
+    agent *a = t->data;
+    a->due_at = INT64_MAX;
     agent__send_due(a);
 }
 
@@ -557,6 +651,9 @@ int agent_run(const hl_config *cfg, const char *unit, const policy *pol, const a
         goto out;
     uv_timer_init(&a->loop, &a->tick);
     a->tick.data = a;
+    uv_timer_init(&a->loop, &a->due_timer);
+    a->due_timer.data = a;
+    a->due_at = INT64_MAX;
     uv_signal_init(&a->loop, &a->sig_int);
     uv_signal_init(&a->loop, &a->sig_term);
     a->sig_int.data = a->sig_term.data = a;
@@ -566,6 +663,7 @@ int agent_run(const hl_config *cfg, const char *unit, const policy *pol, const a
     hl_info("partner agent of %s: store %s, gateway %s", unit, pstore_dir(a->ps), a->gw);
     uv_run(&a->loop, UV_RUN_DEFAULT);
     uv_close((uv_handle_t *)&a->tick, NULL);
+    uv_close((uv_handle_t *)&a->due_timer, NULL);
     uv_close((uv_handle_t *)&a->sig_int, NULL);
     uv_close((uv_handle_t *)&a->sig_term, NULL);
     rc = 0;

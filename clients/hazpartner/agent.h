@@ -13,13 +13,24 @@
  *    shown_count 1 and only then printed to stdout, one line:
  *        2026-11-30T10:00:12+08:00 <task id> <kind> <title>
  *    (time of arrival, drill clock, Beijing time); a task already in the store is counted as
- *    a redelivery and not shown again, unless dispatch marks the push as a reminder of an
- *    unacknowledged task (TaskDelivery.reminder k > 0), which prints
- *        2026-11-30T10:15:12+08:00 <task id> REMINDER <k>: not acknowledged yet: <title>
- *    Either way a task.receipt goes back;
- *  - plans its own answers (policy.h) and sends every answer due, one task at a time in
- *    order, keeping each in the store until dispatch confirms or refuses it: an agent
- *    killed and started again sends what it still owes;
+ *    a redelivery and not shown again, unless
+ *     - dispatch revised it (issue 4: the pushed Task.revisions is above the stored copy's):
+ *       the store takes the new copy, counts it in the record's revisions (never in
+ *       shown_count) and prints
+ *           2026-11-30T10:20:12+08:00 <task id> UPDATED <k>: due <due time>: <title>
+ *       or, for a withdrawn task (its answers not sent yet are dropped),
+ *           2026-11-30T10:20:12+08:00 <task id> WITHDRAWN: <reason>
+ *       (a withdrawn task never seen before is stored, not shown: there is nothing to call
+ *       off);
+ *     - dispatch marks the push as a reminder of an unacknowledged task
+ *       (TaskDelivery.reminder k > 0), which prints
+ *           2026-11-30T10:15:12+08:00 <task id> REMINDER <k>: not acknowledged yet: <title>
+ *    Either way a task.receipt goes back, naming the revision that arrived;
+ *  - plans its own answers (policy.h) and sends each when it falls due: at once when it is
+ *    due already (acknowledgement delay 0), else from a timer set to its due time; one
+ *    answer per task at a time, in order, kept in the store until dispatch confirms or
+ *    refuses it: an agent killed and started again sends what it still owes. A safety sweep
+ *    every AGENT_SWEEP_MS also sends answers queued by a person and resends lost ones;
  *  - sends answers a person queued with `hazpartner ack|decline|complete` while it runs.
  * One agent per unit and data dir: a second one exits with an error (agent.lock).
  * SIGINT/SIGTERM stop it cleanly; SIGKILL loses nothing that was committed.
@@ -31,7 +42,11 @@
 #include "hazlink/hl_zap.h"
 #include "policy.h"
 
-#define AGENT_TICK_MS 100           /* real ms between sweeps of owed answers */
+#define AGENT_TICK_MS 100           /* real ms between checks of the connection (hellos) */
+#define AGENT_SWEEP_MS                                                                             \
+    1000 /* real ms between safety sweeps of owed answers: answers a person queued from another \
+            process, resends after a lost reply. Planned answers do not wait for it: the agent \
+            sends an answer due now at once and sets a timer for the next one's due time */
 #define AGENT_HELLO_MS 2000         /* real ms between hellos */
 #define AGENT_HELLO_TIMEOUT_MS 1500 /* real ms to wait for the answer to a hello */
 #define AGENT_HELLO_MISSES                                                                         \

@@ -115,6 +115,14 @@ static int cmd__json_row(const pstore_rec *rec, void *ud)
         answers ? answers : json_array());
     if (!o)
         return HL_ENOMEM;
+    /* Issue 4: revisions shown here (never in shown_count), and dispatch's own count. */
+    if (json_object_set_new(o, "revisions", json_integer(rec->revisions)) < 0 ||
+        json_object_set_new(o, "task_revisions", json_integer(t->revisions)) < 0 ||
+        json_object_set_new(o, "withdrawn_ms", json_integer(t->withdrawn_ms)) < 0 ||
+        json_object_set_new(o, "level", json_string(t->level)) < 0) {
+        json_decref(o);
+        return HL_ENOMEM;
+    }
     return json_array_append_new(arr, o) == 0 ? 0 : HL_ENOMEM;
 }
 

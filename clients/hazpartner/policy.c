@@ -119,3 +119,11 @@ int policy_next(const policy_owed *owed, size_t n, int64_t now_ms)
     }
     return -1;
 }
+
+int64_t policy_next_due(const policy_owed *owed, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!owed[i].confirmed && !owed[i].refused)
+            return owed[i].due_ms;
+    return INT64_MAX;
+}

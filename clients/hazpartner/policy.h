@@ -68,5 +68,9 @@ typedef struct policy_owed {
 /* Index of the answer to send now among owed[0..n) at now_ms, or -1 (nothing due, or the
  * next open answer is not due yet). */
 int policy_next(const policy_owed *owed, size_t n, int64_t now_ms);
+/* When the next open answer among owed[0..n) falls due (drill ms; it may be in the past), or
+ * INT64_MAX when none is open. The agent sets its timer to this instant, so an answer goes
+ * out when it is due, not at the next sweep. */
+int64_t policy_next_due(const policy_owed *owed, size_t n);
 
 #endif

@@ -142,6 +142,7 @@ static int pstore__decode(const void *v, size_t len, pstore_rec *out)
     out->shown_count = pr->shown_count;
     out->deliveries = pr->deliveries;
     out->received_ms = pr->received_ms;
+    out->revisions = pr->revisions;
     out->nans = pr->n_answers;
     for (size_t i = 0; i < pr->n_answers; i++) {
         const Hl__PartnerAnswer *a = pr->answers[i];
@@ -201,6 +202,7 @@ int pstore_put(hl_txn *t, const pstore_rec *rec)
     pr.shown_count = rec->shown_count;
     pr.deliveries = rec->deliveries;
     pr.received_ms = rec->received_ms;
+    pr.revisions = rec->revisions;
     pr.n_answers = rec->nans;
     pr.answers = ptrs;
     uint8_t *buf = NULL;
@@ -246,20 +248,32 @@ void pstore_rec_drop_unsent(pstore_rec *rec)
     rec->nans = k;
 }
 
-int pstore_rec_next(const pstore_rec *rec, int64_t now_ms)
+static void pstore__owed(const pstore_rec *rec, policy_owed *owed)
 {
-    policy_owed owed[POLICY_ANSWERS_MAX];
     for (size_t i = 0; i < rec->nans; i++) {
         owed[i].due_ms = rec->ans[i].due_ms;
         owed[i].confirmed = rec->ans[i].confirmed;
         owed[i].refused = rec->ans[i].refused[0] != '\0';
     }
+}
+
+int pstore_rec_next(const pstore_rec *rec, int64_t now_ms)
+{
+    policy_owed owed[POLICY_ANSWERS_MAX];
+    pstore__owed(rec, owed);
     return policy_next(owed, rec->nans, now_ms);
+}
+
+int64_t pstore_rec_next_due(const pstore_rec *rec)
+{
+    policy_owed owed[POLICY_ANSWERS_MAX];
+    pstore__owed(rec, owed);
+    return policy_next_due(owed, rec->nans);
 }
 
 static int pstore__rank(const char *state)
 {
-    static const int rank[TASK_STATE_N] = {0, 1, 2, 2, 3};
+    static const int rank[TASK_STATE_N] = {0, 1, 2, 2, 3, 3};
     task_state s;
     return task_state_parse(state, &s) < 0 ? -1 : rank[s];
 }
@@ -268,7 +282,8 @@ void pstore_rec_take_task(pstore_rec *rec, const Hl__Task *t)
 {
     if (!t || !rec->task || strcmp(t->id, rec->task->id) != 0)
         return;
-    if (pstore__rank(t->state) < pstore__rank(rec->task->state))
+    if (pstore__rank(t->state) < pstore__rank(rec->task->state) ||
+        t->revisions < rec->task->revisions)
         return;
     Hl__Task *copy = pstore_task_dup(t);
     if (!copy)

@@ -37,6 +37,7 @@ typedef struct pstore_rec {
     uint32_t shown_count;
     uint32_t deliveries;
     int64_t received_ms;
+    uint32_t revisions; /* revisions shown (UPDATED / WITHDRAWN lines), never in shown_count */
     size_t nans;
     pstore_answer ans[POLICY_ANSWERS_MAX];
 } pstore_rec;
@@ -74,10 +75,13 @@ int pstore_rec_add_answer(pstore_rec *rec, const char *action, const char *reaso
 void pstore_rec_drop_unsent(pstore_rec *rec);
 /* Index of the answer to send now (policy_next), or -1. */
 int pstore_rec_next(const pstore_rec *rec, int64_t now_ms);
+/* When the record's next open answer falls due (policy_next_due), INT64_MAX when none. */
+int64_t pstore_rec_next_due(const pstore_rec *rec);
 
 /* Take dispatch's view of the task (a reply), unless it is older news than what the record
  * holds (replies to a receipt and to an answer may cross): states rank pending < delivered
- * < acknowledged = declined < completed. A task with another id is ignored. */
+ * < acknowledged = declined < completed = withdrawn, and a copy of an earlier revision
+ * (Task.revisions) is older news too. A task with another id is ignored. */
 void pstore_rec_take_task(pstore_rec *rec, const Hl__Task *t);
 /* Settle the open answer of action that was sent (attempts > 0), the first such: confirmed
  * (refused NULL) or refused with that text (final). Returns its index, or -1 if none. */

@@ -534,6 +534,24 @@ static int build_tasks(const hl_network *net, const hl_plan_rules *r, const hl_p
                    "Materials are reserved near it.%s",
                    p->space->kind, p->space->setup_h, pass, vol, unverified_note(f));
     }
+    for (size_t k = 0; k < p->n_barriers; k++) {
+        const hl_space *b = p->barriers[k];
+        const hl_forecast_point *bp = hl_forecast_point_find(f, b->id);
+        fmt_time(bp->front_ms, tbuf, sizeof tbuf);
+        if (!(t = new_task(p, in, "intercept", "intercept", b->id, b->unit_id, b->chainage_km,
+                           bp->front_ms)))
+            return HL_ETOOBIG;
+        hl_dom_fmt(t->title, sizeof t->title, "Intercept %s at %s (km %g) before %s: further barrier",
+                   in->parameter, b->name, b->chainage_km, tbuf);
+        char pass[300];
+        passage_text(bp, pass, sizeof pass);
+        hl_dom_fmt(t->detail, sizeof t->detail,
+                   "Keep the %s ready (set-up %g h) as a further barrier: a re-anchored forecast "
+                   "intercepts first at %s (km %g); this space, tasked first, still can be ready "
+                   "and hold the plume, which reaches it %s.%s",
+                   b->kind, b->setup_h, p->space ? p->space->name : "(none)",
+                   p->space ? p->space->chainage_km : 0.0, pass, unverified_note(f));
+    }
     for (size_t i = 0; i < f->n_points; i++) {
         const hl_forecast_point *pt = &f->points[i];
         if (pt->kind != HL_POINT_RECEPTOR || !pt->threatened)
@@ -663,6 +681,20 @@ int hl_plan_build(const hl_network *net, const hl_plan_rules *rules, const hl_pl
             p->needed_volume_m3 = pt->volume_m3;
             break;
         }
+    }
+    /* Spaces tasked before (input kept_spaces) stay as further barriers while they still
+     * qualify (plan.h hl_plan_input). */
+    for (size_t k = 0; k < in->n_kept && k < HL_PLAN_MAX_KEPT; k++) {
+        const hl_space *ks = hl_network_space(net, in->kept_spaces[k]);
+        const hl_forecast_point *kp = ks ? hl_forecast_point_find(p->forecast, ks->id) : NULL;
+        if (!kp || ks == p->space || !kp->threatened || !kp->ready_in_time ||
+            (kp->volume_m3 > 0 && ks->capacity_m3 < kp->volume_m3))
+            continue;
+        int dup = 0;
+        for (size_t j = 0; j < p->n_barriers; j++)
+            dup |= p->barriers[j] == ks;
+        if (!dup)
+            p->barriers[p->n_barriers++] = ks;
     }
     if (rc == 0) {
         p->space_ready_in_time = 1;

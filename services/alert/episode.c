@@ -66,6 +66,7 @@ static void episode__attach(episode *e, const episode_reading *rd, episode_outco
         e->peak_multiple = rd->multiple;
         e->peak_value = rd->value;
         e->peak_ms = rd->ms;
+        e->descent_ms = 0; /* a new peak: its descent is still to come */
         out->peak_changed = 1;
     }
 }
@@ -132,4 +133,12 @@ int episode_apply(episode_set *set, const episode_reading *rd, int64_t quiet_ms,
     out->index = pos;
     out->peak_changed = 1;
     return 0;
+}
+
+int episode_descent(episode *e, int64_t ms, double multiple)
+{
+    if (e->descent_ms || ms <= e->peak_ms || !(multiple < e->peak_multiple))
+        return 0;
+    e->descent_ms = ms;
+    return 1;
 }

@@ -13,6 +13,10 @@
  *     reading comes at or after clean_since + quiet_ms (nothing exceeded in between). Silence
  *     alone never ends an episode: within-limit evidence is needed.
  *  4. An exceeding reading after the end opens a new episode.
+ *  5. (Issue 4: re-anchoring the forecast.) The first reading after the episode's peak that
+ *     is below it — exceeding or not — is the "descent": it shows the peak was passed, so the
+ *     observed peak can stand in for the forecast's (lib/domain forecast.h). episode_descent
+ *     says when a reading is that one; it is said once per peak (a new peak starts over).
  *
  * Readings out of time order: times are the readings' measured times, never arrival times.
  * An exceeding reading at t belongs to the newest episode whose window contains t — the
@@ -53,7 +57,9 @@ typedef struct episode {
     int64_t clean_since_ms;  /* earliest such reading */
     int64_t clean_latest_ms; /* latest such reading */
     int ended;
-    int64_t end_ms; /* when the quiet period was complete */
+    int64_t end_ms;     /* when the quiet period was complete */
+    int64_t descent_ms; /* the first reading after the peak and below it (rule 5); 0 = none
+                           yet for this peak */
 } episode;
 
 /* Episodes of one station+parameter, oldest first (by first_ms); only the last may be open. */
@@ -92,6 +98,13 @@ typedef struct episode_outcome {
  * On error the set is unchanged. */
 int episode_apply(episode_set *set, const episode_reading *rd, int64_t quiet_ms,
                   const char *new_incident_id, episode_outcome *out);
+
+/* Rule 5: 1 when a reading measured at ms with exceedance multiple (超标倍数, 0 within the
+ * limit) is the first after e's peak and below it, and e->descent_ms is set to ms; 0
+ * otherwise (before or at the peak, not below it, or the descent was seen already). "Below"
+ * is by the multiple, as the peak is, so a lower bound (dissolved oxygen) descends the right
+ * way. Call after episode_apply, which clears descent_ms when the peak moves. */
+int episode_descent(episode *e, int64_t ms, double multiple);
 
 /* Index of the episode of incident_id, or -1. */
 int episode_find(const episode_set *set, const char *incident_id);

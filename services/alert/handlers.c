@@ -109,6 +109,7 @@ static int episodes_load(hl_txn *t, const char *key, episode_set *set)
         e->clean_latest_ms = p->clean_latest_ms;
         e->ended = p->ended;
         e->end_ms = p->end_ms;
+        e->descent_ms = p->descent_ms;
     }
     alert_msg_free(es);
     return 0;
@@ -134,6 +135,7 @@ static int episodes_save(hl_txn *t, const char *key, const episode_set *set)
         p->clean_latest_ms = e->clean_latest_ms;
         p->ended = e->ended;
         p->end_ms = e->end_ms;
+        p->descent_ms = e->descent_ms;
         ptrs[i] = p;
     }
     Hl__EpisodeSet es = HL__EPISODE_SET__INIT;
@@ -159,6 +161,7 @@ static void alert_from_reading(hl_req *r, const reading_ctx *rc, const char *ale
     al->incident_id = (char *)incident_id;
     al->warning_level = (char *)warning_name(rc->level);
     al->raised_ms = r->now_ms;
+    al->measured_ms = rc->measured_ms;
     al->station_id = (char *)rc->st->id;
     al->section_id = (char *)rc->st->id;
     al->chainage_km = rc->st->chainage_km;
@@ -278,8 +281,10 @@ static int incident_open_from_reading(alert_ctx *a, hl_req *r, const reading_ctx
     alert_from_reading(r, rc, alert_id, ep->incident_id, ep->first_ms, reason, &al);
     int e;
     if ((e = incident_note_episode(inc, rc->st, inc->parameter, ep, 0, NULL)) < 0 ||
-        (e = alert_grade_open(a, r, inc, &none, "alert", r->now_ms, neighbour)) < 0 ||
-        (e = alert_store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) < 0 ||
+        (e = alert_grade_open(a, r, inc, &none, "alert", r->now_ms, neighbour)) < 0)
+        goto out;
+    al.grade = inc->grade; /* the playbook's tasks carry its response level */
+    if ((e = alert_store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) < 0 ||
         (e = hl_svc_publish(r, "incident.opened", &inc->base)) < 0 ||
         (e = hl_svc_publish(r, "incident.graded", &inc->base)) < 0 ||
         (e = alert_raise(r, &al, 0)) < 0 ||
@@ -310,6 +315,11 @@ static int incident_alert_from_reading(hl_req *r, const reading_ctx *rc, Hl__Inc
     alert_from_reading(r, rc, alert_id, inc->id, inc->first_exceedance_ms, why, &al);
     al.n_upstream_source_ids = inc->n_upstream_source_ids;
     al.upstream_source_ids = inc->upstream_source_ids;
+    al.grade = inc->grade;
+    /* The alert stands at the incident's level: a peak update from a lower reading does
+     * not lower it. */
+    if (rc->level < cur)
+        al.warning_level = (char *)warning_name(cur);
     int e;
     if ((rc->level > cur &&
          (e = alert_pb_set_str(&inc->warning_level, warning_name(rc->level))) < 0) ||
@@ -321,8 +331,30 @@ static int incident_alert_from_reading(hl_req *r, const reading_ctx *rc, Hl__Inc
     return 0;
 }
 
+/* Why a reading at an episode's station goes to the playbook as a "peak update" (issue 4:
+ * the forecast re-anchors on the observed peak): the episode's peak rose (peak_changed), or
+ * this is the first reading after the peak and below it (descent: the peak was passed, so
+ * the observed one can stand for the forecast's). 0 when neither. */
+static int peak_update_reason(const reading_ctx *rc, const episode *ep, int peak_changed,
+                              int descent, char *out, size_t n)
+{
+    if (peak_changed)
+        snprintf(out, n, "peak update: new peak at %s: %s %.4g mg/L (%.4g × the limit)",
+                 rc->st->id, rc->res->limit.item->name, rc->res->value, rc->res->multiple);
+    else if (descent)
+        snprintf(out, n,
+                 "peak update: first reading below the peak at %s: %s %.4g mg/L after the peak "
+                 "%.4g mg/L (the peak was passed)",
+                 rc->st->id, rc->res->limit.item->name, rc->res->value, ep->peak_value);
+    return peak_changed || descent;
+}
+
+/* A reading of an episode that has an incident (attached to it, or within the limit after
+ * its peak): the incident's record, a new alert when the warning level rises, else a "peak
+ * update" alert (peak_update_reason). At most one alert per reading, so the playbook
+ * re-anchors at most once per reading of a station. */
 static int incident_attach_reading(hl_req *r, const reading_ctx *rc, const episode *ep,
-                                   int peak_changed, char *alert_id_out)
+                                   int peak_changed, int descent, char *alert_id_out)
 {
     int e;
     Hl__Incident *inc = alert_incident_get(r->txn, ep->incident_id, &e);
@@ -335,8 +367,8 @@ static int incident_attach_reading(hl_req *r, const reading_ctx *rc, const episo
     if (warning_parse(inc->warning_level, &cur) < 0)
         cur = WARNING_NONE;
     int raised = rc->level > cur;
+    char reason[320];
     if (raised) {
-        char reason[256];
         snprintf(reason, sizeof reason, "warning level %s → %s at %s: %s %.4g × the limit",
                  warning_name(cur)[0] ? warning_name(cur) : "none", warning_name(rc->level),
                  rc->st->id, rc->res->limit.item->name, rc->res->multiple);
@@ -344,10 +376,15 @@ static int incident_attach_reading(hl_req *r, const reading_ctx *rc, const episo
             (e = alert_audit(r, inc->id, "level_raised", "%s", reason)) < 0)
             goto out;
         hl_info("incident %s: %s", inc->id, reason);
+    } else if (peak_update_reason(rc, ep, peak_changed, descent, reason, sizeof reason)) {
+        if ((e = incident_alert_from_reading(r, rc, inc, reason, alert_id_out)) < 0 ||
+            (e = alert_audit(r, inc->id, "peak_update", "%s", reason)) < 0)
+            goto out;
+        hl_info("incident %s: %s", inc->id, reason);
     }
     if ((e = alert_store_put(r->txn, T_INCIDENTS, inc->id, &inc->base)) < 0)
         goto out;
-    if (raised || peak_changed)
+    if (raised || peak_changed || descent)
         e = hl_svc_publish(r, "incident.updated", &inc->base);
 out:
     alert_msg_free(inc);
@@ -579,8 +616,15 @@ static int reading_apply(void *ud, hl_req *r, const ProtobufCMessage *m)
         } else {
             e = incident_open_from_reading(a, r, &rc, ep, alert_id);
         }
-    } else if (eo.action == EPISODE_ATTACHED)
-        e = incident_attach_reading(r, &rc, &set.ep[eo.index], eo.peak_changed, alert_id);
+    } else if (eo.action == EPISODE_ATTACHED) {
+        episode *ep = &set.ep[eo.index];
+        int descent = !eo.peak_changed && episode_descent(ep, t, res.multiple);
+        e = incident_attach_reading(r, &rc, ep, eo.peak_changed, descent, alert_id);
+    } else if (set.n > 0 && (!set.ep[set.n - 1].ended || eo.ended) &&
+               episode_descent(&set.ep[set.n - 1], t, res.multiple)) {
+        /* Within the limit after the open episode's peak: the peak was passed. */
+        e = incident_attach_reading(r, &rc, &set.ep[set.n - 1], 0, 1, alert_id);
+    }
     if (e < 0)
         return e;
     if ((e = episodes_save(r->txn, key, &set)) < 0)
@@ -733,8 +777,10 @@ static int report_apply(void *ud, hl_req *r, const ProtobufCMessage *m)
                         : r->env->sender_unit ? r->env->sender_unit
                                               : "";
     int e;
-    if ((e = alert_grade_open(a, r, inc, &facts, actor, r->now_ms, neighbour)) < 0 ||
-        (e = alert_store_put(r->txn, T_INCIDENTS, inc_id, &inc->base)) < 0 ||
+    if ((e = alert_grade_open(a, r, inc, &facts, actor, r->now_ms, neighbour)) < 0)
+        goto out;
+    al.grade = inc->grade; /* the playbook's tasks carry its response level */
+    if ((e = alert_store_put(r->txn, T_INCIDENTS, inc_id, &inc->base)) < 0 ||
         (e = hl_svc_publish(r, "incident.opened", &inc->base)) < 0 ||
         (e = hl_svc_publish(r, "incident.graded", &inc->base)) < 0 ||
         (e = alert_raise(r, &al, 0)) < 0 ||
@@ -786,6 +832,9 @@ static int h_trigger(hl_req *r, void *ud)
                         "incident '%s' has no alert to act on", tr->incident_id);
         goto out;
     }
+    /* The re-plan's tasks carry the incident's grade as it is now. */
+    if ((e = alert_pb_set_str(&al->grade, inc->grade)) < 0)
+        goto out;
     Hl__PlanTrigger pt = HL__PLAN_TRIGGER__INIT;
     pt.alert = al;
     pt.force = 1;

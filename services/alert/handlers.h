@@ -12,6 +12,16 @@
  *                   .alert" (PlanTrigger) sent to playbook and "risk.upstream" (UpstreamQuery)
  *                   to risk through the outbox. A later reading whose warning level is higher
  *                   than the incident's raises a new Alert (published and sent to playbook).
+ *                   Issue 4 (re-anchoring the forecast on observations): otherwise a reading
+ *                   that is its episode's new peak, or the first reading after the peak and
+ *                   below it (episode.h rule 5, also one within the limit), raises an Alert
+ *                   with reason "peak update: …" for the same incident, at the incident's
+ *                   warning level, sent to playbook. At most one Alert per reading (so at
+ *                   most one re-anchoring per reading of a station). Every Alert from a
+ *                   reading carries measured_ms (the reading's time) and grade (the
+ *                   incident's grade, which the playbook's tasks take as their response
+ *                   level); ReadingResult.alert_id names it (for a reading within the limit
+ *                   incident_id stays "": the reading opened or joined nothing).
  *                   One incident per release (link.h): a new episode downstream of an open
  *                   reported incident's release point, same substance, inside the arrival
  *                   window, is recorded against that incident (the newest 256 open reported
@@ -26,7 +36,8 @@
  * the report's facts) and owes its reports (reporting.h); "incident.graded" is published
  * after "incident.opened".
  *   alert.trigger   TriggerRequest → Alert: re-sends the incident's latest alert to playbook
- *                   with force = true. HL_ENOTFOUND names trigger.incident_id.
+ *                   with force = true, its grade the incident's now. HL_ENOTFOUND names
+ *                   trigger.incident_id.
  *   alert.incidents ListQuery → IncidentList (id or incident_id filters one; newest `limit`,
  *                   oldest first; limit 0 = ALERT_LIST_DEFAULT, at most ALERT_LIST_MAX).
  *                   Each report's state (due, done, overdue, pending) is computed against the

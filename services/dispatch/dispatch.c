@@ -33,25 +33,51 @@ int dispatch_unit_connected(const dispatch_unit *du, int64_t now_real)
     return du->last_hello_real_ms > 0 && now_real - du->last_hello_real_ms < DISPATCH_STALE_MS;
 }
 
-static int dispatch__status(const Hl__Task *t, task_status *st)
+int dispatch_task_status(const Hl__Task *t, task_status *st)
 {
     memset(st, 0, sizeof *st);
     st->delivered_ms = t->delivered_ms;
     st->acknowledged_ms = t->acknowledged_ms;
     st->declined_ms = t->declined_ms;
     st->completed_ms = t->completed_ms;
+    st->withdrawn_ms = t->withdrawn_ms;
     return task_state_parse(t->state, &st->state);
 }
 
-/* Copy a status into a task struct; the strings are static. Used only on shallow copies of
- * unpacked tasks, never on the unpacked task itself (protobuf-c frees its strings). */
-static void dispatch__set_status(Hl__Task *t, const task_status *st)
+void dispatch_task_set_status(Hl__Task *t, const task_status *st)
 {
     t->state = (char *)task_state_name(st->state);
     t->delivered_ms = st->delivered_ms;
     t->acknowledged_ms = st->acknowledged_ms;
     t->declined_ms = st->declined_ms;
     t->completed_ms = st->completed_ms;
+    t->withdrawn_ms = st->withdrawn_ms;
+}
+
+int dispatch_task_owed(const Hl__Task *t)
+{
+    if (strcmp(t->state, "pending") == 0)
+        return 1;
+    if (t->revisions <= t->revision_receipted)
+        return 0;
+    /* A task withdrawn before any push never reached the unit: there is nothing to call
+     * off there. A unit that declined or completed its task is done with it: a revision is
+     * recorded but not pushed. */
+    if (strcmp(t->state, "withdrawn") == 0)
+        return t->delivered_ms > 0 || t->delivery_attempts > 0;
+    return strcmp(t->state, "delivered") == 0 || strcmp(t->state, "acknowledged") == 0;
+}
+
+void dispatch_cut(char *dst, size_t cap, const char *text)
+{
+    size_t n = strlen(text);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, text, n);
+    dst[n] = '\0';
 }
 
 int dispatch_task_record(hl_req *r, Hl__Task *t, const task_step *steps, size_t nsteps, int created,
@@ -89,8 +115,8 @@ int dispatch_push_pending(dispatch *d, hl_req *r, const char *unit, dispatch_uni
                      hl_strerror(rc));
             return rc;
         }
-        if (strcmp(stored->state, "pending") != 0) {
-            /* Left behind by a change that did not remove it: the task is not owed. */
+        if (!dispatch_task_owed(stored)) {
+            /* Left behind by a change that did not remove it: nothing is owed. */
             rc = dstore_pending_del(r->txn, unit, stored->seq);
             hl__task__free_unpacked(stored, NULL);
             if (rc < 0)
@@ -101,6 +127,7 @@ int dispatch_push_pending(dispatch *d, hl_req *r, const char *unit, dispatch_uni
         t.delivery_attempts++;
         Hl__TaskDelivery dv = HL__TASK_DELIVERY__INIT;
         dv.task = &t;
+        dv.revision = t.revisions;
         if ((rc = dstore_task_put(r->txn, &t)) == 0 &&
             (rc = dstore_pending_put(r->txn, unit, t.seq, t.id, now_real)) == 0)
             rc = hl_svc_push(r, du->peer, "task.deliver", &dv.base);
@@ -162,7 +189,7 @@ int dispatch_task_create(hl_req *r, Hl__Task *t, const char *actor)
         t->created_ms = r->now_ms;
     t->seq = seq;
     task_status st = {.state = TASK_PENDING};
-    dispatch__set_status(t, &st);
+    dispatch_task_set_status(t, &st);
     t->actor = (char *)actor;
     t->reason = "";
     t->delivery_attempts = 0;
@@ -199,11 +226,11 @@ static int dispatch__tasks_store(dispatch *d, hl_req *r, const Hl__TaskBatch *b,
             t->incident_id = b->incident_id;
         if (!t->plan_id[0])
             t->plan_id = b->plan_id;
-        /* The level is stored by its Chinese name whatever word the playbook used, so that
-         * every reader sees one spelling (checked in dispatch__tasks_check). */
-        esc_level lv;
-        const char *level = t->level[0] ? t->level : b->level;
-        t->level = esc_level_parse(level, &lv) == 0 ? (char *)esc_level_name(lv) : "";
+        /* One spelling per level whatever word the playbook used (a warning level by its
+         * Chinese name, a response level as IV … I), so that every reader sees the same
+         * (checked in dispatch__tasks_check). */
+        const char *level = esc_level_canon(t->level[0] ? t->level : b->level);
+        t->level = level ? (char *)level : "";
         if ((rc = dispatch_task_create(r, t, actor)) < 0 ||
             (rc = escalate_task_stored(d, r, t)) < 0)
             return hl_req_fail(r, rc, "tasks", "task %s: cannot store: %s", t->id, hl_strerror(rc));
@@ -550,7 +577,8 @@ static int dispatch__own_task(dispatch *d, hl_req *r, const char *unit, const ch
 
 /* Apply ev to the partner's task and reply with the task as it stands. */
 static int dispatch__answer(dispatch *d, hl_req *r, const char *unit, const char *task_id,
-                            task_event ev, const char *reason, int64_t claimed_ms)
+                            task_event ev, const char *reason, int64_t claimed_ms,
+                            uint32_t receipt_rev)
 {
     Hl__Task *stored = NULL;
     int rc = dispatch__own_task(d, r, unit, task_id, ev, &stored);
@@ -558,7 +586,7 @@ static int dispatch__answer(dispatch *d, hl_req *r, const char *unit, const char
         return rc;
     task_status before;
     task_result res;
-    if ((rc = dispatch__status(stored, &before)) < 0) {
+    if ((rc = dispatch_task_status(stored, &before)) < 0) {
         rc = hl_req_fail(r, HL_EDECODE, "task_id", "task %s has an unknown stored state '%s'",
                          task_id, stored->state);
         goto done;
@@ -577,15 +605,30 @@ static int dispatch__answer(dispatch *d, hl_req *r, const char *unit, const char
         goto done;
     }
     Hl__Task t = *stored;
-    if (res.nsteps > 0) {
-        dispatch__set_status(&t, &res.after);
-        t.actor = (char *)unit;
-        if (ev == TASK_EV_DECLINE)
-            t.reason = (char *)reason;
-        if (before.state == TASK_PENDING && (rc = dstore_pending_del(r->txn, unit, t.seq)) < 0) {
+    /* A receipt names the revision that arrived (issue 4): once the unit has the latest one,
+     * nothing more is pushed. */
+    int rev_seen = ev == TASK_EV_RECEIPT && receipt_rev > t.revision_receipted;
+    if (rev_seen)
+        t.revision_receipted = receipt_rev < t.revisions ? receipt_rev : t.revisions;
+    if (res.nsteps > 0 || rev_seen) {
+        int owed_before = dispatch_task_owed(stored);
+        if (res.nsteps > 0) {
+            dispatch_task_set_status(&t, &res.after);
+            t.actor = (char *)unit;
+            if (ev == TASK_EV_DECLINE)
+                t.reason = (char *)reason;
+        }
+        if (owed_before && !dispatch_task_owed(&t) &&
+            (rc = dstore_pending_del(r->txn, unit, t.seq)) < 0) {
             rc = hl_req_fail(r, rc, "", "task %s: %s", task_id, hl_strerror(rc));
             goto done;
         }
+    }
+    if (res.nsteps == 0 && rev_seen && (rc = dstore_task_put(r->txn, &t)) < 0) {
+        rc = hl_req_fail(r, rc, "", "task %s: cannot record: %s", task_id, hl_strerror(rc));
+        goto done;
+    }
+    if (res.nsteps > 0) {
         if ((rc = dispatch_task_record(r, &t, res.steps, res.nsteps, 0, unit,
                                        ev == TASK_EV_DECLINE ? reason : NULL, claimed_ms)) < 0) {
             rc = hl_req_fail(r, rc, "", "task %s: cannot record: %s", task_id, hl_strerror(rc));
@@ -615,7 +658,7 @@ static int dispatch__on_receipt(hl_req *r, void *ud)
         (Hl__TaskReceipt *)dispatch__gw_in(d, r, &hl__task_receipt__descriptor, &unit, &du, &rc);
     if (!m)
         return rc;
-    rc = dispatch__answer(d, r, unit, m->task_id, TASK_EV_RECEIPT, NULL, 0);
+    rc = dispatch__answer(d, r, unit, m->task_id, TASK_EV_RECEIPT, NULL, 0, m->revision);
     hl__task_receipt__free_unpacked(m, NULL);
     return rc;
 }
@@ -637,7 +680,7 @@ static int dispatch__on_answer(hl_req *r, void *ud)
         rc = hl_req_fail(r, HL_EINVAL, "action", "action '%.32s' is not ack, decline or complete",
                          m->action);
     else
-        rc = dispatch__answer(d, r, unit, m->task_id, ev, m->reason, m->at_ms);
+        rc = dispatch__answer(d, r, unit, m->task_id, ev, m->reason, m->at_ms, 0);
     hl__task_answer__free_unpacked(m, NULL);
     return rc;
 }
@@ -762,6 +805,7 @@ int dispatch_new(hl_svc *svc, const units_roster *roster, const char *gw_endpoin
         goto fail;
     }
     if ((rc = hl_svc_on(svc, "dispatch.tasks", dispatch__on_tasks, d, 0)) < 0 ||
+        (rc = hl_svc_on(svc, "dispatch.revise", revise_on_request, d, 0)) < 0 ||
         (rc = hl_svc_on(svc, "dispatch.list", dispatch__on_list, d, HL_H_QUERY)) < 0 ||
         (rc = hl_svc_on(svc, "dispatch.units", dispatch__on_units, d, HL_H_QUERY)) < 0 ||
         (rc = hl_svc_on(svc, "dispatch.audit", dispatch__on_audit, d, HL_H_QUERY)) < 0 ||

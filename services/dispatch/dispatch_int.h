@@ -60,6 +60,18 @@ struct dispatch {
 
 /* ---- dispatch.c ---- */
 
+/* A stored task's state and times (HL_EINVAL for an unknown state), and the reverse on a
+ * shallow copy (static strings; never on the unpacked task itself, whose strings protobuf-c
+ * frees). */
+int dispatch_task_status(const Hl__Task *t, task_status *st);
+void dispatch_task_set_status(Hl__Task *t, const task_status *st);
+/* 1 when t owes its unit a push (its "pending" entry stays): never receipted (state
+ * pending), or a revision its unit has not receipted (Task.revisions > revision_receipted)
+ * of a task delivered or acknowledged, or withdrawn after it was pushed at least once. */
+int dispatch_task_owed(const Hl__Task *t);
+/* Copy text into dst (cap bytes), cut on a UTF-8 character boundary. */
+void dispatch_cut(char *dst, size_t cap, const char *text);
+
 dispatch_unit *dispatch_unit_of(dispatch *d, const char *id);
 int dispatch_unit_connected(const dispatch_unit *du, int64_t now_real);
 
@@ -92,6 +104,24 @@ int escalate_tick(dispatch *d, hl_req *r);
 int escalate_load(dispatch *d);
 /* dispatch.chain handler. */
 int escalate_on_chain(hl_req *r, void *ud);
+
+/* A re-anchored plan changed the level of task t (issue 4): its chain's timeout follows. */
+int escalate_task_level(dispatch *d, hl_req *r, const Hl__Task *t);
+/* Task t was withdrawn: its chain takes no further step (audit "escalation_cancelled" when a
+ * step was planned) and the escalation notices it made are withdrawn too
+ * (revise_withdraw_id). */
+int escalate_task_withdrawn(dispatch *d, hl_req *r, const Hl__Task *t, const char *actor,
+                            const char *reason, uint32_t update, unsigned char *touched);
+
+/* ---- revise.c ---- */
+
+/* dispatch.revise handler (dispatch.h). */
+int revise_on_request(hl_req *r, void *ud);
+/* Withdraw the stored task id (an escalation notice of a withdrawn task): state withdrawn
+ * (pending, delivered, acknowledged; others are left as they are), audit, the unit told if it
+ * ever had it (touched[its roster index] = 1: push now). 0 also when there is no such task. */
+int revise_withdraw_id(dispatch *d, hl_req *r, const char *id, const char *actor,
+                       const char *reason, uint32_t update, unsigned char *touched);
 
 /* ---- gateway.c ---- */
 

@@ -260,3 +260,36 @@ int dstore_esc_unindex(hl_txn *t, const dstore_due *due)
     int rc = hl_kv_del(t, "esc_due", key);
     return rc == HL_ENOTFOUND ? 0 : rc;
 }
+
+/* ---- revisions (dispatch.revise) ---- */
+
+int dstore_plan_update_get(hl_txn *t, const char *plan_id, uint32_t *out)
+{
+    const void *v;
+    size_t len;
+    char buf[16];
+    *out = 0;
+    int rc = hl_kv_get(t, "plan_rev", plan_id, &v, &len);
+    if (rc == HL_ENOTFOUND)
+        return 0;
+    if (rc < 0)
+        return rc;
+    if (len == 0 || len >= sizeof buf)
+        return HL_EDECODE;
+    memcpy(buf, v, len);
+    buf[len] = '\0';
+    char *end = NULL;
+    errno = 0;
+    unsigned long u = strtoul(buf, &end, 10);
+    if (errno || *end || u > UINT32_MAX)
+        return HL_EDECODE;
+    *out = (uint32_t)u;
+    return 0;
+}
+
+int dstore_plan_update_put(hl_txn *t, const char *plan_id, uint32_t update)
+{
+    char buf[16];
+    int n = snprintf(buf, sizeof buf, "%" PRIu32, update);
+    return hl_kv_put(t, "plan_rev", plan_id, buf, (size_t)n);
+}

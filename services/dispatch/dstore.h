@@ -3,8 +3,9 @@
  * Tables (hl_store.h):
  *   "tasks"    task id → packed Task, the current state of each task
  *   "by_unit"  "<unit>/<seq, 20 digits>" → task id: every task of a unit in delivery order
- *   "pending"  same key → DSTORE_PENDING record: tasks not yet receipted, in delivery order;
- *              the entry goes when the task leaves "pending"
+ *   "pending"  same key → DSTORE_PENDING record: tasks that owe their unit a push, in
+ *              delivery order: not yet receipted, or (issue 4) a revision or withdrawal the
+ *              unit has not receipted (dispatch_task_owed); the entry goes when nothing is owed
  *   "units"    unit id → packed Unit (id, last_seen_ms): when each partner last said hello
  *   "audit"    "<seq, 20 digits>" → packed AuditEntry, one per state change, escalation step
  *              or refusal, never rewritten
@@ -12,6 +13,8 @@
  *              stands (escalation.h); escalation notices have none of their own
  *   "esc_due"  "<due drill ms, 20 digits>/<task id>" → "1": one entry per chain with a step
  *              planned, so the steps that are due are the first keys (survives restarts)
+ *   "plan_rev" plan id → the last TaskRevision.update applied for the plan, decimal text
+ *              (dispatch.revise, issue 4: an update not above it changes nothing)
  * Counters ("_seq"): "unit:<unit>" gives the per-unit delivery order, "audit" the audit order.
  *
  * '/' cannot occur in an id (hl_id_check), so "<unit>/" is an exact prefix of one unit's keys
@@ -77,6 +80,10 @@ int dstore_esc_due(hl_txn *t, int64_t now_ms, dstore_due *out, size_t max);
 int dstore_esc_unindex(hl_txn *t, const dstore_due *due);
 /* The earliest planned step of any chain (drill ms), or INT64_MAX when none. */
 int dstore_esc_first_due(hl_txn *t, int64_t *out);
+
+/* The last update applied for plan_id (0 when none). HL_EDECODE for a damaged record. */
+int dstore_plan_update_get(hl_txn *t, const char *plan_id, uint32_t *out);
+int dstore_plan_update_put(hl_txn *t, const char *plan_id, uint32_t update);
 
 /* last_seen_ms of unit (0 if never seen). */
 int dstore_unit_seen_get(hl_txn *t, const char *unit, int64_t *out);

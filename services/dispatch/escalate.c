@@ -20,7 +20,8 @@ static int escalate__to_state(const Hl__Escalation *e, esc_state *s)
 {
     memset(s, 0, sizeof *s);
     if (e->n_chain == 0 || e->n_chain > ESC_CHAIN_MAX || e->position >= e->n_chain ||
-        esc_level_parse(e->level, &s->level) < 0 || esc_status_parse(e->status, &s->status) < 0)
+        esc_level_parse_scale(e->level, &s->level, &s->response) < 0 ||
+        esc_status_parse(e->status, &s->status) < 0)
         return HL_EDECODE;
     for (size_t i = 0; i < e->n_chain; i++) {
         if (hl_id_check(e->chain[i]) < 0)
@@ -50,7 +51,7 @@ static void escalate__from_state(const Hl__Escalation *base, const esc_state *s,
         chain[i] = (char *)s->chain[i];
     out->n_chain = s->nchain;
     out->chain = chain;
-    out->level = (char *)esc_level_name(s->level);
+    out->level = (char *)esc_level_label(s->level, s->response);
     out->level_defaulted = s->level_defaulted;
     out->timeout_ms = s->timeout_ms;
     out->repeats = s->repeats;
@@ -143,19 +144,6 @@ int escalate_task_stored(dispatch *d, hl_req *r, const Hl__Task *t)
 
 /* ---- taking a step ---- */
 
-/* Copy text into dst (cap bytes), cut on a UTF-8 character boundary. */
-static void escalate__cut(char *dst, size_t cap, const char *text)
-{
-    size_t n = strlen(text);
-    if (n >= cap) {
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-            n--;
-    }
-    memcpy(dst, text, n);
-    dst[n] = '\0';
-}
-
 /* The id of the notice for chain position pos of task: "<task>:esc<pos>", or, for a task id
  * too long for that, "esc-<hash of the id>:<pos>" (FNV-1a 64). */
 static void escalate__notice_id(const char *task, size_t pos, char out[HL_ID_MAX + 1])
@@ -196,13 +184,13 @@ static int escalate__notice(dispatch *d, hl_req *r, const Hl__Task *orig, const 
     const unit_info *ou = units_find(d->roster, orig->unit_id);
     char title[HL_NAME_MAX + 1], text[HL_TEXT_MAX + 1], detail[HL_TEXT_MAX + 1];
     snprintf(text, sizeof text, "升级 Escalation: %s", orig->title);
-    escalate__cut(title, sizeof title, text);
+    dispatch_cut(title, sizeof title, text);
     snprintf(text, sizeof text,
              "Task %s (%s: %s) for %s %s: %s. You are number %zu of its escalation chain; "
              "acknowledge this notice to take the task on.",
              orig->id, orig->kind, orig->title, orig->unit_id, ou ? ou->name : "", cause,
              step->pos);
-    escalate__cut(detail, sizeof detail, text);
+    dispatch_cut(detail, sizeof detail, text);
     Hl__Task t = HL__TASK__INIT;
     t.id = id;
     t.incident_id = orig->incident_id;
@@ -384,6 +372,62 @@ int escalate_on_answer(dispatch *d, hl_req *r, const Hl__Task *t, task_event ev,
     return rc;
 }
 
+/* ---- revisions (issue 4) ---- */
+
+int escalate_task_level(dispatch *d, hl_req *r, const Hl__Task *t)
+{
+    Hl__Escalation *rec = NULL;
+    Hl__Task *orig = NULL;
+    esc_state st;
+    int rc = escalate__load(r, t->id, &rec, &orig, &st);
+    if (rc < 0 || !rec)
+        return rc;
+    if ((rc = esc_set_level(&st, &d->roster->esc, t->level)) == 0) {
+        Hl__Escalation e;
+        char *chain[ESC_CHAIN_MAX];
+        escalate__from_state(rec, &st, chain, &e);
+        rc = escalate__save(d, r, &e, rec->next_due_ms);
+        if (rc == 0 && e.next_due_ms)
+            hl_info("task %s: level %s, next escalation step due %" PRId64, t->id, e.level,
+                    e.next_due_ms);
+    }
+    escalate__free(&rec, &orig);
+    return rc;
+}
+
+int escalate_task_withdrawn(dispatch *d, hl_req *r, const Hl__Task *t, const char *actor,
+                            const char *reason, uint32_t update, unsigned char *touched)
+{
+    if (strcmp(t->kind, TASK_KIND_ESCALATION) == 0)
+        return 0;
+    Hl__Escalation *rec = NULL;
+    Hl__Task *orig = NULL;
+    esc_state st;
+    int rc = escalate__load(r, t->id, &rec, &orig, &st);
+    if (rc < 0 || !rec)
+        return rc;
+    if (esc_withdraw(&st, r->now_ms) == 1) {
+        char why[256];
+        snprintf(why, sizeof why, "task withdrawn: the planned %s of %.64s is not taken",
+                 rec->next_kind[0] ? rec->next_kind : "step", rec->next_unit);
+        rc = escalate__audit(r, t->id, "escalation_cancelled", rec->next_unit, "", 0, actor,
+                             r->now_ms, why);
+    }
+    if (rc == 0 && st.status == ESC_WITHDRAWN) {
+        Hl__Escalation e;
+        char *chain[ESC_CHAIN_MAX];
+        escalate__from_state(rec, &st, chain, &e);
+        rc = escalate__save(d, r, &e, rec->next_due_ms);
+    }
+    /* The units told so far hold notices about a task that is gone: they are told too. */
+    for (size_t i = 0; rc == 0 && i < rec->n_steps; i++)
+        if (strcmp(rec->steps[i]->kind, "escalate") == 0 && rec->steps[i]->notice_task_id[0])
+            rc = revise_withdraw_id(d, r, rec->steps[i]->notice_task_id, actor, reason, update,
+                                    touched);
+    escalate__free(&rec, &orig);
+    return rc;
+}
+
 /* ---- the timer ---- */
 
 /* One due chain: take its step, or fix a stale index entry. */
@@ -402,8 +446,10 @@ static int escalate__due_one(dispatch *d, hl_req *r, const dstore_due *due)
     if (esc_fire_due(&st, r->now_ms, &step)) {
         char cause[160];
         snprintf(cause, sizeof cause,
-                 "timeout: not acknowledged within %" PRId64 " min (level %s%s)",
-                 st.timeout_ms / 60000, esc_level_name(st.level),
+                 "timeout: not acknowledged within %" PRId64 " min (level %s%s%s%s)",
+                 st.timeout_ms / 60000, esc_level_label(st.level, st.response),
+                 st.response ? ", the timeout of " : "",
+                 st.response ? esc_level_name(st.level) : "",
                  st.level_defaulted ? ", the default: the task gave none" : "");
         rc = escalate__take(d, r, orig, rec, &st, &step, ESCALATE_ACTOR, cause);
     } else if (rec->next_due_ms != due->due_ms) {

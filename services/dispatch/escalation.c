@@ -12,7 +12,8 @@ static const char *const esc__names_en[ESC_LEVEL_N] = {"blue", "yellow", "orange
 /* Response levels IV..I in the order of esc_level, ASCII and the Unicode Roman numerals. */
 static const char *const esc__response[ESC_LEVEL_N] = {"IV", "III", "II", "I"};
 static const char *const esc__response_u[ESC_LEVEL_N] = {"Ⅳ", "Ⅲ", "Ⅱ", "Ⅰ"};
-static const char *const esc__status[ESC_STATUS_N] = {"waiting", "acknowledged", "exhausted"};
+static const char *const esc__status[ESC_STATUS_N] = {"waiting", "acknowledged", "exhausted",
+                                                      "withdrawn"};
 static const char *const esc__kinds[ESC_KIND_N] = {"repeat", "escalate"};
 
 const char *esc_level_name(esc_level l)
@@ -25,15 +26,38 @@ const char *esc_level_name_en(esc_level l)
     return (unsigned)l < ESC_LEVEL_N ? esc__names_en[l] : NULL;
 }
 
-int esc_level_parse(const char *s, esc_level *out)
+int esc_level_parse_scale(const char *s, esc_level *out, int *response)
 {
-    for (int i = 0; s && s[0] && i < ESC_LEVEL_N; i++)
-        if (strcmp(s, esc__names[i]) == 0 || strcasecmp(s, esc__names_en[i]) == 0 ||
-            strcasecmp(s, esc__response[i]) == 0 || strcmp(s, esc__response_u[i]) == 0) {
+    for (int i = 0; s && s[0] && i < ESC_LEVEL_N; i++) {
+        int w = strcmp(s, esc__names[i]) == 0 || strcasecmp(s, esc__names_en[i]) == 0;
+        int r = strcasecmp(s, esc__response[i]) == 0 || strcmp(s, esc__response_u[i]) == 0;
+        if (w || r) {
             *out = (esc_level)i;
+            if (response)
+                *response = r;
             return 0;
         }
+    }
     return HL_EINVAL;
+}
+
+int esc_level_parse(const char *s, esc_level *out)
+{
+    return esc_level_parse_scale(s, out, NULL);
+}
+
+const char *esc_level_label(esc_level l, int response)
+{
+    if ((unsigned)l >= ESC_LEVEL_N)
+        return NULL;
+    return response ? esc__response[l] : esc__names[l];
+}
+
+const char *esc_level_canon(const char *s)
+{
+    esc_level l;
+    int response = 0;
+    return esc_level_parse_scale(s, &l, &response) < 0 ? NULL : esc_level_label(l, response);
 }
 
 const char *esc_status_name(esc_status s)
@@ -104,7 +128,7 @@ int esc_start(const esc_policy *p, const char *level, const char (*chain)[HL_ID_
         return HL_ETOOBIG;
     esc_level l = p->default_level;
     if (level && level[0]) {
-        if (esc_level_parse(level, &l) < 0)
+        if (esc_level_parse_scale(level, &l, &out->response) < 0)
             return HL_EINVAL;
     } else {
         out->level_defaulted = 1;
@@ -182,7 +206,8 @@ int esc_chain_index(const esc_state *s, const char *unit)
 int esc_acknowledge(esc_state *s, const char *unit, int64_t at_ms)
 {
     int i = esc_chain_index(s, unit);
-    if (s->status == ESC_ACKNOWLEDGED || i < 0 || (size_t)i > s->pos)
+    if (s->status == ESC_ACKNOWLEDGED || s->status == ESC_WITHDRAWN || i < 0 ||
+        (size_t)i > s->pos)
         return 0;
     s->status = ESC_ACKNOWLEDGED;
     s->ended_ms = at_ms;
@@ -194,7 +219,8 @@ int esc_decline(esc_state *s, const char *unit, int64_t at_ms, esc_step *out)
 {
     memset(out, 0, sizeof *out);
     int i = esc_chain_index(s, unit);
-    if (s->status == ESC_ACKNOWLEDGED || i < 0 || (size_t)i != s->pos)
+    if (s->status == ESC_ACKNOWLEDGED || s->status == ESC_WITHDRAWN || i < 0 ||
+        (size_t)i != s->pos)
         return 0;
     if (s->pos + 1 >= s->nchain) {
         /* Each unit of a chain declines at most once (a decline is final for its task, and
@@ -210,4 +236,27 @@ int esc_decline(esc_state *s, const char *unit, int64_t at_ms, esc_step *out)
     out->declined = 1;
     esc__take(s, out, at_ms);
     return 1;
+}
+
+int esc_withdraw(esc_state *s, int64_t at_ms)
+{
+    if (s->status == ESC_ACKNOWLEDGED || s->status == ESC_WITHDRAWN)
+        return 0;
+    int planned = s->status == ESC_WAITING;
+    s->status = ESC_WITHDRAWN;
+    s->ended_ms = at_ms;
+    return planned;
+}
+
+int esc_set_level(esc_state *s, const esc_policy *p, const char *level)
+{
+    esc_level l;
+    int response = 0;
+    if (!p->enabled || esc_level_parse_scale(level, &l, &response) < 0)
+        return HL_EINVAL;
+    s->response = response;
+    s->level = l;
+    s->level_defaulted = 0;
+    s->timeout_ms = (int64_t)p->timeout_min[l] * 60000;
+    return 0;
 }

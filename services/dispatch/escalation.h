@@ -45,6 +45,7 @@ typedef enum esc_status {
     ESC_WAITING = 0,
     ESC_ACKNOWLEDGED,
     ESC_EXHAUSTED,
+    ESC_WITHDRAWN, /* issue 4: the task was withdrawn (dispatch.revise); nothing more */
     ESC_STATUS_N
 } esc_status;
 typedef enum esc_kind { ESC_REPEAT = 0, ESC_ESCALATE, ESC_KIND_N } esc_kind;
@@ -55,7 +56,18 @@ const char *esc_level_name_en(esc_level l);
 /* Parse a level: 蓝 黄 橙 红, blue yellow orange red (any case), response levels IV III II I
  * (also Ⅳ Ⅲ Ⅱ Ⅰ). HL_EINVAL for anything else, NULL and "" included. */
 int esc_level_parse(const char *s, esc_level *out);
-/* "waiting" "acknowledged" "exhausted"; "repeat" "escalate". NULL out of range. */
+/* As esc_level_parse; *response (may be NULL) gets 1 when s is a response level (IV … I),
+ * 0 for a warning level. */
+int esc_level_parse_scale(const char *s, esc_level *out, int *response);
+/* How a level is written: the response level "IV" … "I" when response, else the warning
+ * level's Chinese name. NULL out of range. Static storage. */
+const char *esc_level_label(esc_level l, int response);
+/* The spelling dispatch stores for a level given as s (issue 4): a warning level by its
+ * Chinese name (蓝 … 红, whatever word was given), a response level in ASCII ("IV" … "I",
+ * also for Ⅳ … Ⅰ), so a task of a graded incident shows its response level, not the warning
+ * colour whose timeout it borrows. NULL when s is not a level. Static storage. */
+const char *esc_level_canon(const char *s);
+/* "waiting" "acknowledged" "exhausted" "withdrawn"; "repeat" "escalate". NULL out of range. */
 const char *esc_status_name(esc_status s);
 const char *esc_kind_name(esc_kind k);
 int esc_status_parse(const char *s, esc_status *out); /* HL_EINVAL */
@@ -78,6 +90,7 @@ typedef struct esc_state {
     size_t nchain;
     char chain[ESC_CHAIN_MAX][HL_ID_MAX + 1]; /* chain[0] is the task's unit */
     esc_level level;
+    int response;        /* the level was given as a response level (IV … I): shown so */
     int level_defaulted; /* the task gave no level */
     int64_t timeout_ms;
     unsigned repeats;
@@ -128,6 +141,18 @@ int esc_acknowledge(esc_state *s, const char *unit, int64_t at_ms);
  *  2  unit was the last of the chain: status ESC_EXHAUSTED, nobody is left to tell
  *  0  nothing changes (the chain ended, or unit is not the unit told last) */
 int esc_decline(esc_state *s, const char *unit, int64_t at_ms, esc_step *out);
+
+/* The task was withdrawn at at_ms (issue 4): no step is taken after it. 1 when this cancelled
+ * a planned step (the chain was waiting), 0 when nothing was planned (acknowledged,
+ * exhausted, withdrawn already); either way the status becomes ESC_WITHDRAWN unless the
+ * chain was acknowledged (an acknowledgement stays on record as how the chain ended). */
+int esc_withdraw(esc_state *s, int64_t at_ms);
+
+/* Change the level of a chain (the incident's level changed; dispatch.revise): the timeout
+ * becomes the policy's for the new level, counted from when the unit told last was told, so
+ * a waiting chain's next step moves. HL_EINVAL for an unknown level or a disabled policy;
+ * 0 otherwise (also when the chain has ended: only its record changes). */
+int esc_set_level(esc_state *s, const esc_policy *p, const char *level);
 
 /* Index of unit in the chain, or -1. */
 int esc_chain_index(const esc_state *s, const char *unit);

@@ -8,9 +8,10 @@
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
 
-static const char *const task__state_names[TASK_STATE_N] = {"pending", "delivered", "acknowledged",
-                                                            "declined", "completed"};
-static const char *const task__event_names[TASK_EV_N] = {"receipt", "ack", "decline", "complete"};
+static const char *const task__state_names[TASK_STATE_N] = {
+    "pending", "delivered", "acknowledged", "declined", "completed", "withdrawn"};
+static const char *const task__event_names[TASK_EV_N] = {"receipt", "ack", "decline", "complete",
+                                                         "withdraw"};
 static const char *const task__kinds[] = {
     "intercept",          "protect_receptor",  "warn_owner",         "sample",
     "notify_counterpart", "reserve_materials", TASK_KIND_ESCALATION, NULL};
@@ -37,7 +38,7 @@ int task_state_parse(const char *s, task_state *out)
 
 int task_action_parse(const char *action, task_event *out)
 {
-    for (int i = TASK_EV_ACK; action && i < TASK_EV_N; i++)
+    for (int i = TASK_EV_ACK; action && i <= TASK_EV_COMPLETE; i++)
         if (strcmp(action, task__event_names[i]) == 0) {
             *out = (task_event)i;
             return 0;
@@ -50,11 +51,12 @@ int task_action_parse(const char *action, task_event *out)
 enum { DUP = -1, BAD = -2 };
 /* clang-format off */
 static const int task__next[TASK_EV_N][TASK_STATE_N] = {
-    /*                   pending            delivered          acknowledged    declined  completed */
-    [TASK_EV_RECEIPT]  = {TASK_DELIVERED,    DUP,               DUP,            DUP,      DUP},
-    [TASK_EV_ACK]      = {TASK_ACKNOWLEDGED, TASK_ACKNOWLEDGED, DUP,            BAD,      DUP},
-    [TASK_EV_DECLINE]  = {TASK_DECLINED,     TASK_DECLINED,     BAD,            DUP,      BAD},
-    [TASK_EV_COMPLETE] = {BAD,               BAD,               TASK_COMPLETED, BAD,      DUP},
+    /*                   pending            delivered          acknowledged    declined  completed  withdrawn */
+    [TASK_EV_RECEIPT]  = {TASK_DELIVERED,    DUP,               DUP,            DUP,      DUP,       DUP},
+    [TASK_EV_ACK]      = {TASK_ACKNOWLEDGED, TASK_ACKNOWLEDGED, DUP,            BAD,      DUP,       BAD},
+    [TASK_EV_DECLINE]  = {TASK_DECLINED,     TASK_DECLINED,     BAD,            DUP,      BAD,       BAD},
+    [TASK_EV_COMPLETE] = {BAD,               BAD,               TASK_COMPLETED, BAD,      DUP,       BAD},
+    [TASK_EV_WITHDRAW] = {TASK_WITHDRAWN,    TASK_WITHDRAWN,    TASK_WITHDRAWN, BAD,      BAD,       DUP},
 };
 /* clang-format on */
 
@@ -72,6 +74,9 @@ static void task__stamp(task_status *st, task_state to, int64_t at_ms)
         break;
     case TASK_COMPLETED:
         st->completed_ms = at_ms;
+        break;
+    case TASK_WITHDRAWN:
+        st->withdrawn_ms = at_ms;
         break;
     default:
         break;
@@ -96,7 +101,8 @@ int task_apply(const task_status *before, task_event ev, int64_t at_ms, const ch
         return 0;
     if (next == BAD)
         return HL_ESTATE;
-    if (before->state == TASK_PENDING && next != TASK_DELIVERED) {
+    /* A withdrawal is not an answer: a pending task never reached the unit's hands. */
+    if (before->state == TASK_PENDING && next != TASK_DELIVERED && ev != TASK_EV_WITHDRAW) {
         out->steps[out->nsteps++] = (task_step){TASK_PENDING, TASK_DELIVERED};
         task__stamp(&out->after, TASK_DELIVERED, at_ms);
     }

@@ -4,6 +4,7 @@
  *
  *     pending ──receipt──▶ delivered ──ack─────▶ acknowledged ──complete──▶ completed
  *                              └──────decline──▶ declined
+ *     pending | delivered | acknowledged ──withdraw──▶ withdrawn       (issue 4)
  *
  *  - An answer (ack or decline) to a task still pending first makes it delivered at the same
  *    time: the unit has the task in hand, whatever happened to its receipt. Two steps are
@@ -15,6 +16,11 @@
  *  - Everything else is refused with HL_ESTATE and changes nothing: completing a task that
  *    was not acknowledged, declining one already acknowledged or completed, acknowledging or
  *    completing a declined one (declined is final for that unit: the duty officer re-plans).
+ *  - withdraw (dispatch.revise: a re-anchored forecast no longer needs the task) is dispatch's
+ *    own event, never a partner's answer. A pending task is withdrawn directly (it was never
+ *    in the unit's hands: no delivered step). Withdrawn is final: a receipt of it is a
+ *    duplicate, an answer is refused (HL_ESTATE); withdrawing a withdrawn task is a
+ *    duplicate, a declined or completed one is refused (there is nothing left to call off).
  *
  * Times are Unix ms UTC on dispatch's clock (drill time under a drill); actor and reason are
  * the caller's to record.
@@ -33,6 +39,7 @@ typedef enum task_state {
     TASK_ACKNOWLEDGED,
     TASK_DECLINED,
     TASK_COMPLETED,
+    TASK_WITHDRAWN, /* issue 4 */
     TASK_STATE_N
 } task_state;
 
@@ -41,10 +48,12 @@ typedef enum task_event {
     TASK_EV_ACK,         /* task.answer "ack" */
     TASK_EV_DECLINE,     /* task.answer "decline" (reason required) */
     TASK_EV_COMPLETE,    /* task.answer "complete" */
+    TASK_EV_WITHDRAW,    /* dispatch.revise withdrew it (not an answer a partner can give) */
     TASK_EV_N
 } task_event;
 
-/* Wire names: "pending" …; "receipt", "ack", "decline", "complete". NULL out of range. */
+/* Wire names: "pending" … "withdrawn"; "receipt", "ack", "decline", "complete", "withdraw".
+ * NULL out of range. */
 const char *task_state_name(task_state s);
 const char *task_event_name(task_event e);
 /* Parse a wire name. HL_EINVAL for anything else (NULL included). */
@@ -55,6 +64,7 @@ int task_action_parse(const char *action, task_event *out);
 typedef struct task_status {
     task_state state;
     int64_t delivered_ms, acknowledged_ms, declined_ms, completed_ms; /* 0 = not yet */
+    int64_t withdrawn_ms;
 } task_status;
 
 typedef struct task_step {

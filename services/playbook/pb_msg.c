@@ -120,8 +120,21 @@ int pb_msg_observation(const Hl__Alert *a, const hl_network *net, int64_t fallba
         return 0;
     copy(out->station_id, sizeof out->station_id, a->station_id);
     out->value_mg_l = a->value_mg_l;
-    out->at_ms = a->raised_ms > 0 ? a->raised_ms : fallback_ms;
+    out->at_ms = a->measured_ms > 0 ? a->measured_ms : a->raised_ms > 0 ? a->raised_ms : fallback_ms;
     return 1;
+}
+
+const char *pb_msg_task_level(const Hl__Alert *a)
+{
+    static const char *const grades[] = {"I", "II", "III", "IV", NULL};
+    static const char *const colours[] = {"蓝", "黄", "橙", "红", NULL};
+    for (size_t i = 0; a && a->grade && grades[i]; i++)
+        if (strcmp(a->grade, grades[i]) == 0)
+            return a->grade;
+    for (size_t i = 0; a && a->warning_level && colours[i]; i++)
+        if (strcmp(a->warning_level, colours[i]) == 0)
+            return a->warning_level;
+    return "";
 }
 
 int pb_msg_add_observations(hl_forecast_req *q, Hl__Observation *const *obs, size_t n)
@@ -401,6 +414,13 @@ int pb_batch_msg_subset(pb_batch_msg *m, const hl_plan *p, const hl_plan_input *
     m->batch.n_tasks = k;
     m->batch.tasks = m->ptasks;
     return 0;
+}
+
+void pb_batch_msg_set_level(pb_batch_msg *m, const char *level)
+{
+    m->batch.level = (char *)level;
+    for (size_t i = 0; i < m->batch.n_tasks; i++)
+        m->batch.tasks[i]->level = (char *)level;
 }
 
 void pb_batch_msg_free(pb_batch_msg *m)

@@ -35,9 +35,10 @@ int pb_msg_input(const Hl__PlanTrigger *t, const hl_network *net, const hl_plan_
                  char field[PB_FIELD_MAX], char why[PB_WHY_MAX]);
 
 /* The reading an alert carries, as an observation for re-anchoring (forecast.h): a reading-
- * based alert (reported false) at a station of the network with a value > 0. Its time is the
- * alert's raised_ms (an Alert carries no measurement time), else fallback_ms. Returns 1 and
- * fills *out, or 0 when the alert carries no such reading. */
+ * based alert (reported false) at a station of the network with a value > 0. Its time is
+ * when it was measured (Alert.measured_ms), else — an alert made before measured_ms existed —
+ * the alert's raised_ms, else fallback_ms. Returns 1 and fills *out, or 0 when the alert
+ * carries no such reading. */
 int pb_msg_observation(const Hl__Alert *a, const hl_network *net, int64_t fallback_ms,
                        hl_observation *out);
 
@@ -73,6 +74,20 @@ typedef struct pb_batch_msg {
 int pb_batch_msg_init(pb_batch_msg *m, const hl_plan *p, const hl_plan_input *in,
                       int64_t created_ms);
 void pb_batch_msg_free(pb_batch_msg *m);
+
+/* The level a plan's tasks carry for escalation (dispatch: services/dispatch/escalation.h,
+ * docs/protocol.md): when the alert carries the incident's grade I..IV, the response level of
+ * that grade — 国家突发环境事件应急预案 (国办函〔2014〕119号) sets four response levels I..IV
+ * and starts the response of an incident first judged 特别重大/重大/较大/一般 at level
+ * I/II/III/IV (section 4, 响应分级; section number as hazlink read it, unverified) — since
+ * once an incident has happened the response is what the units are in; else the alert's
+ * warning level (蓝 黄 橙 红; warnings precede a graded incident); else "" (the roster's
+ * default level). dispatch takes the acknowledgement timeout of a response level from
+ * units.yaml's colours (IV 蓝, III 黄, II 橙, I 红). Returns a's string or "". */
+const char *pb_msg_task_level(const Hl__Alert *a);
+
+/* Set the level of the batch and of each of its tasks (the string must outlive m). */
+void pb_batch_msg_set_level(pb_batch_msg *m, const char *level);
 
 /* The tasks of p whose ids are (in == 1) or are not (in == 0) among ids[n]: a re-anchored
  * plan sends the new ones with dispatch.tasks and revises the others. Built like

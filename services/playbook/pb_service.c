@@ -48,6 +48,16 @@ static int task_id_list(const hl_plan *plan, char ***out)
     return 0;
 }
 
+/* The spaces already tasked for interception (PlanIndex.intercept_spaces) as the plan
+ * input's kept spaces (plan.h: further barriers while they qualify). */
+static void kept_from_index(hl_plan_input *in, const Hl__PlanIndex *ix)
+{
+    in->n_kept = 0;
+    for (size_t i = 0; i < ix->n_intercept_spaces && in->n_kept < HL_PLAN_MAX_KEPT; i++)
+        snprintf(in->kept_spaces[in->n_kept++], sizeof in->kept_spaces[0], "%s",
+                 ix->intercept_spaces[i]);
+}
+
 /* Build, store and send a new plan (revision rev) for the trigger's incident, from the input
  * made of alert base and the observations obs (kept in the index for re-anchoring). */
 static int make_plan(hl_req *r, pb_app *app, const Hl__PlanTrigger *t, hl_plan_input *in,
@@ -76,6 +86,11 @@ static int make_plan(hl_req *r, pb_app *app, const Hl__PlanTrigger *t, hl_plan_i
     if ((rc = pb_batch_msg_init(&bm, plan, in, r->now_ms)) < 0)
         goto nomem;
     have_bm = 1;
+    /* The level of the incident as the latest alert says (a forced re-plan's alert carries
+     * the grade as it is now). */
+    const char *level = pb_msg_task_level(t->alert);
+    pb_batch_msg_set_level(&bm, level);
+    pm.plan.task_level = (char *)level;
     if ((rc = task_id_list(plan, &ids)) < 0)
         goto nomem;
 
@@ -107,6 +122,10 @@ static int make_plan(hl_req *r, pb_app *app, const Hl__PlanTrigger *t, hl_plan_i
     ix.season = (char *)hl_season_name(in->fc.season);
     ix.task_ids = ids;
     ix.n_task_ids = plan->n_tasks;
+    ix.task_level = (char *)level;
+    char *space_id = plan->space ? (char *)plan->space->id : NULL;
+    ix.intercept_spaces = &space_id;
+    ix.n_intercept_spaces = space_id ? 1 : 0;
     if ((rc = pb_store_plan_put(r->txn, &pm.plan)) < 0 ||
         (rc = pb_store_index_put(r->txn, in->incident_id, &ix)) < 0) {
         rc = hl_req_fail(r, rc, "", "plan %s cannot be stored: %s", in->plan_id, hl_strerror(rc));
@@ -174,6 +193,10 @@ static int needs_differ(const hl_plan *a, const hl_plan *b)
 typedef struct reanchor_diff {
     char **revised, **withdrawn, **sent; /* ids; sent = the index's ids plus the new ones */
     size_t n_revised, n_withdrawn, n_new, n_sent;
+    /* Of revised and withdrawn, those dispatch confirmed it stored: the revision names only
+     * these; the others are held (PlanIndex.revise_held) for a catch-up revision. */
+    char **rev_now, **wd_now;
+    size_t n_rev_now, n_wd_now;
 } reanchor_diff;
 
 static void diff_free(reanchor_diff *d)
@@ -181,18 +204,34 @@ static void diff_free(reanchor_diff *d)
     free(d->revised);
     free(d->withdrawn);
     free(d->sent);
+    free(d->rev_now);
+    free(d->wd_now);
     memset(d, 0, sizeof *d);
 }
 
+/* The ids of ids[0..n) dispatch confirmed it stored (ix->stored_task_ids) into ok[]. */
+static size_t ids_stored(char *const *ids, size_t n, const Hl__PlanIndex *ix, char **ok)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ids_have(ix->stored_task_ids, ix->n_stored_task_ids, ids[i]))
+            ok[k++] = ids[i];
+    return k;
+}
+
+/* level_changed: the incident's level moved, so every task sent and still needed is
+ * revised (its escalation timeout follows the level). */
 static int diff_plans(const Hl__PlanIndex *ix, const hl_plan *before, const hl_plan *after,
-                      reanchor_diff *d)
+                      int level_changed, reanchor_diff *d)
 {
     memset(d, 0, sizeof *d);
     size_t cap = ix->n_task_ids + after->n_tasks + 1;
     d->revised = calloc(cap, sizeof *d->revised);
     d->withdrawn = calloc(cap, sizeof *d->withdrawn);
     d->sent = calloc(cap, sizeof *d->sent);
-    if (!d->revised || !d->withdrawn || !d->sent) {
+    d->rev_now = calloc(cap, sizeof *d->rev_now);
+    d->wd_now = calloc(cap, sizeof *d->wd_now);
+    if (!d->revised || !d->withdrawn || !d->sent || !d->rev_now || !d->wd_now) {
         diff_free(d);
         return HL_ENOMEM;
     }
@@ -201,9 +240,10 @@ static int diff_plans(const Hl__PlanIndex *ix, const hl_plan *before, const hl_p
         d->sent[d->n_sent++] = (char *)id;
         const hl_plan_task *a = task_of(before, id), *b = task_of(after, id);
         if (!b) {
-            d->withdrawn[d->n_withdrawn++] = (char *)id;
-        } else if (!a || a->due_ms != b->due_ms || strcmp(a->title, b->title) != 0 ||
-                   strcmp(a->detail, b->detail) != 0) {
+            if (!ids_have(ix->withdrawn_task_ids, ix->n_withdrawn_task_ids, id))
+                d->withdrawn[d->n_withdrawn++] = (char *)id;
+        } else if (level_changed || !a || a->due_ms != b->due_ms ||
+                   strcmp(a->title, b->title) != 0 || strcmp(a->detail, b->detail) != 0) {
             d->revised[d->n_revised++] = (char *)id;
         }
     }
@@ -212,6 +252,8 @@ static int diff_plans(const Hl__PlanIndex *ix, const hl_plan *before, const hl_p
             d->sent[d->n_sent++] = (char *)after->tasks[i].id;
             d->n_new++;
         }
+    d->n_rev_now = ids_stored(d->revised, d->n_revised, ix, d->rev_now);
+    d->n_wd_now = ids_stored(d->withdrawn, d->n_withdrawn, ix, d->wd_now);
     return 0;
 }
 
@@ -251,7 +293,7 @@ static int reanchor(hl_req *r, pb_app *app, const Hl__PlanIndex *ix, const Hl__A
                     const hl_observation *o)
 {
     char field[PB_FIELD_MAX], why[PB_WHY_MAX], key[HL_NET_ID_MAX + 1], tag[32];
-    char note[1024], state[32];
+    char note[1024], state[160] = "";
     hl_plan_input *in = calloc(1, sizeof *in);
     hl_plan *before = NULL, *after = NULL;
     Hl__Observation **obs = calloc(ix->n_observations + 1, sizeof *obs);
@@ -260,6 +302,7 @@ static int reanchor(hl_req *r, pb_app *app, const Hl__PlanIndex *ix, const Hl__A
     pb_plan_msg pm;
     pb_batch_msg nb, rb;
     reanchor_diff d;
+    char **wdn = NULL;
     int rc, have_pm = 0, have_nb = 0, have_rb = 0;
     memset(&d, 0, sizeof d);
     if (!in || !obs) {
@@ -273,6 +316,7 @@ static int reanchor(hl_req *r, pb_app *app, const Hl__PlanIndex *ix, const Hl__A
         rc = hl_req_fail(r, rc, field, "the stored alert of plan %s: %s", ix->plan_id, why);
         goto out;
     }
+    kept_from_index(in, ix);
     if (pb_msg_add_observations(&in->fc, ix->observations, ix->n_observations) < 0 ||
         in->fc.n_obs == HL_FORECAST_MAX_OBS) {
         hl_warn("plan %s: %d readings taken already; alert %s is not re-anchored",
@@ -285,7 +329,12 @@ static int reanchor(hl_req *r, pb_app *app, const Hl__PlanIndex *ix, const Hl__A
     in->fc.obs[in->fc.n_obs++] = *o;
     if ((rc = hl_plan_build(app->net, app->rules, in, &after)) < 0)
         goto buildfail;
-    if ((rc = diff_plans(ix, before, after, &d)) < 0)
+    /* An alert without a level (none known) keeps the level the tasks were sent with. */
+    const char *level = pb_msg_task_level(a);
+    if (!level[0])
+        level = ix->task_level;
+    int level_changed = strcmp(level, ix->task_level) != 0;
+    if ((rc = diff_plans(ix, before, after, level_changed, &d)) < 0)
         goto nomem;
 
     for (size_t i = 0; i < ix->n_observations; i++)
@@ -315,9 +364,14 @@ static int reanchor(hl_req *r, pb_app *app, const Hl__PlanIndex *ix, const Hl__A
     }
     pl->observations = obs;
     pl->n_observations = ix->n_observations + 1;
+    pl->task_level = (char *)level;
     pl->updates = update;
     pl->updated_ms = r->now_ms;
     update_note(o, before, after, &d, note, sizeof note);
+    size_t used = strlen(note);
+    if (level_changed && used + 1 < sizeof note)
+        snprintf(note + used, sizeof note - used, "; task level %s -> %s",
+                 ix->task_level[0] ? ix->task_level : "(none)", level[0] ? level : "(none)");
     pl->update_note = note;
     pl->revision_state = "";
 
@@ -325,38 +379,73 @@ static int reanchor(hl_req *r, pb_app *app, const Hl__PlanIndex *ix, const Hl__A
                                   0)) < 0)
         goto nomem;
     have_nb = 1;
-    if ((rc = pb_batch_msg_subset(&rb, after, in, r->now_ms, d.revised, d.n_revised, 1)) < 0)
+    if ((rc = pb_batch_msg_subset(&rb, after, in, r->now_ms, d.rev_now, d.n_rev_now, 1)) < 0)
         goto nomem;
     have_rb = 1;
+    pb_batch_msg_set_level(&nb, level);
+    pb_batch_msg_set_level(&rb, level);
     if (nb.batch.n_tasks) {
         snprintf(tag, sizeof tag, "tasks-u%u", update);
         hl_plan_task_id(in->plan_id, "msg", tag, key);
         if ((rc = hl_svc_send(r, "dispatch", "dispatch.tasks", &nb.batch.base, key, NULL)) < 0)
             goto sendfail;
     }
-    if (rb.batch.n_tasks || d.n_withdrawn) {
+    /* Tasks whose dispatch.tasks is not confirmed yet wait: their revision could overtake
+     * them in the outbox and be refused ("not stored"). A catch-up follows the reply. */
+    size_t held = (d.n_revised - d.n_rev_now) + (d.n_withdrawn - d.n_wd_now);
+    uint32_t seq = ix->revise_seq;
+    if (rb.batch.n_tasks || d.n_wd_now) {
         Hl__TaskRevision rv = HL__TASK_REVISION__INIT;
         rv.plan_id = in->plan_id;
         rv.incident_id = in->incident_id;
-        rv.update = update;
+        rv.update = ++seq;
         rv.tasks = rb.batch.tasks;
         rv.n_tasks = rb.batch.n_tasks;
-        rv.withdrawn_task_ids = d.withdrawn;
-        rv.n_withdrawn_task_ids = d.n_withdrawn;
+        rv.withdrawn_task_ids = d.wd_now;
+        rv.n_withdrawn_task_ids = d.n_wd_now;
         rv.reason = note;
-        snprintf(tag, sizeof tag, "revise-u%u", update);
+        snprintf(tag, sizeof tag, "revise-s%" PRIu32, seq);
         hl_plan_task_id(in->plan_id, "msg", tag, key);
         if ((rc = hl_svc_send(r, "dispatch", "dispatch.revise", &rv.base, key, NULL)) < 0)
             goto sendfail;
-        snprintf(state, sizeof state, "sent (update %u)", update);
-        pl->revision_state = state;
+        snprintf(state, sizeof state, "sent (update %" PRIu32 ")", seq);
     }
+    if (held) {
+        size_t k = strlen(state);
+        snprintf(state + k, sizeof state - k,
+                 "%sheld: %zu task(s) until dispatch confirms it stored them", k ? "; " : "",
+                 held);
+    }
+    if (state[0])
+        pl->revision_state = state;
     Hl__PlanIndex nix = *ix;
+    nix.revise_seq = seq;
+    nix.revise_held = ix->revise_held || held > 0;
+    /* A newly chosen space joins the tasked ones; withdrawals sent are not sent again. */
+    char *spaces[HL_PLAN_MAX_KEPT];
+    size_t ns = 0;
+    for (size_t i = 0; i < ix->n_intercept_spaces && ns < HL_PLAN_MAX_KEPT; i++)
+        spaces[ns++] = ix->intercept_spaces[i];
+    if (after->space && ns < HL_PLAN_MAX_KEPT &&
+        !ids_have(ix->intercept_spaces, ix->n_intercept_spaces, after->space->id))
+        spaces[ns++] = (char *)after->space->id;
+    nix.intercept_spaces = spaces;
+    nix.n_intercept_spaces = ns;
+    wdn = calloc(ix->n_withdrawn_task_ids + d.n_wd_now + 1, sizeof *wdn);
+    if (!wdn)
+        goto nomem;
+    for (size_t i = 0; i < ix->n_withdrawn_task_ids; i++)
+        wdn[i] = ix->withdrawn_task_ids[i];
+    for (size_t i = 0; i < d.n_wd_now; i++)
+        wdn[ix->n_withdrawn_task_ids + i] = d.wd_now[i];
+    nix.withdrawn_task_ids = wdn;
+    nix.n_withdrawn_task_ids = ix->n_withdrawn_task_ids + d.n_wd_now;
     nix.observations = obs;
     nix.n_observations = ix->n_observations + 1;
     nix.updates = update;
     nix.task_ids = d.sent;
     nix.n_task_ids = d.n_sent;
+    nix.task_level = (char *)level;
     if ((rc = pb_store_plan_put(r->txn, pl)) < 0 ||
         (rc = pb_store_index_put(r->txn, in->incident_id, &nix)) < 0) {
         rc = hl_req_fail(r, rc, "", "plan %s cannot be stored: %s", in->plan_id, hl_strerror(rc));
@@ -387,6 +476,7 @@ out:
     if (prev)
         protobuf_c_message_free_unpacked(&prev->base, NULL);
     diff_free(&d);
+    free(wdn);
     hl_plan_destroy(&before);
     hl_plan_destroy(&after);
     free(obs);
@@ -617,12 +707,163 @@ static int record_dispatch_reply(hl_req *r, const dispatch_reply *d)
     return edit_plan(r, plan_id, d->apply, state);
 }
 
+/* The revision held for tasks dispatch had not confirmed (reanchor): now that a dispatch.tasks
+ * reply confirmed more, revise every confirmed task to the plan as it stands (dispatch
+ * changes only those that differ) and withdraw the confirmed ones it no longer has. Tasks
+ * still unconfirmed keep the revision held. Changes nix (revise_seq, revise_held, and
+ * withdrawn_task_ids, which must have room for n_task_ids more). */
+static int catch_up(hl_req *r, pb_app *app, Hl__PlanIndex *nix)
+{
+    char field[PB_FIELD_MAX], why[PB_WHY_MAX] = "", key[HL_NET_ID_MAX + 1], tag[32];
+    char state[160] = "", reason[160];
+    hl_plan_input *in = calloc(1, sizeof *in);
+    char **rv = calloc(nix->n_task_ids + 1, sizeof *rv);
+    char **wd = calloc(nix->n_task_ids + 1, sizeof *wd);
+    hl_plan *cur = NULL;
+    pb_batch_msg rb;
+    int rc, have_rb = 0;
+    size_t nrv = 0, nwd = 0, held = 0;
+    if (!in || !rv || !wd) {
+        rc = HL_ENOMEM;
+        goto out;
+    }
+    Hl__PlanTrigger base = HL__PLAN_TRIGGER__INIT;
+    base.alert = nix->alert;
+    rc = pb_msg_input(&base, app->net, app->rules, nix->season, nix->created_ms, nix->revision,
+                      in, field, why);
+    if (rc == 0) {
+        kept_from_index(in, nix);
+        rc = pb_msg_add_observations(&in->fc, nix->observations, nix->n_observations);
+    }
+    if (rc == 0)
+        rc = hl_plan_build(app->net, app->rules, in, &cur);
+    if (rc < 0) {
+        /* It was built from the same data before: nothing to revise with now. */
+        hl_warn("plan %s: the held revision cannot be rebuilt: %s", nix->plan_id,
+                why[0] ? why : hl_strerror(rc));
+        rc = 0;
+        goto out;
+    }
+    for (size_t i = 0; i < nix->n_task_ids; i++) {
+        char *id = nix->task_ids[i];
+        if (!ids_have(nix->stored_task_ids, nix->n_stored_task_ids, id))
+            held++;
+        else if (task_of(cur, id))
+            rv[nrv++] = id;
+        else if (!ids_have(nix->withdrawn_task_ids, nix->n_withdrawn_task_ids, id))
+            wd[nwd++] = id;
+    }
+    if ((rc = pb_batch_msg_subset(&rb, cur, in, r->now_ms, rv, nrv, 1)) < 0)
+        goto out;
+    have_rb = 1;
+    pb_batch_msg_set_level(&rb, nix->task_level);
+    if (rb.batch.n_tasks || nwd) {
+        Hl__TaskRevision m = HL__TASK_REVISION__INIT;
+        m.plan_id = nix->plan_id;
+        m.incident_id = in->incident_id;
+        m.update = ++nix->revise_seq;
+        m.tasks = rb.batch.tasks;
+        m.n_tasks = rb.batch.n_tasks;
+        m.withdrawn_task_ids = wd;
+        m.n_withdrawn_task_ids = nwd;
+        snprintf(reason, sizeof reason,
+                 "catch-up: dispatch confirmed the tasks; the plan as of its update %" PRIu32,
+                 nix->updates);
+        m.reason = reason;
+        snprintf(tag, sizeof tag, "revise-s%" PRIu32, nix->revise_seq);
+        hl_plan_task_id(nix->plan_id, "msg", tag, key);
+        if ((rc = hl_svc_send(r, "dispatch", "dispatch.revise", &m.base, key, NULL)) < 0)
+            goto out;
+        snprintf(state, sizeof state, "sent (update %" PRIu32 ", catch-up)", nix->revise_seq);
+        /* The caller made room for every task id in withdrawn_task_ids. */
+        for (size_t i = 0; i < nwd; i++)
+            nix->withdrawn_task_ids[nix->n_withdrawn_task_ids++] = wd[i];
+    }
+    if (held) {
+        size_t k = strlen(state);
+        snprintf(state + k, sizeof state - k,
+                 "%sheld: %zu task(s) until dispatch confirms it stored them", k ? "; " : "",
+                 held);
+    }
+    nix->revise_held = held > 0;
+    if (state[0])
+        rc = edit_plan(r, nix->plan_id, apply_revision, state);
+    hl_info("plan %s: catch-up revision: %zu task(s) revised, %zu withdrawn, %zu still held",
+            nix->plan_id, nrv, nwd, held);
+out:
+    if (have_rb)
+        pb_batch_msg_free(&rb);
+    hl_plan_destroy(&cur);
+    free(rv);
+    free(wd);
+    free(in);
+    return rc;
+}
+
+/* dispatch.tasks answered with the tasks it stored: they are confirmed in the incident's
+ * index (of the same plan), and a revision held for them goes out. */
+static int tasks_confirmed(hl_req *r, pb_app *app, const Hl__TaskList *tl)
+{
+    if (!r->orig)
+        return 0;
+    Hl__TaskBatch *b = (Hl__TaskBatch *)hl_msg_unpack(&hl__task_batch__descriptor,
+                                                      r->orig->payload.data, r->orig->payload.len);
+    if (!b)
+        return 0;
+    Hl__PlanIndex *ix = NULL;
+    char **ids = NULL, **wdn = NULL;
+    int rc = 0;
+    if (hl_id_check(b->incident_id) < 0 || pb_store_index_get(r->txn, b->incident_id, &ix) < 0 ||
+        strcmp(ix->plan_id, b->plan_id) != 0)
+        goto out; /* no index, or an earlier revision's batch: nothing to confirm */
+    size_t n = ix->n_stored_task_ids;
+    if (!(ids = calloc(n + tl->n_tasks + 1, sizeof *ids))) {
+        rc = HL_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        ids[i] = ix->stored_task_ids[i];
+    if (!(wdn = calloc(ix->n_withdrawn_task_ids + ix->n_task_ids + 1, sizeof *wdn))) {
+        rc = HL_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < ix->n_withdrawn_task_ids; i++)
+        wdn[i] = ix->withdrawn_task_ids[i];
+    for (size_t i = 0; i < tl->n_tasks; i++) {
+        char *id = tl->tasks[i]->id;
+        if (ids_have(ix->task_ids, ix->n_task_ids, id) && !ids_have(ids, n, id))
+            ids[n++] = id;
+    }
+    Hl__PlanIndex nix = *ix;
+    nix.stored_task_ids = ids;
+    nix.n_stored_task_ids = n;
+    nix.withdrawn_task_ids = wdn;
+    if (ix->revise_held && (rc = catch_up(r, app, &nix)) < 0)
+        goto out;
+    rc = pb_store_index_put(r->txn, b->incident_id, &nix);
+out:
+    free(ids);
+    free(wdn);
+    if (ix)
+        protobuf_c_message_free_unpacked(&ix->base, NULL);
+    protobuf_c_message_free_unpacked(&b->base, NULL);
+    return rc;
+}
+
 static int on_tasks_reply(hl_req *r, void *ud)
 {
-    (void)ud;
     static const dispatch_reply d = {&hl__task_batch__descriptor, "dispatch.tasks", "tasks",
                                      "accepted", apply_tasks};
-    return record_dispatch_reply(r, &d);
+    int rc = record_dispatch_reply(r, &d);
+    if (rc < 0 || r->env->error)
+        return rc;
+    Hl__TaskList *tl = (Hl__TaskList *)hl_msg_unpack(&hl__task_list__descriptor,
+                                                     r->env->payload.data, r->env->payload.len);
+    if (!tl)
+        return 0;
+    rc = tasks_confirmed(r, ud, tl);
+    protobuf_c_message_free_unpacked(&tl->base, NULL);
+    return rc;
 }
 
 /* dispatch.revise answered: applied, or refused (a dispatch without the handler answers

@@ -12,13 +12,21 @@
  *                   alert at a station of the network, not seen before by alert id)
  *                   RE-ANCHORS the plan (forecast.h): rebuilt from the first alert and every
  *                   reading since, with the same plan id, revision and task ids, set-up still
- *                   counted from the plan's creation; the new tasks (ids never sent) go with
- *                   "dispatch.tasks", the tasks already sent whose due time or text changed,
- *                   and the ids no longer needed, with "dispatch.revise" (TaskRevision,
- *                   playbook.proto; dispatch must serve it — until it does the plan records
- *                   "refused: unknown message type"); the reservation is not made again
- *                   (Plan.update_note says when the materials now differ); the plan is
- *                   stored in place and "plan.updated" published. At most
+ *                   counted from the plan's creation, the spaces tasked before kept as
+ *                   further barriers while they qualify (lib/domain plan.h); the new tasks
+ *                   (ids never sent) go with "dispatch.tasks", the tasks already sent whose
+ *                   due time, text or level changed, and the ids no longer needed, with
+ *                   "dispatch.revise" (TaskRevision, playbook.proto; services/dispatch/
+ *                   revise.c) — naming only tasks a dispatch.tasks reply confirmed (the
+ *                   outbox may deliver a later request first): the others are held
+ *                   (PlanIndex.revise_held, Plan.revision_state "held: …") and a catch-up
+ *                   revision of every confirmed task follows the reply that confirms them;
+ *                   an id withdrawn once is not withdrawn again. The tasks' level
+ *                   (pb_msg_task_level: the incident's grade as response level, else the
+ *                   warning level) is the alert's; when it changes every task sent is
+ *                   revised. The reservation is not made again (Plan.update_note says when
+ *                   the materials now differ); the plan is stored in place and
+ *                   "plan.updated" published. The reading's time is Alert.measured_ms. At most
  *                   HL_FORECAST_MAX_OBS readings per plan: later ones are logged and answered
  *                   with the plan as it is. An alert with no new reading changes nothing.
  *                   force (a duty officer's re-plan) makes revision N+1 ("pl-<incident>.rN",
@@ -28,8 +36,9 @@
  *                   alert.release_chainage_km (HL_ENOTFOUND: outside the river), alert.<number>.
  *   playbook.plans  ListQuery → PlanList (query): id, or incident_id, or all; limit.
  * Replies (outbox): stock.reserve → the plan records reservation id, state and shortfall;
- * dispatch.tasks → the plan records whether dispatch stored the tasks; dispatch.revise →
- * Plan.revision_state. An error reply is recorded as "refused: <message>".
+ * dispatch.tasks → the plan records whether dispatch stored the tasks, the index the ids it
+ * confirmed (and a held revision goes out); dispatch.revise → Plan.revision_state. An error
+ * reply is recorded as "refused: <message>".
  * Events: "plan.activated" (a new plan or revision), "plan.updated" (re-anchored).
  */
 #ifndef PB_SERVICE_H

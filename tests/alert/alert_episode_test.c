@@ -1,5 +1,5 @@
 /* alert_episode_test — one incident per station-and-parameter exceedance episode
- * (services/alert/episode.h; hazlink rules 1–4 there, quiet period 24 h of drill time by
+ * (services/alert/episode.h; hazlink rules 1–5 there, quiet period 24 h of drill time by
  * default). Each scenario is a list of readings with the expected outcome of each. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -238,6 +238,49 @@ static void test_bad_input(void **state)
     assert_int_equal(set.n, 0);
 }
 
+/* Rule 5 (issue 4): the descent — the first reading after the peak and below it, exceeding
+ * or within the limit — is said once per peak; a new peak starts over. Readings at or
+ * before the peak are never the descent. */
+static void test_descent(void **state)
+{
+    (void)state;
+    episode_set set = {0};
+    episode_outcome out;
+    static const struct {
+        int64_t at;
+        int exceeded;
+        double multiple;
+        int descent;
+    } steps[] = {
+        {0, 1, 4.0, 0},      /* opens: the peak */
+        {1 * H, 1, 9.0, 0},  /* a new peak */
+        {2 * H, 1, 6.0, 1},  /* first below the peak: the descent */
+        {3 * H, 1, 2.0, 0},  /* lower still: said already */
+        {4 * H, 1, 12.0, 0}, /* a new peak: a descent is to come again */
+        {5 * H, 0, 0.0, 1},  /* within the limit, after the peak: the descent */
+        {6 * H, 0, 0.0, 0},
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        episode_reading rd = {T0 + steps[i].at, steps[i].exceeded, steps[i].multiple * 0.01,
+                              steps[i].multiple};
+        assert_int_equal(episode_apply(&set, &rd, Q, "inc-d", &out), 0);
+        episode *e = &set.ep[set.n - 1];
+        int d = !out.peak_changed && episode_descent(e, rd.ms, rd.multiple);
+        if (d != steps[i].descent)
+            fail_msg("reading %zu (+%lld h, %g ×): descent %d, want %d", i,
+                     (long long)(steps[i].at / H), steps[i].multiple, d, steps[i].descent);
+        if (d)
+            assert_int_equal(e->descent_ms, rd.ms);
+    }
+    /* A late reading from before the peak is not the descent, whatever its value. */
+    episode e = {.peak_ms = T0 + 10 * H, .peak_multiple = 5.0};
+    assert_int_equal(episode_descent(&e, T0 + 9 * H, 1.0), 0);
+    assert_int_equal(episode_descent(&e, T0 + 10 * H, 1.0), 0);
+    assert_int_equal(episode_descent(&e, T0 + 11 * H, 5.0), 0); /* equal is not below */
+    assert_int_equal(episode_descent(&e, T0 + 11 * H, 4.9), 1);
+    assert_int_equal(e.descent_ms, T0 + 11 * H);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_peak_and_counts),
         cmocka_unit_test(test_keep_limit),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_descent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

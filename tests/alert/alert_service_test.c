@@ -327,7 +327,9 @@ static void test_episode_over_the_wire(void **state)
     reading_free(&r);
 
     /* Second exceeding reading, in µg/L: 30 ug/L = 0.03 mg/L, 2 × → 黄, lower than 橙: the
-     * same incident, no new alert. */
+     * same incident, no new warning level; but it is the first reading after the peak
+     * (0.05 mg/L) and below it, so a "peak update" alert goes to the playbook (episode.h
+     * rule 5: the forecast can take the observed peak). */
     r = reading("st-dsz-down", "苯", 30, "ug/L", T0 + 20 * MINUTE);
     assert_int_equal(r.rc, 0);
     assert_true(r.res->exceeded);
@@ -335,7 +337,7 @@ static void test_episode_over_the_wire(void **state)
     assert_string_equal(r.res->incident_id, g_incident);
     assert_float_equal(r.res->value_mg_l, 0.03, 1e-12);
     assert_float_equal(r.res->multiple, 2.0, 1e-9);
-    assert_string_equal(r.res->alert_id, "");
+    assert_true(r.res->alert_id[0] != '\0');
     reading_free(&r);
 
     /* Third, 0.2 mg/L = 19 × → 红 (reading,no,10,): the level rises, a new alert. */
@@ -361,25 +363,38 @@ static void test_episode_over_the_wire(void **state)
     assert_int_equal(inc->first_exceedance_ms, T0 + 10 * MINUTE);
     assert_float_equal(inc->limit_mg_l, 0.01, 1e-12);
     assert_string_equal(inc->warning_level, "红");
-    assert_int_equal(inc->alert_count, 2);
+    assert_int_equal(inc->alert_count, 3);
     assert_float_equal(inc->chainage_km, 25.0, 1e-9);
     hl__incident_list__free_unpacked(l, NULL);
 
     Hl__AlertList *al = alerts(g_incident);
-    assert_int_equal(al->n_alerts, 2);
+    assert_int_equal(al->n_alerts, 3);
     assert_string_equal(al->alerts[0]->warning_level, "橙");
-    assert_string_equal(al->alerts[1]->warning_level, "红");
+    /* The peak update stands at the incident's level (橙), not the reading's (黄). */
+    assert_string_equal(al->alerts[1]->warning_level, "橙");
+    assert_non_null(strstr(al->alerts[1]->reason, "peak update: first reading below the peak"));
+    assert_float_equal(al->alerts[1]->value_mg_l, 0.03, 1e-12);
+    assert_string_equal(al->alerts[2]->warning_level, "红");
+    assert_non_null(strstr(al->alerts[2]->reason, "warning level 橙 → 红"));
+    /* Each alert carries its reading's measured time (the playbook re-anchors on it, not on
+     * when the alert was raised) and the incident's grade (IV by the 附件1 catch-all until
+     * facts arrive): the playbook's tasks take it as their response level. */
+    assert_int_equal(al->alerts[0]->measured_ms, T0 + 10 * MINUTE);
+    assert_int_equal(al->alerts[1]->measured_ms, T0 + 20 * MINUTE);
+    assert_int_equal(al->alerts[2]->measured_ms, T0 + 30 * MINUTE);
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(al->alerts[i]->grade, "IV");
     assert_float_equal(al->alerts[0]->release_chainage_km, 25.0, 1e-9);
     assert_int_equal(al->alerts[0]->release_ms, T0 + 10 * MINUTE);
     assert_non_null(strstr(al->alerts[0]->limit_source, "表3 item 19"));
     hl__alert_list__free_unpacked(al, NULL);
 
-    /* playbook and risk are not running: their requests wait in the outbox (two alerts to
+    /* playbook and risk are not running: their requests wait in the outbox (three alerts to
      * playbook, one upstream query to risk). */
     Hl__ServiceStatus *s = status();
     assert_non_null(s);
     assert_int_equal(s->records, 1);
-    assert_true(s->outbox_pending >= 3);
+    assert_true(s->outbox_pending >= 4);
     hl__service_status__free_unpacked(s, NULL);
 }
 
@@ -611,6 +626,78 @@ static void test_restart_keeps_episode(void **state)
     assert_string_equal(r.res->incident_id, g_incident);
     assert_false(r.res->incident_opened);
     reading_free(&r);
+}
+
+/* ---- peak updates for re-anchoring (issue 4) ---- */
+
+/* The alerts of incident id, as a count and the newest one's reason. */
+static size_t alert_count(const char *id, char *reason, size_t n)
+{
+    Hl__AlertList *al = alerts(id);
+    size_t k = al->n_alerts;
+    if (reason && n)
+        snprintf(reason, n, "%s", k ? al->alerts[k - 1]->reason : "");
+    hl__alert_list__free_unpacked(al, NULL);
+    return k;
+}
+
+/* A new peak at the same warning level and the first reading below a peak each send the
+ * playbook one alert ("peak update"); other readings send none: at most one alert per
+ * reading. The benzene episode of test_episode_over_the_wire peaked at 0.2 mg/L (+30 min);
+ * test_restart_keeps_episode's 0.02 at +40 min was its descent. */
+static void test_peak_updates(void **state)
+{
+    (void)state;
+    char why[512];
+    size_t n0 = alert_count(g_incident, NULL, 0);
+    /* +50 min: 0.3 mg/L, a new peak (29 ×, 红 as before). */
+    reading_reply r = reading("st-dsz-down", "苯", 0.3, "mg/L", T0 + 50 * MINUTE);
+    assert_int_equal(r.rc, 0);
+    assert_true(r.res->alert_id[0] != '\0');
+    reading_free(&r);
+    assert_int_equal(alert_count(g_incident, why, sizeof why), n0 + 1);
+    assert_non_null(strstr(why, "peak update: new peak at st-dsz-down"));
+    /* +60 min: 0.25, below the new peak: its descent. */
+    r = reading("st-dsz-down", "苯", 0.25, "mg/L", T0 + 60 * MINUTE);
+    assert_true(r.res->alert_id[0] != '\0');
+    reading_free(&r);
+    assert_int_equal(alert_count(g_incident, why, sizeof why), n0 + 2);
+    assert_non_null(strstr(why, "first reading below the peak"));
+    assert_non_null(strstr(why, "after the peak 0.3 mg/L"));
+    /* +70 min 0.22 and +80 min within the limit: the descent was told already. */
+    r = reading("st-dsz-down", "苯", 0.22, "mg/L", T0 + 70 * MINUTE);
+    assert_string_equal(r.res->alert_id, "");
+    reading_free(&r);
+    r = reading("st-dsz-down", "苯", 0.004, "mg/L", T0 + 80 * MINUTE);
+    assert_string_equal(r.res->alert_id, "");
+    reading_free(&r);
+    assert_int_equal(alert_count(g_incident, NULL, 0), n0 + 2);
+
+    /* 二甲苯 (GB 3838-2002 表3 item 22, 0.5 mg/L): 1.0 mg/L opens an incident (1 × over,
+     * 黄); the next reading is within the limit: still the peak's descent, sent with the
+     * incident's level, and the reading joins no incident (incident_id ""). */
+    const int64_t t3 = T0 + 10LL * 24 * 60 * MINUTE;
+    r = reading("st-dsz-down", "二甲苯", 1.0, "mg/L", t3);
+    assert_true(r.res->incident_opened);
+    char id[HL_ID_MAX + 1];
+    snprintf(id, sizeof id, "%s", r.res->incident_id);
+    reading_free(&r);
+    r = reading("st-dsz-down", "二甲苯", 0.1, "mg/L", t3 + 10 * MINUTE);
+    assert_false(r.res->exceeded);
+    assert_string_equal(r.res->incident_id, "");
+    assert_true(r.res->alert_id[0] != '\0');
+    reading_free(&r);
+    r = reading("st-dsz-down", "二甲苯", 0.05, "mg/L", t3 + 20 * MINUTE);
+    assert_string_equal(r.res->alert_id, "");
+    reading_free(&r);
+    Hl__AlertList *al = alerts(id);
+    assert_int_equal(al->n_alerts, 2);
+    assert_string_equal(al->alerts[1]->incident_id, id);
+    assert_string_equal(al->alerts[1]->warning_level, "黄");
+    assert_float_equal(al->alerts[1]->value_mg_l, 0.1, 1e-12);
+    assert_int_equal(al->alerts[1]->measured_ms, t3 + 10 * MINUTE);
+    assert_non_null(strstr(al->alerts[1]->reason, "first reading below the peak"));
+    hl__alert_list__free_unpacked(al, NULL);
 }
 
 /* ---- grade, facts and reporting duties (issue 4) ---- */
@@ -1204,6 +1291,7 @@ int main(void)
         cmocka_unit_test(test_report_and_trigger),
         cmocka_unit_test(test_limits_over_the_wire),
         cmocka_unit_test(test_restart_keeps_episode),
+        cmocka_unit_test(test_peak_updates),
         cmocka_unit_test(test_grade_and_duties),
         cmocka_unit_test(test_reading_links_to_report),
         cmocka_unit_test(test_link_considers_newest),

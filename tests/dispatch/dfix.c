@@ -22,6 +22,7 @@
 #include "hazlink/hl_clock.h"
 #include "hazlink/hl_codec.h"
 #include "hazlink/hl_error.h"
+#include "playbook.pb-c.h"
 
 dfix F;
 
@@ -164,6 +165,37 @@ int dfix_submit(Hl__Task *tasks, size_t n, const char *level, Hl__TaskList **out
     b.tasks = ptrs;
     Hl__Envelope *reply = NULL;
     int rc = hl_call(NULL, F.req, "playbook", "dispatch.tasks", &b.base, 5000, &reply, err, errlen);
+    if (out)
+        *out = NULL;
+    if (field && fieldlen)
+        snprintf(field, fieldlen, "%s", reply && reply->error ? reply->error->field : "");
+    if (rc == 0 && out)
+        *out = (Hl__TaskList *)hl_msg_unpack(&hl__task_list__descriptor, reply->payload.data,
+                                             reply->payload.len);
+    hl_env_free(&reply);
+    return rc;
+}
+
+int dfix_revise(uint32_t update, const char *plan_id, Hl__Task *tasks, size_t n,
+                const char *const *withdrawn, size_t nw, Hl__TaskList **out, char *field,
+                size_t fieldlen, char *err, size_t errlen)
+{
+    Hl__Task *ptrs[64];
+    assert_true(n <= 64);
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = &tasks[i];
+    Hl__TaskRevision rv = HL__TASK_REVISION__INIT;
+    rv.plan_id = (char *)(plan_id ? plan_id : "plan-test");
+    rv.incident_id = "inc-test";
+    rv.update = update;
+    rv.n_tasks = n;
+    rv.tasks = ptrs;
+    rv.n_withdrawn_task_ids = nw;
+    rv.withdrawn_task_ids = (char **)withdrawn;
+    rv.reason = "reading st-dsz-down 0.96 mg/L: observed peak replaces the model's";
+    Hl__Envelope *reply = NULL;
+    int rc = hl_call(NULL, F.req, "playbook", "dispatch.revise", &rv.base, 5000, &reply, err,
+                     errlen);
     if (out)
         *out = NULL;
     if (field && fieldlen)

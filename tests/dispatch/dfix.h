@@ -45,6 +45,12 @@ Hl__Task dfix_task(const char *id, const char *unit, const char *kind, const cha
  * NULL), field/err the error's field and message. */
 int dfix_submit(Hl__Task *tasks, size_t n, const char *level, Hl__TaskList **out, char *field,
                 size_t fieldlen, char *err, size_t errlen);
+/* dispatch.revise of plan "plan-test" (incident "inc-test") as the playbook sends it: update,
+ * the revised tasks and the withdrawn ids (issue 4). Returns hl_call's code, *out the TaskList
+ * (or NULL), field/err the error's field and message. */
+int dfix_revise(uint32_t update, const char *plan_id, Hl__Task *tasks, size_t n,
+                const char *const *withdrawn, size_t nw, Hl__TaskList **out, char *field,
+                size_t fieldlen, char *err, size_t errlen);
 ProtobufCMessage *dfix_query(const char *type, const char *unit, const char *id,
                              const ProtobufCMessageDescriptor *d);
 Hl__TaskList *dfix_list(const char *unit);

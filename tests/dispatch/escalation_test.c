@@ -326,12 +326,95 @@ static void test_start_refusals(void **state)
     assert_int_equal(esc_kind_parse(NULL, &k), HL_EINVAL);
 }
 
+/* Issue 4: a withdrawn task's chain takes no step; a revision may change the level. */
+static void test_withdraw_and_level_change(void **state)
+{
+    (void)state;
+    esc_policy p = policy(1);
+    const char chain[3][HL_ID_MAX + 1] = {"reg-131", "reg-131-cmd", "xj7-emb"};
+    esc_state s;
+    esc_step step;
+    assert_int_equal(esc_start(&p, "红", chain, 3, T0, &s), 0);
+    /* Withdrawn at +2 min, before the reminder due at +5: nothing is ever due after it. */
+    assert_int_equal(esc_withdraw(&s, S(120)), 1);
+    assert_int_equal(s.status, ESC_WITHDRAWN);
+    assert_int_equal(s.ended_ms, S(120));
+    assert_int_equal(esc_next(&s, &step), 0);
+    assert_int_equal(esc_fire_due(&s, S(3600), &step), 0);
+    /* Answers after it change nothing; a second withdrawal neither. */
+    assert_int_equal(esc_acknowledge(&s, "reg-131", S(200)), 0);
+    assert_int_equal(esc_decline(&s, "reg-131", S(200), &step), 0);
+    assert_int_equal(esc_withdraw(&s, S(300)), 0);
+    assert_int_equal(s.ended_ms, S(120));
+    assert_string_equal(esc_status_name(ESC_WITHDRAWN), "withdrawn");
+    esc_status st;
+    assert_int_equal(esc_status_parse("withdrawn", &st), 0);
+    assert_int_equal(st, ESC_WITHDRAWN);
+    /* An acknowledged chain stays acknowledged: that is how it ended. */
+    assert_int_equal(esc_start(&p, "红", chain, 3, T0, &s), 0);
+    assert_int_equal(esc_acknowledge(&s, "reg-131", S(60)), 1);
+    assert_int_equal(esc_withdraw(&s, S(120)), 0);
+    assert_int_equal(s.status, ESC_ACKNOWLEDGED);
+    /* Withdrawn after the reminder: the escalation planned next is not taken. */
+    assert_int_equal(esc_start(&p, "红", chain, 3, T0, &s), 0);
+    assert_int_equal(esc_fire_due(&s, S(300), &step), 1);
+    assert_int_equal(step.kind, ESC_REPEAT);
+    assert_int_equal(esc_withdraw(&s, S(400)), 1);
+    assert_int_equal(esc_fire_due(&s, S(600), &step), 0);
+
+    /* Level change: the timeout follows, counted from when the unit was last told. */
+    assert_int_equal(esc_start(&p, "IV", chain, 3, T0, &s), 0);
+    assert_int_equal(s.response, 1);
+    assert_int_equal(s.timeout_ms, 30 * 60000); /* IV takes 蓝's 30 min */
+    assert_int_equal(esc_set_level(&s, &p, "III"), 0);
+    assert_int_equal(s.level, ESC_YELLOW);
+    assert_int_equal(s.timeout_ms, 15 * 60000);
+    assert_int_equal(esc_next(&s, &step), 1);
+    assert_int_equal(step.due_ms, S(900));
+    assert_int_equal(esc_set_level(&s, &p, "红"), 0);
+    assert_int_equal(s.response, 0);
+    assert_int_equal(esc_fire_due(&s, S(300), &step), 1);
+    assert_int_equal(esc_set_level(&s, &p, "crimson"), HL_EINVAL);
+    esc_policy off = {0};
+    assert_int_equal(esc_set_level(&s, &off, "红"), HL_EINVAL);
+    /* A level given as a default-less start is no longer defaulted once set. */
+    assert_int_equal(esc_start(&p, NULL, chain, 3, T0, &s), 0);
+    assert_int_equal(s.level_defaulted, 1);
+    assert_int_equal(esc_set_level(&s, &p, "II"), 0);
+    assert_int_equal(s.level_defaulted, 0);
+}
+
+/* One spelling per level: warning levels by their Chinese name, response levels in ASCII. */
+static void test_level_spelling(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *word, *canon;
+        int response;
+    } cases[] = {{"red", "红", 0}, {"Yellow", "黄", 0}, {"蓝", "蓝", 0}, {"iv", "IV", 1},
+                 {"Ⅲ", "III", 1},  {"II", "II", 1},       {"I", "I", 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_string_equal(esc_level_canon(cases[i].word), cases[i].canon);
+        esc_level l;
+        int r = -1;
+        assert_int_equal(esc_level_parse_scale(cases[i].word, &l, &r), 0);
+        assert_int_equal(r, cases[i].response);
+    }
+    assert_null(esc_level_canon("purple"));
+    assert_null(esc_level_canon(""));
+    assert_string_equal(esc_level_label(ESC_RED, 1), "I");
+    assert_string_equal(esc_level_label(ESC_BLUE, 0), "蓝");
+    assert_null(esc_level_label(ESC_LEVEL_N, 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_levels_and_policy),
         cmocka_unit_test(test_start_refusals),
+        cmocka_unit_test(test_withdraw_and_level_change),
+        cmocka_unit_test(test_level_spelling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

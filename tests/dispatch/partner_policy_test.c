@@ -119,6 +119,20 @@ static void test_next(void **state)
     assert_int_equal(policy_next(o, 0, 100), -1);
 }
 
+/* The agent's timer (agent.h): set to the first open answer's due time, nothing when none. */
+static void test_next_due(void **state)
+{
+    (void)state;
+    policy_owed o[3] = {{.due_ms = 100}, {.due_ms = 50}, {.due_ms = 10}};
+    assert_int_equal(policy_next_due(o, 3), 100); /* in order: not the earliest of all */
+    o[0].confirmed = 1;
+    assert_int_equal(policy_next_due(o, 3), 50);
+    o[1].refused = 1;
+    o[2].confirmed = 1;
+    assert_int_equal(policy_next_due(o, 3), INT64_MAX);
+    assert_int_equal(policy_next_due(o, 0), INT64_MAX);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -126,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_plans),
         cmocka_unit_test(test_next),
+        cmocka_unit_test(test_next_due),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -173,6 +173,30 @@ static void test_person_supersedes_and_refusal(void **state)
     pstore_rec_take_task(&rec, &other);
     assert_string_equal(rec.task->id, "task-b");
     pstore_rec_take_task(&rec, NULL);
+    /* Issue 4: a revision (Task.revisions higher) is newer news in the same state; a copy of
+     * an earlier revision is older news, even when its state ranks as high. */
+    Hl__Task rev = task_of("task-b", "acknowledged");
+    rev.revisions = 2;
+    rev.title = "新渠首拦截（提前）";
+    pstore_rec_take_task(&rec, &rev);
+    assert_string_equal(rec.task->title, "新渠首拦截（提前）");
+    Hl__Task stale = task_of("task-b", "acknowledged");
+    stale.revisions = 1;
+    pstore_rec_take_task(&rec, &stale);
+    assert_int_equal(rec.task->revisions, 2);
+    Hl__Task wd = task_of("task-b", "withdrawn");
+    wd.revisions = 3;
+    pstore_rec_take_task(&rec, &wd);
+    assert_string_equal(rec.task->state, "withdrawn");
+    /* The record's own count of revisions shown round-trips. */
+    rec.revisions = 2;
+    rec.shown_count = 1;
+    put_rec(ps, &rec);
+    pstore_rec_clear(&rec);
+    get_rec(ps, "task-b", &rec);
+    assert_int_equal(rec.revisions, 2);
+    assert_int_equal(rec.shown_count, 1);
+    assert_int_equal(rec.task->revisions, 3);
     pstore_rec_clear(&rec);
     pstore_rec_clear(NULL);
     pstore_close(&ps);

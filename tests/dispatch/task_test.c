@@ -1,5 +1,5 @@
 /* Task states (services/dispatch/task.h): the whole transition table, one case per state and
- * event, plus the checks a playbook's task must pass. */
+ * event (the withdrawal of issue 4 included), plus the checks a playbook's task must pass. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +19,8 @@ enum {
     D = TASK_DELIVERED,
     A = TASK_ACKNOWLEDGED,
     X = TASK_DECLINED,
-    C = TASK_COMPLETED
+    C = TASK_COMPLETED,
+    W = TASK_WITHDRAWN
 };
 
 /* expect: the resulting state, or -1 for "duplicate: unchanged, 0", or -2 for HL_ESTATE. */
@@ -37,24 +38,36 @@ static const transition_case transitions[] = {
     {A, TASK_EV_RECEIPT, -1, 0},
     {X, TASK_EV_RECEIPT, -1, 0},
     {C, TASK_EV_RECEIPT, -1, 0},
+    {W, TASK_EV_RECEIPT, -1, 0}, /* a withdrawn task arriving late: nothing changes */
     /* ack: from pending it implies the delivery (two steps) */
     {P, TASK_EV_ACK, A, 2},
     {D, TASK_EV_ACK, A, 1},
     {A, TASK_EV_ACK, -1, 0},
     {X, TASK_EV_ACK, -2, 0},
     {C, TASK_EV_ACK, -1, 0},
+    {W, TASK_EV_ACK, -2, 0},
     /* decline */
     {P, TASK_EV_DECLINE, X, 2},
     {D, TASK_EV_DECLINE, X, 1},
     {A, TASK_EV_DECLINE, -2, 0},
     {X, TASK_EV_DECLINE, -1, 0},
     {C, TASK_EV_DECLINE, -2, 0},
+    {W, TASK_EV_DECLINE, -2, 0},
     /* complete: only after an acknowledgement */
     {P, TASK_EV_COMPLETE, -2, 0},
     {D, TASK_EV_COMPLETE, -2, 0},
     {A, TASK_EV_COMPLETE, C, 1},
     {X, TASK_EV_COMPLETE, -2, 0},
     {C, TASK_EV_COMPLETE, -1, 0},
+    {W, TASK_EV_COMPLETE, -2, 0},
+    /* withdraw (dispatch.revise): from pending directly (no implied delivery), delivered or
+     * acknowledged; a declined or completed task has nothing left to call off */
+    {P, TASK_EV_WITHDRAW, W, 1},
+    {D, TASK_EV_WITHDRAW, W, 1},
+    {A, TASK_EV_WITHDRAW, W, 1},
+    {X, TASK_EV_WITHDRAW, -2, 0},
+    {C, TASK_EV_WITHDRAW, -2, 0},
+    {W, TASK_EV_WITHDRAW, -1, 0},
 };
 
 static void test_transition_table(void **state)
@@ -73,6 +86,8 @@ static void test_transition_table(void **state)
             before.declined_ms = 2000;
         if (c->from == C)
             before.completed_ms = 3000;
+        if (c->from == W)
+            before.withdrawn_ms = 3000;
         task_result res;
         int rc = task_apply(&before, c->ev, 5000, "no boats free", &res);
         char what[64];
@@ -127,6 +142,31 @@ static void test_times_are_stamped(void **state)
     assert_int_equal(res.steps[1].to, TASK_ACKNOWLEDGED);
     assert_int_equal(res.after.delivered_ms, 700);
     assert_int_equal(res.after.acknowledged_ms, 700);
+}
+
+static void test_withdraw_stamps_and_is_no_answer(void **state)
+{
+    (void)state;
+    task_status st = {.state = TASK_DELIVERED, .delivered_ms = 100};
+    task_result res;
+    assert_int_equal(task_apply(&st, TASK_EV_WITHDRAW, 900, NULL, &res), 0);
+    assert_int_equal(res.after.state, TASK_WITHDRAWN);
+    assert_int_equal(res.after.withdrawn_ms, 900);
+    assert_int_equal(res.after.delivered_ms, 100);
+    /* A pending task is withdrawn without passing through delivered. */
+    st = (task_status){.state = TASK_PENDING};
+    assert_int_equal(task_apply(&st, TASK_EV_WITHDRAW, 950, NULL, &res), 0);
+    assert_int_equal(res.nsteps, 1);
+    assert_int_equal(res.after.delivered_ms, 0);
+    assert_string_equal(task_state_name(TASK_WITHDRAWN), "withdrawn");
+    assert_string_equal(task_event_name(TASK_EV_WITHDRAW), "withdraw");
+    task_state ps;
+    assert_int_equal(task_state_parse("withdrawn", &ps), 0);
+    assert_int_equal(ps, TASK_WITHDRAWN);
+    /* Only dispatch withdraws: it is not an answer a partner can give. */
+    task_event ev;
+    assert_int_equal(task_action_parse("withdraw", &ev), HL_EINVAL);
+    assert_int_equal(task_action_parse("complete", &ev), 0);
 }
 
 static void test_decline_needs_reason(void **state)
@@ -321,6 +361,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transition_table),     cmocka_unit_test(test_times_are_stamped),
+        cmocka_unit_test(test_withdraw_stamps_and_is_no_answer),
         cmocka_unit_test(test_decline_needs_reason), cmocka_unit_test(test_names),
         cmocka_unit_test(test_task_check),
     };

@@ -2,8 +2,10 @@
 #ifndef HL_LIB_TEST_H
 #define HL_LIB_TEST_H
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -32,11 +34,32 @@ static inline int lt_rmtree(const char *dir)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* Ports base..base+49 of this process, spaced so that test programs running side by side
- * (different pids) do not meet. */
+/* 1 if TCP port p on 127.0.0.1 can be bound now. */
+static inline int lt_port_free(int p)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+/* Ports base..base+49 for this process: spaced by pid so that test programs running side by
+ * side do not meet, below 32768 where Linux starts handing out ports to outgoing connections
+ * (a client elsewhere on the machine could otherwise hold one of ours), and free right now. */
 static inline int lt_base_port(void)
 {
-    return 20000 + (int)(getpid() % 800) * 50;
+    for (int k = 0; k < 250; k++) {
+        int base = 20000 + (int)((getpid() + 7 * k) % 250) * 50;
+        int ok = 1;
+        for (int p = base; ok && p < base + 50; p++) ok = lt_port_free(p);
+        if (ok) return base;
+    }
+    return 20000 + (int)(getpid() % 250) * 50;
 }
 
 #endif

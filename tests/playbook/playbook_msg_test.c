@@ -235,7 +235,14 @@ static void test_observations(void **state)
     assert_int_equal(pb_msg_observation(&a, f->net, T0, &o), 1);
     assert_string_equal(o.station_id, "st-dsz-down");
     assert_true(o.value_mg_l == 0.085);
-    assert_int_equal(o.at_ms, T0 + 60000); /* raised_ms: the Alert has no reading time */
+    /* An alert made before measured_ms existed: its raised_ms stands in. */
+    assert_int_equal(o.at_ms, T0 + 60000);
+    /* The reading's own time when the alert carries it (issue 4): an alert raised late
+     * (outbox resend, a restart) must not move the observation. */
+    a.measured_ms = T0 + 30000;
+    assert_int_equal(pb_msg_observation(&a, f->net, T0, &o), 1);
+    assert_int_equal(o.at_ms, T0 + 30000);
+    a.measured_ms = 0;
     a.raised_ms = 0;
     assert_int_equal(pb_msg_observation(&a, f->net, T0 + 5, &o), 1);
     assert_int_equal(o.at_ms, T0 + 5);
@@ -281,9 +288,39 @@ static void test_observations(void **state)
     assert_string_equal(rb.batch.tasks[0]->id, p->tasks[0].id);
     assert_string_equal(rb.batch.tasks[1]->id, p->tasks[2].id);
     assert_string_equal(nb.batch.tasks[0]->id, p->tasks[1].id);
+    /* The level goes on the batch and on every task of it. */
+    pb_batch_msg_set_level(&rb, "III");
+    assert_string_equal(rb.batch.level, "III");
+    for (size_t i = 0; i < rb.batch.n_tasks; i++)
+        assert_string_equal(rb.batch.tasks[i]->level, "III");
     pb_batch_msg_free(&nb);
     pb_batch_msg_free(&rb);
     hl_plan_destroy(&p);
+}
+
+/* The tasks' level: the incident's grade as its response level (2014 national plan: a
+ * 较大 incident gets a III response), else the warning level, else none. */
+static void test_task_level(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *grade, *warning, *want;
+    } cases[] = {
+        {"III", "红", "III"}, /* graded: the response level, whatever the warning colour */
+        {"I", "", "I"},       {"IV", "蓝", "IV"},
+        {"", "橙", "橙"},     /* not graded: the warning level */
+        {"V", "黄", "黄"},    /* not a grade: ignored */
+        {"", "purple", ""},   /* nothing known: dispatch's default */
+        {"", "", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Hl__Alert a;
+        benzene_alert(&a);
+        a.grade = (char *)cases[i].grade;
+        a.warning_level = (char *)cases[i].warning;
+        assert_string_equal(pb_msg_task_level(&a), cases[i].want);
+    }
+    assert_string_equal(pb_msg_task_level(NULL), "");
 }
 
 static void test_shortfall(void **state)
@@ -405,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_input_anchor), cmocka_unit_test(test_input_errors),
         cmocka_unit_test(test_messages),     cmocka_unit_test(test_shortfall),
         cmocka_unit_test(test_store),        cmocka_unit_test(test_observations),
+        cmocka_unit_test(test_task_level),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -493,6 +493,51 @@ static void test_kuitun_benzene(void **state)
     hl_plan_destroy(&p);
 }
 
+/* Re-anchoring (plan.h hl_plan_input.kept_spaces): a space tasked before stays a further
+ * barrier while it is threatened, ready in time and holds; one that no longer qualifies, or
+ * is the chosen space, or is not a space of the network, gets no (second) task. The benzene
+ * case of test_kuitun_benzene observed at 0.5 mg/L 10 min in: 老渠首 is chosen, 新渠首 can
+ * no longer be ready, the Kuitun Reservoir (km 66, set-up 4 h) can. */
+static void test_kept_barriers(void **state)
+{
+    fx *f = *state;
+    hl_plan_input in = kuitun_input(f, "inc-benzene");
+    snprintf(in.source_id, sizeof in.source_id, "rs-dsz-petro");
+    in.fc.anchor = HL_ANCHOR_OBSERVED;
+    snprintf(in.fc.station_id, sizeof in.fc.station_id, "st-dsz-down");
+    in.fc.observed_mg_l = 0.5;
+    in.fc.now_ms = T0 + 600000;
+    const char *kept[] = {"sp-kuitun-res", "sp-xinqushou", "sp-laoqushou", "sp-nowhere"};
+    for (size_t i = 0; i < 4; i++)
+        snprintf(in.kept_spaces[i], sizeof in.kept_spaces[i], "%s", kept[i]);
+    in.n_kept = 4;
+    hl_plan *p = NULL;
+    assert_int_equal(hl_plan_build(f->net, f->rules, &in, &p), 0);
+    assert_string_equal(p->space->id, "sp-laoqushou");
+    assert_int_equal(p->n_barriers, 1);
+    assert_string_equal(p->barriers[0]->id, "sp-kuitun-res");
+    const hl_forecast_point *kr = hl_forecast_point_find(p->forecast, "sp-kuitun-res");
+    assert_true(kr->threatened && kr->ready_in_time);
+    const hl_plan_task *t = task(p, "pl-inc-benzene-intercept-sp-kuitun-res");
+    assert_non_null(t);
+    assert_int_equal(t->due_ms, kr->front_ms);
+    assert_non_null(strstr(t->title, "further barrier"));
+    assert_non_null(strstr(t->detail, "intercepts first at"));
+    assert_non_null(task(p, "pl-inc-benzene-intercept-sp-laoqushou"));
+    assert_null(task(p, "pl-inc-benzene-intercept-sp-xinqushou")); /* not ready: let go */
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_tasks; i++)
+        n += strcmp(p->tasks[i].kind, "intercept") == 0;
+    assert_int_equal(n, 2);
+    hl_plan_destroy(&p);
+    /* Without kept spaces (the first build) only the chosen space is tasked. */
+    in.n_kept = 0;
+    assert_int_equal(hl_plan_build(f->net, f->rules, &in, &p), 0);
+    assert_int_equal(p->n_barriers, 0);
+    assert_null(task(p, "pl-inc-benzene-intercept-sp-kuitun-res"));
+    hl_plan_destroy(&p);
+}
+
 /* The drill's report: 2000 kg of benzene over 1800 s at the Dushanzi outfall (km 22) at T0,
  * summer, planned at T0 + 5 min. A continuous release (Ogata–Banks pulse, C0 = 1000 M/(Q T)
  * = 1000·2000/(96·1800) = 11.57 mg/L, Q = 1.5 m/s × 64 m²). At 新渠首 the concentration stays
@@ -625,6 +670,7 @@ int main(void)
     };
     const struct CMUnitTest kuitun_tests[] = {
         cmocka_unit_test(test_kuitun_benzene),
+        cmocka_unit_test(test_kept_barriers),
         cmocka_unit_test(test_kuitun_report_capacity),
         cmocka_unit_test(test_kuitun_materials_exist),
         cmocka_unit_test(test_kuitun_units_exist),

@@ -9,7 +9,7 @@
  * 6450 s after the first exceedance (playbook_plan_test.c test_kuitun_benzene), and its
  * 1.5 h set-up fits, so it is chosen. A second alert with a higher reading re-anchors the
  * plan: same id, same task ids, earlier fronts, and the re-timed tasks go to dispatch as
- * "dispatch.revise" (which a dispatch without that handler refuses: the plan records it).
+ * "dispatch.revise", which dispatch applies in place (the plan records it).
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
@@ -207,7 +207,10 @@ static int teardown(void **state)
     if (bad)
         fprintf(stderr, "services did not stop cleanly; their log:\n%s\n", log ? log : "");
     free(log);
-    nftw(F.dir, rm_fn, 16, FTW_DEPTH | FTW_PHYS);
+    if (getenv("HL_TEST_KEEP"))
+        fprintf(stderr, "test folder kept: %s (log %s)\n", F.dir, F.log);
+    else
+        nftw(F.dir, rm_fn, 16, FTW_DEPTH | FTW_PHYS);
     return bad ? -1 : 0;
 }
 
@@ -370,6 +373,8 @@ static void test_alert_makes_one_plan(void **state)
     assert_int_equal(p->n_task_ids, N_BENZENE_TASKS);
     assert_string_equal(p->task_ids[0], "pl-inc-t1-intercept-sp-xinqushou");
     assert_int_equal(p->revision, 1);
+    /* Not graded: the tasks carry the warning level (pb_msg.h pb_msg_task_level). */
+    assert_string_equal(p->task_level, "橙");
     int found = 0;
     for (size_t i = 0; i < p->n_points; i++)
         if (strcmp(p->points[i]->point_id, "sp-xinqushou") == 0) {
@@ -416,7 +421,15 @@ static void test_alert_makes_one_plan(void **state)
     assert_true(front1 > 0 && front1 < F.t0 + 6450227);
     assert_non_null(strstr(p->update_note, "reading st-dsz-down 0.42 mg/L"));
     assert_non_null(strstr(p->update_note, "re-timed or reworded, 0 new, 0 withdrawn"));
-    assert_string_equal(p->revision_state, "sent (update 1)");
+    /* Sent at once when dispatch has confirmed the first batch already; else held until it
+     * does (the outbox could deliver the revision first), then sent as a catch-up. */
+    if (strcmp(p->revision_state, "sent (update 1)") != 0 &&
+        strncmp(p->revision_state, "held: 12 task(s)", 16) != 0)
+        fail_msg("revision_state '%s'", p->revision_state);
+    print_message("    revision: %s\n", p->revision_state);
+    /* The level rose (橙 → 红): every task sent goes into the revision with it. */
+    assert_string_equal(p->task_level, "红");
+    assert_non_null(strstr(p->update_note, "task level 橙 -> 红"));
     print_message("    re-anchored: %s\n", p->update_note);
     hl__plan__free_unpacked(p, NULL);
     s = status(F.req);
@@ -451,15 +464,17 @@ static void test_alert_makes_one_plan(void **state)
         }
         if (!done)
             fail_msg("stock/dispatch replies were not recorded in 10 s (see %s)", F.log);
-        /* The revision's answer is recorded: applied by a dispatch that serves
-         * "dispatch.revise", refused by one that does not (issue 4 asks dispatch for it). */
+        /* The revision's answer is recorded: dispatch applied it. */
         done = 0;
         for (int i = 0; i < 200 && !done; i++) {
             l = plans("inc-t1");
             const char *rs = l->plans[0]->revision_state;
             done = strncmp(rs, "applied", 7) == 0 || strncmp(rs, "refused", 7) == 0;
-            if (done)
+            if (done) {
                 print_message("    dispatch.revise: %s\n", rs);
+                if (strncmp(rs, "applied", 7) != 0)
+                    fail_msg("dispatch refused the revision: %s", rs);
+            }
             hl__plan_list__free_unpacked(l, NULL);
             if (!done)
                 sleep_ms(50);
@@ -467,7 +482,8 @@ static void test_alert_makes_one_plan(void **state)
         if (!done)
             fail_msg("the dispatch.revise answer was not recorded in 10 s (see %s)", F.log);
         /* Dispatch holds exactly the plan's tasks: the resend and the second alert added
-         * none. */
+         * none; they were updated in place: the intercept task is due at the re-anchored
+         * front, every task carries the new level. */
         Hl__ListQuery q = HL__LIST_QUERY__INIT;
         q.incident_id = "inc-t1";
         assert_int_equal(hl_call(F.zctx, F.dispatch_req, "test", "dispatch.list", &q.base,
@@ -476,8 +492,61 @@ static void test_alert_makes_one_plan(void **state)
         Hl__TaskList *tl = hl__task_list__unpack(NULL, rep->payload.len, rep->payload.data);
         assert_non_null(tl);
         assert_int_equal(tl->n_tasks, N_BENZENE_TASKS);
+        for (size_t i = 0; i < tl->n_tasks; i++) {
+            const Hl__Task *x = tl->tasks[i];
+            assert_string_equal(x->level, "红");
+            assert_int_equal(x->revisions, 1);
+            assert_int_equal(x->plan_update, 1);
+            if (strcmp(x->id, "pl-inc-t1-intercept-sp-xinqushou") == 0)
+                assert_int_equal(x->due_ms, front1);
+        }
         hl__task_list__free_unpacked(tl, NULL);
         hl_env_free(&rep);
+
+        /* Dispatch has confirmed every task now: the next re-anchoring (a higher reading 20
+         * min in, measured before it was raised) revises at once, and only the tasks whose
+         * time or text moved. */
+        Hl__Alert a3;
+        benzene_alert(&a3, "inc-t1", "al-t3", "红");
+        a3.value_mg_l = 0.96;
+        a3.measured_ms = F.t0 + 1200000;
+        a3.raised_ms = F.t0 + 1260000;
+        t.alert = &a3;
+        p = trigger(&t);
+        assert_int_equal(p->updates, 2);
+        assert_int_equal(p->observations[1]->at_ms, F.t0 + 1200000); /* measured, not raised */
+        assert_string_equal(p->revision_state, "sent (update 2)");
+        int64_t front2 = 0;
+        for (size_t i = 0; i < p->n_points; i++)
+            if (strcmp(p->points[i]->point_id, "sp-xinqushou") == 0)
+                front2 = p->points[i]->front_ms;
+        assert_true(front2 > 0 && front2 != front1);
+        hl__plan__free_unpacked(p, NULL);
+        done = 0;
+        for (int i = 0; i < 200 && !done; i++) {
+            l = plans("inc-t1");
+            done = strncmp(l->plans[0]->revision_state, "applied", 7) == 0;
+            hl__plan_list__free_unpacked(l, NULL);
+            if (!done)
+                sleep_ms(50);
+        }
+        if (!done)
+            fail_msg("the second revision was not applied in 10 s (see %s)", F.log);
+        assert_int_equal(hl_call(F.zctx, F.dispatch_req, "test", "dispatch.list", &q.base,
+                                 CALL_MS, &rep, err, sizeof err),
+                         0);
+        tl = hl__task_list__unpack(NULL, rep->payload.len, rep->payload.data);
+        assert_non_null(tl);
+        assert_int_equal(tl->n_tasks, N_BENZENE_TASKS);
+        for (size_t i = 0; i < tl->n_tasks; i++)
+            if (strcmp(tl->tasks[i]->id, "pl-inc-t1-intercept-sp-xinqushou") == 0) {
+                assert_int_equal(tl->tasks[i]->due_ms, front2);
+                assert_int_equal(tl->tasks[i]->revisions, 2);
+                assert_int_equal(tl->tasks[i]->plan_update, 2);
+            }
+        hl__task_list__free_unpacked(tl, NULL);
+        hl_env_free(&rep);
+        t.alert = &a2;
     }
 
     /* A duty officer's forced re-plan: revision 2, new id, new task ids. */
@@ -486,9 +555,9 @@ static void test_alert_makes_one_plan(void **state)
     assert_string_equal(p->id, "pl-inc-t1.r2");
     assert_int_equal(p->revision, 2);
     assert_string_equal(p->task_ids[0], "pl-inc-t1.r2-intercept-sp-xinqushou");
-    /* Rebuilt from the first alert and the reading taken since. */
+    /* Rebuilt from the first alert and the readings taken since (a3's too, with peers). */
     assert_string_equal(p->alert_id, "al-t2");
-    assert_int_equal(p->n_observations, 1);
+    assert_int_equal(p->n_observations, with_peers ? 2 : 1);
     assert_int_equal(p->updates, 0);
     hl__plan__free_unpacked(p, NULL);
     Hl__PlanList *l = plans("inc-t1");

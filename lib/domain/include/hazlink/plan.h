@@ -26,6 +26,7 @@
 #define HL_PLAN_MAX_COUNTERPARTS 64   /* local_by_point entries */
 #define HL_PLAN_MAX_TASKS 256
 #define HL_PLAN_MAX_MATERIALS 48      /* distinct materials in one plan */
+#define HL_PLAN_MAX_KEPT 8            /* spaces kept as interception barriers (re-anchoring) */
 #define HL_PLAN_UNIT_MAX 15           /* material unit ("t", "m", "bag") */
 #define HL_PLAN_TITLE_MAX 255
 #define HL_PLAN_DETAIL_MAX 1023
@@ -99,6 +100,17 @@ typedef struct hl_plan_input {
     char incident_side[HL_NET_JUR_MAX + 1]; /* "corps"/"local"/"": the incident's jurisdiction */
     hl_forecast_req fc;                  /* anchor, season, horizon, now (set-up start),
                                             later readings (re-anchoring, forecast.h) */
+    /* Re-anchoring (issue 4): spaces whose intercept task was sent already. A re-anchored
+     * forecast may move the interception to another space (a nearer one that now holds the
+     * smaller plume); a space already tasked is then KEPT as a further barrier — its task
+     * stays, re-timed and reworded — as long as the forecast says it is threatened, can be
+     * ready in time and can hold the plume (or its volume is unknown). Why: its unit has
+     * mobilised on the first order, and the forecast that would call it off rests on
+     * velocities that are hazlink assumptions (unverified); staged interception (多级拦截)
+     * is the usual practice on a river. A kept space that no longer qualifies loses its task
+     * (dispatch withdraws it). Empty at the first build. */
+    char kept_spaces[HL_PLAN_MAX_KEPT][HL_NET_ID_MAX + 1];
+    size_t n_kept;
 } hl_plan_input;
 
 typedef struct hl_plan_task {
@@ -115,6 +127,9 @@ typedef struct hl_plan_task {
 typedef struct hl_plan {
     hl_forecast *forecast;               /* owned */
     const hl_space *space;               /* chosen interception space, or NULL */
+    const hl_space *barriers[HL_PLAN_MAX_KEPT]; /* kept spaces that still qualify (input
+                                            kept_spaces), each with an intercept task */
+    size_t n_barriers;
     int space_ready_in_time;
     int interception_needed;             /* some space is threatened */
     char fallback[HL_PLAN_DETAIL_MAX + 1]; /* when no space: why, and what is done instead
