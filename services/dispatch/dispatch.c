@@ -68,6 +68,31 @@ int dispatch_task_owed(const Hl__Task *t)
     return strcmp(t->state, "delivered") == 0 || strcmp(t->state, "acknowledged") == 0;
 }
 
+int dispatch_push_touched(dispatch *d, hl_req *r, const unsigned char *touched)
+{
+    int64_t now_real = hl_real_now_ms();
+    for (size_t u = 0; u < d->roster->n; u++) {
+        if (!touched[u] || !dispatch_unit_connected(&d->units[u], now_real))
+            continue;
+        int rc = dispatch_push_pending(d, r, d->roster->units[u].id, &d->units[u],
+                                       now_real - d->resend_ms);
+        if (rc < 0) {
+            hl_error("cannot push to %s: %s", d->roster->units[u].id, hl_strerror(rc));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+void dispatch_tasks_free(Hl__Task ***tasks, size_t n)
+{
+    for (size_t i = 0; *tasks && i < n; i++)
+        if ((*tasks)[i])
+            hl__task__free_unpacked((*tasks)[i], NULL);
+    free(*tasks);
+    *tasks = NULL;
+}
+
 void dispatch_cut(char *dst, size_t cap, const char *text)
 {
     size_t n = strlen(text);
@@ -263,26 +288,16 @@ static int dispatch__on_tasks(hl_req *r, void *ud)
     if ((rc = dispatch__tasks_store(d, r, b, stored, fresh, out, touched)) < 0)
         goto done;
     /* New tasks for a unit whose partner is connected go out now, not at the next sweep. */
-    int64_t now_real = hl_real_now_ms();
-    for (size_t u = 0; u < d->roster->n; u++) {
-        if (!touched[u] || !dispatch_unit_connected(&d->units[u], now_real))
-            continue;
-        if ((rc = dispatch_push_pending(d, r, d->roster->units[u].id, &d->units[u],
-                                        now_real - d->resend_ms)) < 0) {
-            rc = hl_req_fail(r, rc, "tasks", "cannot push to %s: %s", d->roster->units[u].id,
-                             hl_strerror(rc));
-            goto done;
-        }
+    if ((rc = dispatch_push_touched(d, r, touched)) < 0) {
+        rc = hl_req_fail(r, rc, "tasks", "cannot push the new tasks: %s", hl_strerror(rc));
+        goto done;
     }
     Hl__TaskList list = HL__TASK_LIST__INIT;
     list.n_tasks = n;
     list.tasks = out;
     rc = hl_req_reply(r, r->env->type, &list.base);
 done:
-    for (size_t i = 0; stored && i < n; i++)
-        if (stored[i])
-            hl__task__free_unpacked(stored[i], NULL);
-    free(stored);
+    dispatch_tasks_free(&stored, n);
     free(out);
     free(fresh);
     free(touched);

@@ -69,6 +69,11 @@ void dispatch_task_set_status(Hl__Task *t, const task_status *st);
  * pending), or a revision its unit has not receipted (Task.revisions > revision_receipted)
  * of a task delivered or acknowledged, or withdrawn after it was pushed at least once. */
 int dispatch_task_owed(const Hl__Task *t);
+/* Push what is owed (dispatch_push_pending) to every unit marked in touched (one byte per
+ * roster unit) whose partner is connected now; the others get it at their next hello. */
+int dispatch_push_touched(dispatch *d, hl_req *r, const unsigned char *touched);
+/* Free an array of n unpacked tasks (NULL entries skipped) and the array; clears *tasks. */
+void dispatch_tasks_free(Hl__Task ***tasks, size_t n);
 /* Copy text into dst (cap bytes), cut on a UTF-8 character boundary. */
 void dispatch_cut(char *dst, size_t cap, const char *text);
 

@@ -104,6 +104,16 @@ static int escalate__save(dispatch *d, hl_req *r, Hl__Escalation *e, int64_t old
     return hl_svc_publish(r, "task.escalated", &pub.base);
 }
 
+/* Store the chain rec as state st now says (its due entry moved from rec's next step). */
+static int escalate__store_state(dispatch *d, hl_req *r, const Hl__Escalation *rec,
+                                 const esc_state *st)
+{
+    Hl__Escalation e;
+    char *chain[ESC_CHAIN_MAX];
+    escalate__from_state(rec, st, chain, &e);
+    return escalate__save(d, r, &e, rec->next_due_ms);
+}
+
 static int escalate__audit(hl_req *r, const char *task_id, const char *event, const char *unit,
                            const char *notice, uint32_t step, const char *actor, int64_t at_ms,
                            const char *reason)
@@ -382,15 +392,9 @@ int escalate_task_level(dispatch *d, hl_req *r, const Hl__Task *t)
     int rc = escalate__load(r, t->id, &rec, &orig, &st);
     if (rc < 0 || !rec)
         return rc;
-    if ((rc = esc_set_level(&st, &d->roster->esc, t->level)) == 0) {
-        Hl__Escalation e;
-        char *chain[ESC_CHAIN_MAX];
-        escalate__from_state(rec, &st, chain, &e);
-        rc = escalate__save(d, r, &e, rec->next_due_ms);
-        if (rc == 0 && e.next_due_ms)
-            hl_info("task %s: level %s, next escalation step due %" PRId64, t->id, e.level,
-                    e.next_due_ms);
-    }
+    if ((rc = esc_set_level(&st, &d->roster->esc, t->level)) == 0 &&
+        (rc = escalate__store_state(d, r, rec, &st)) == 0)
+        hl_info("task %s: escalation level now %s", t->id, esc_level_label(st.level, st.response));
     escalate__free(&rec, &orig);
     return rc;
 }
@@ -413,12 +417,8 @@ int escalate_task_withdrawn(dispatch *d, hl_req *r, const Hl__Task *t, const cha
         rc = escalate__audit(r, t->id, "escalation_cancelled", rec->next_unit, "", 0, actor,
                              r->now_ms, why);
     }
-    if (rc == 0 && st.status == ESC_WITHDRAWN) {
-        Hl__Escalation e;
-        char *chain[ESC_CHAIN_MAX];
-        escalate__from_state(rec, &st, chain, &e);
-        rc = escalate__save(d, r, &e, rec->next_due_ms);
-    }
+    if (rc == 0 && st.status == ESC_WITHDRAWN)
+        rc = escalate__store_state(d, r, rec, &st);
     /* The units told so far hold notices about a task that is gone: they are told too. */
     for (size_t i = 0; rc == 0 && i < rec->n_steps; i++)
         if (strcmp(rec->steps[i]->kind, "escalate") == 0 && rec->steps[i]->notice_task_id[0])

@@ -266,22 +266,6 @@ static int revise__reply(hl_req *r, Hl__Task *out, size_t n)
     return rc;
 }
 
-/* Push what the revision owes to the units connected now (the others get it at their next
- * hello: the pending entries are in the store). */
-static int revise__push(dispatch *d, hl_req *r, const unsigned char *touched)
-{
-    int64_t now_real = hl_real_now_ms();
-    for (size_t u = 0; u < d->roster->n; u++) {
-        if (!touched[u] || !dispatch_unit_connected(&d->units[u], now_real))
-            continue;
-        int rc = dispatch_push_pending(d, r, d->roster->units[u].id, &d->units[u],
-                                       now_real - d->resend_ms);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
-}
-
 static int revise__apply(revise_ctx *c, Hl__Task **stored, Hl__Task *out)
 {
     const Hl__TaskRevision *rv = c->rv;
@@ -345,7 +329,7 @@ int revise_on_request(hl_req *r, void *ud)
     }
     if ((rc = revise__apply(&c, stored, out)) < 0 ||
         (rc = dstore_plan_update_put(r->txn, rv->plan_id, rv->update)) < 0 ||
-        (rc = revise__push(d, r, c.touched)) < 0) {
+        (rc = dispatch_push_touched(d, r, c.touched)) < 0) {
         rc = hl_req_fail(r, rc, "", "revision %" PRIu32 " of plan %s cannot be applied: %s",
                          rv->update, rv->plan_id, hl_strerror(rc));
         goto done;
@@ -354,10 +338,7 @@ int revise_on_request(hl_req *r, void *ud)
             rv->update, rv->n_tasks, rv->n_withdrawn_task_ids);
     rc = revise__reply(r, out, n);
 done:
-    for (size_t i = 0; stored && i < n; i++)
-        if (stored[i])
-            hl__task__free_unpacked(stored[i], NULL);
-    free(stored);
+    dispatch_tasks_free(&stored, n);
     free(out);
     free(ids);
     free(c.touched);

@@ -93,6 +93,38 @@ int dfix_setup(const char *name, double scale)
     return dfix__new_stack(0);
 }
 
+const char DFIX_ESC_ROSTER[] =
+    "escalation:\n"
+    "  ack_timeout_min: {蓝: 4, 黄: 3, 橙: 2, 红: 1}\n"
+    "  repeats: 1\n"
+    "  default_level: 黄\n"
+    "  assumption: test timings\n"
+    "units:\n"
+    "  - {id: ea, name: 甲, side: corps, reports_to: \"\", duty: d, escalation: [eb, ec]}\n"
+    "  - {id: eb, name: 乙, side: corps, reports_to: \"\", duty: d}\n"
+    "  - {id: ec, name: 丙, side: corps, reports_to: \"\", duty: d}\n";
+
+static char dfix__units_path[600];
+static const char *dfix__dispatch_args[3];
+
+int dfix_setup_roster(const char *name, double scale, const char *roster)
+{
+    if (dfix_setup(name, scale) < 0)
+        return -1;
+    snprintf(dfix__units_path, sizeof dfix__units_path, "%s/units.yaml", F.dir);
+    FILE *f = fopen(dfix__units_path, "w");
+    if (!f)
+        return -1;
+    int ok = fputs(roster, f) >= 0;
+    if (fclose(f) != 0 || !ok)
+        return -1;
+    dfix__dispatch_args[0] = "--units";
+    dfix__dispatch_args[1] = dfix__units_path;
+    dfix__dispatch_args[2] = NULL;
+    F.dispatch_args = dfix__dispatch_args;
+    return 0;
+}
+
 int dfix_teardown(void)
 {
     hl_stack_destroy(&F.st);
@@ -150,6 +182,23 @@ Hl__Task dfix_task(const char *id, const char *unit, const char *kind, const cha
     return t;
 }
 
+/* A request from "playbook" whose reply is a TaskList (dispatch.tasks, dispatch.revise). */
+static int dfix__call_tasks(const char *type, const ProtobufCMessage *m, Hl__TaskList **out,
+                            char *field, size_t fieldlen, char *err, size_t errlen)
+{
+    Hl__Envelope *reply = NULL;
+    int rc = hl_call(NULL, F.req, "playbook", type, m, 5000, &reply, err, errlen);
+    if (out)
+        *out = NULL;
+    if (field && fieldlen)
+        snprintf(field, fieldlen, "%s", reply && reply->error ? reply->error->field : "");
+    if (rc == 0 && out)
+        *out = (Hl__TaskList *)hl_msg_unpack(&hl__task_list__descriptor, reply->payload.data,
+                                             reply->payload.len);
+    hl_env_free(&reply);
+    return rc;
+}
+
 int dfix_submit(Hl__Task *tasks, size_t n, const char *level, Hl__TaskList **out, char *field,
                 size_t fieldlen, char *err, size_t errlen)
 {
@@ -163,17 +212,7 @@ int dfix_submit(Hl__Task *tasks, size_t n, const char *level, Hl__TaskList **out
     b.level = (char *)(level ? level : "");
     b.n_tasks = n;
     b.tasks = ptrs;
-    Hl__Envelope *reply = NULL;
-    int rc = hl_call(NULL, F.req, "playbook", "dispatch.tasks", &b.base, 5000, &reply, err, errlen);
-    if (out)
-        *out = NULL;
-    if (field && fieldlen)
-        snprintf(field, fieldlen, "%s", reply && reply->error ? reply->error->field : "");
-    if (rc == 0 && out)
-        *out = (Hl__TaskList *)hl_msg_unpack(&hl__task_list__descriptor, reply->payload.data,
-                                             reply->payload.len);
-    hl_env_free(&reply);
-    return rc;
+    return dfix__call_tasks("dispatch.tasks", &b.base, out, field, fieldlen, err, errlen);
 }
 
 int dfix_revise(uint32_t update, const char *plan_id, Hl__Task *tasks, size_t n,
@@ -193,18 +232,7 @@ int dfix_revise(uint32_t update, const char *plan_id, Hl__Task *tasks, size_t n,
     rv.n_withdrawn_task_ids = nw;
     rv.withdrawn_task_ids = (char **)withdrawn;
     rv.reason = "reading st-dsz-down 0.96 mg/L: observed peak replaces the model's";
-    Hl__Envelope *reply = NULL;
-    int rc = hl_call(NULL, F.req, "playbook", "dispatch.revise", &rv.base, 5000, &reply, err,
-                     errlen);
-    if (out)
-        *out = NULL;
-    if (field && fieldlen)
-        snprintf(field, fieldlen, "%s", reply && reply->error ? reply->error->field : "");
-    if (rc == 0 && out)
-        *out = (Hl__TaskList *)hl_msg_unpack(&hl__task_list__descriptor, reply->payload.data,
-                                             reply->payload.len);
-    hl_env_free(&reply);
-    return rc;
+    return dfix__call_tasks("dispatch.revise", &rv.base, out, field, fieldlen, err, errlen);
 }
 
 ProtobufCMessage *dfix_query(const char *type, const char *unit, const char *id,
@@ -301,6 +329,25 @@ Hl__AuditList *dfix_audit(const char *task_id)
 {
     return (Hl__AuditList *)dfix_query("dispatch.audit", NULL, task_id,
                                        &hl__audit_list__descriptor);
+}
+
+int dfix_audit_events(const char *task_id, const char *event)
+{
+    Hl__AuditList *au = dfix_audit(task_id);
+    int n = 0;
+    for (size_t i = 0; i < au->n_entries; i++)
+        n += strcmp(au->entries[i]->event, event) == 0;
+    hl__audit_list__free_unpacked(au, NULL);
+    return n;
+}
+
+Hl__Escalation *dfix_chain_of(const char *task_id)
+{
+    int rc;
+    Hl__Escalation *e = dfix_chain(task_id, &rc);
+    if (rc != 0)
+        fail_msg("dispatch.chain %s: %d", task_id, rc);
+    return e;
 }
 
 Hl__Escalation *dfix_chain(const char *task_id, int *rc)

@@ -31,6 +31,12 @@ extern dfix F;
 /* mkdtemp /tmp/hl-<name>-XXXXXX, the environment of the children (data, playbooks, clock at
  * scale), a stack on free ports. For cmocka setup: 0 or -1. */
 int dfix_setup(const char *name, double scale);
+/* dfix_setup, then the roster text written to <dir>/units.yaml and dispatch started with
+ * --units on it. 0 or -1. */
+int dfix_setup_roster(const char *name, double scale, const char *roster);
+/* A roster for escalation tests: unit ea escalates to eb, then ec; acknowledgement timeouts
+ * 红 1 min, 橙 2, 黄 3, 蓝 4; one reminder per unit; default level 黄. */
+extern const char DFIX_ESC_ROSTER[];
 /* Stop everything, remove the dir (unless HL_KEEP_TEST_DATA). 0 or -1. */
 int dfix_teardown(void);
 
@@ -62,8 +68,12 @@ void dfix_assert_state(const char *id, const char *state);
 int dfix_unit_connected(const char *unit);
 void dfix_wait_connected(const char *unit);
 Hl__AuditList *dfix_audit(const char *task_id);
+/* How many audit entries of task have event (AuditEntry.event). */
+int dfix_audit_events(const char *task_id, const char *event);
 /* Escalation chain of a task (dispatch.chain); NULL when dispatch refuses (code in *rc). */
 Hl__Escalation *dfix_chain(const char *task_id, int *rc);
+/* The chain of a task that must have one (fails the test otherwise). */
+Hl__Escalation *dfix_chain_of(const char *task_id);
 /* Raw payload bytes to the request socket; returns the reply's error code (0 if none). */
 int dfix_raw_call(const char *type, const void *payload, size_t len, char *field, size_t fieldlen);
 

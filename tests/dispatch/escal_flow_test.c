@@ -2,7 +2,7 @@
  * as real processes, the drill clock at 10× (one drill minute = 6 real seconds), timing
  * checked to the second of drill time.
  *
- * The roster is written by the test: unit ea escalates to eb, then ec; acknowledgement
+ * The roster (dfix.h DFIX_ESC_ROSTER): unit ea escalates to eb, then ec; acknowledgement
  * timeouts 红 1 min, 橙 2, 黄 3, 蓝 4; one reminder per unit.
  *  - nobody answers (红): reminder to ea at +1 min, notice to eb at +2 min, each within a
  *    second of its due time; the notice reaches eb's partner agent; audit and chain say so;
@@ -32,36 +32,10 @@
  * (DISPATCH_ESC_LATE_MS, 250) and the time to process the batch, at 10×. */
 #define ON_TIME_MS 1000
 
-static const char roster[] =
-    "escalation:\n"
-    "  ack_timeout_min: {蓝: 4, 黄: 3, 橙: 2, 红: 1}\n"
-    "  repeats: 1\n"
-    "  default_level: 黄\n"
-    "  assumption: test timings\n"
-    "units:\n"
-    "  - {id: ea, name: 甲, side: corps, reports_to: \"\", duty: d, escalation: [eb, ec]}\n"
-    "  - {id: eb, name: 乙, side: corps, reports_to: \"\", duty: d}\n"
-    "  - {id: ec, name: 丙, side: corps, reports_to: \"\", duty: d}\n";
-
-static char units_path[600];
-static const char *dispatch_args[3];
-
 static int setup(void **state)
 {
     (void)state;
-    if (dfix_setup("dispatch-escal", SCALE) < 0)
-        return -1;
-    snprintf(units_path, sizeof units_path, "%s/units.yaml", F.dir);
-    FILE *f = fopen(units_path, "w");
-    if (!f)
-        return -1;
-    fputs(roster, f);
-    fclose(f);
-    dispatch_args[0] = "--units";
-    dispatch_args[1] = units_path;
-    dispatch_args[2] = NULL;
-    F.dispatch_args = dispatch_args;
-    return 0;
+    return dfix_setup_roster("dispatch-escal", SCALE, DFIX_ESC_ROSTER);
 }
 
 static int teardown(void **state)
@@ -98,15 +72,6 @@ static Hl__Escalation *wait_steps(const char *task, size_t n)
     }
 }
 
-static Hl__Escalation *chain_of(const char *task)
-{
-    int rc;
-    Hl__Escalation *e = dfix_chain(task, &rc);
-    if (rc != 0)
-        fail_msg("dispatch.chain %s: %d", task, rc);
-    return e;
-}
-
 static void wait_drill(int64_t drill_ms)
 {
     while (hl_now_ms() < drill_ms)
@@ -124,17 +89,6 @@ static void assert_on_time(const Hl__EscalationStep *s, int64_t due_ms)
                  (long long)(s->at_ms - due_ms));
 }
 
-/* How many audit entries of task have event. */
-static int audit_events(const char *task, const char *event)
-{
-    Hl__AuditList *au = dfix_audit(task);
-    int n = 0;
-    for (size_t i = 0; i < au->n_entries; i++)
-        n += strcmp(au->entries[i]->event, event) == 0;
-    hl__audit_list__free_unpacked(au, NULL);
-    return n;
-}
-
 static void test_steps_ack_decline(void **state)
 {
     (void)state;
@@ -148,7 +102,7 @@ static void test_steps_ack_decline(void **state)
     submit_one("t-none", "ea", "红"); /* nobody answers */
     submit_one("t-ack", "ea", "red"); /* ea acknowledges before the first step */
     submit_one("t-decl", "ea", NULL); /* 黄 by default; ea declines */
-    Hl__Escalation *e = chain_of("t-none");
+    Hl__Escalation *e = dfix_chain_of("t-none");
     int64_t start = e->started_ms;
     assert_string_equal(e->status, "waiting");
     assert_string_equal(e->level, "红");
@@ -161,7 +115,7 @@ static void test_steps_ack_decline(void **state)
     assert_int_equal(e->next_due_ms, start + MIN_MS);
     assert_string_equal(e->assumption, "test timings");
     hl__escalation__free_unpacked(e, NULL);
-    e = chain_of("t-decl");
+    e = dfix_chain_of("t-decl");
     assert_string_equal(e->level, "黄");
     assert_true(e->level_defaulted);
     assert_int_equal(e->timeout_ms, 3 * MIN_MS);
@@ -181,7 +135,7 @@ static void test_steps_ack_decline(void **state)
     assert_int_equal(n1->escalation_step, 1);
     assert_non_null(strstr(n1->detail, "declined by ea: 船只检修"));
     hl__task_list__free_unpacked(l, NULL);
-    e = chain_of("t-decl");
+    e = dfix_chain_of("t-decl");
     assert_int_equal(e->n_steps, 1);
     assert_string_equal(e->steps[0]->kind, "escalate");
     assert_string_equal(e->steps[0]->unit_id, "eb");
@@ -202,7 +156,7 @@ static void test_steps_ack_decline(void **state)
         0);
     free(out);
     assert_int_equal(status, 0);
-    e = chain_of("t-decl");
+    e = dfix_chain_of("t-decl");
     assert_int_equal(e->n_steps, 2);
     assert_string_equal(e->steps[1]->unit_id, "ec");
     assert_true(e->steps[1]->at_ms == e->steps[1]->due_ms);
@@ -210,13 +164,13 @@ static void test_steps_ack_decline(void **state)
     hl__escalation__free_unpacked(e, NULL);
     /* ec acknowledges its notice: the chain ends there, and the log says who took it on. */
     assert_int_equal(dfix_gw_answer("ec", ec, "t-decl:esc2", "ack", NULL, field, sizeof field), 0);
-    e = chain_of("t-decl");
+    e = dfix_chain_of("t-decl");
     assert_string_equal(e->status, "acknowledged");
     assert_string_equal(e->ended_by, "ec");
     assert_int_equal(e->next_due_ms, 0);
     hl__escalation__free_unpacked(e, NULL);
-    assert_int_equal(audit_events("t-decl", "escalated"), 2);
-    assert_int_equal(audit_events("t-decl", "escalation_stopped"), 1);
+    assert_int_equal(dfix_audit_events("t-decl", "escalated"), 2);
+    assert_int_equal(dfix_audit_events("t-decl", "escalation_stopped"), 1);
 
     /* ea acknowledges t-ack ten drill seconds before its first step was due. */
     wait_drill(start + 50000);
@@ -234,8 +188,8 @@ static void test_steps_ack_decline(void **state)
     assert_string_equal(e->steps[1]->notice_task_id, "t-none:esc1");
     assert_non_null(strstr(e->steps[1]->cause, "timeout"));
     hl__escalation__free_unpacked(e, NULL);
-    assert_int_equal(audit_events("t-none", "reminded"), 1);
-    assert_int_equal(audit_events("t-none", "escalated"), 1);
+    assert_int_equal(dfix_audit_events("t-none", "reminded"), 1);
+    assert_int_equal(dfix_audit_events("t-none", "escalated"), 1);
     const char *nn[] = {"t-none:esc1"};
     l = dfix_wait_state(nn, 1, "delivered");
     hl__task_list__free_unpacked(l, NULL);
@@ -245,13 +199,13 @@ static void test_steps_ack_decline(void **state)
 
     /* By now t-ack's steps would have been due twice over: none was taken. */
     assert_true(hl_now_ms() > start + 2 * MIN_MS);
-    e = chain_of("t-ack");
+    e = dfix_chain_of("t-ack");
     assert_string_equal(e->status, "acknowledged");
     assert_string_equal(e->ended_by, "ea");
     assert_int_equal(e->n_steps, 0);
     assert_int_equal(e->next_due_ms, 0);
     hl__escalation__free_unpacked(e, NULL);
-    assert_int_equal(audit_events("t-ack", "reminded") + audit_events("t-ack", "escalated"), 0);
+    assert_int_equal(dfix_audit_events("t-ack", "reminded") + dfix_audit_events("t-ack", "escalated"), 0);
     l = dfix_list("eb");
     for (size_t i = 0; i < l->n_tasks; i++)
         if (strcmp(l->tasks[i]->escalation_of, "t-ack") == 0)
@@ -269,10 +223,10 @@ static void test_restart(void **state)
     dfix_start_dispatch();
     submit_one("t-late", "ea", "红");   /* first step due at +1 min */
     submit_one("t-ontime", "ea", "橙"); /* first step due at +2 min */
-    Hl__Escalation *e = chain_of("t-late");
+    Hl__Escalation *e = dfix_chain_of("t-late");
     int64_t due_late = e->next_due_ms;
     hl__escalation__free_unpacked(e, NULL);
-    e = chain_of("t-ontime");
+    e = dfix_chain_of("t-ontime");
     int64_t due_ontime = e->next_due_ms;
     hl__escalation__free_unpacked(e, NULL);
     assert_true(due_ontime - due_late >= MIN_MS - 1000);

@@ -3,19 +3,19 @@
  * dispatch and hazpartner as real processes, the drill clock at 20× (one drill minute = 3 real
  * seconds).
  *
- * The roster is written by the test: unit ra escalates to rb, then rc; acknowledgement
+ * The roster (dfix.h DFIX_ESC_ROSTER): unit ea escalates to eb, then ec; acknowledgement
  * timeouts 红 1 min, 橙 2, 黄 3, 蓝 4; one reminder per unit. Partners answer nothing by
  * themselves, so the tasks stay delivered.
  *  - a revision changes a delivered task's due time and title in place: same id, seq, unit and
- *    state, no second task; the audit says "revised"; ra's agent shows one UPDATED line and
+ *    state, no second task; the audit says "revised"; ea's agent shows one UPDATED line and
  *    still shows the task once (shown_count 1, revisions 1); dispatch stops pushing once the
  *    agent receipted the revision; a level in the revision moves the escalation timeout;
  *  - replays (the same update again, an older one) change nothing; an unknown task id is
  *    refused with an error naming it, and nothing of that revision is applied; a task of
  *    another plan and update 0 are refused;
  *  - a withdrawn task's escalation is cancelled: no reminder, no notice ever, audit
- *    "escalation_cancelled"; withdrawing a task whose chain already notified rb withdraws
- *    the notice too, and rb's agent is told; an answer to a withdrawn task is refused.
+ *    "escalation_cancelled"; withdrawing a task whose chain already notified eb withdraws
+ *    the notice too, and eb's agent is told; an answer to a withdrawn task is refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,36 +34,10 @@
 #define SCALE 20
 #define MIN_MS 60000
 
-static const char roster[] =
-    "escalation:\n"
-    "  ack_timeout_min: {蓝: 4, 黄: 3, 橙: 2, 红: 1}\n"
-    "  repeats: 1\n"
-    "  default_level: 黄\n"
-    "  assumption: test timings\n"
-    "units:\n"
-    "  - {id: ra, name: 甲, side: corps, reports_to: \"\", duty: d, escalation: [rb, rc]}\n"
-    "  - {id: rb, name: 乙, side: corps, reports_to: \"\", duty: d}\n"
-    "  - {id: rc, name: 丙, side: corps, reports_to: \"\", duty: d}\n";
-
-static char units_path[600];
-static const char *dispatch_args[3];
-
 static int setup(void **state)
 {
     (void)state;
-    if (dfix_setup("dispatch-revise", SCALE) < 0)
-        return -1;
-    snprintf(units_path, sizeof units_path, "%s/units.yaml", F.dir);
-    FILE *f = fopen(units_path, "w");
-    if (!f)
-        return -1;
-    fputs(roster, f);
-    fclose(f);
-    dispatch_args[0] = "--units";
-    dispatch_args[1] = units_path;
-    dispatch_args[2] = NULL;
-    F.dispatch_args = dispatch_args;
-    return 0;
+    return dfix_setup_roster("dispatch-revise", SCALE, DFIX_ESC_ROSTER);
 }
 
 static int teardown(void **state)
@@ -90,25 +64,6 @@ static Hl__Task *stored(const char *id)
     l->n_tasks = 0;
     hl__task_list__free_unpacked(l, NULL);
     return t;
-}
-
-static int audit_events(const char *task, const char *event)
-{
-    Hl__AuditList *au = dfix_audit(task);
-    int n = 0;
-    for (size_t i = 0; i < au->n_entries; i++)
-        n += strcmp(au->entries[i]->event, event) == 0;
-    hl__audit_list__free_unpacked(au, NULL);
-    return n;
-}
-
-static Hl__Escalation *chain_of(const char *task)
-{
-    int rc;
-    Hl__Escalation *e = dfix_chain(task, &rc);
-    if (rc != 0)
-        fail_msg("dispatch.chain %s: %d", task, rc);
-    return e;
 }
 
 /* The partner export's record of task id once pred holds (fails after DFIX_WAIT_MS). */
@@ -167,10 +122,10 @@ static void test_revision_in_place(void **state)
     (void)state;
     char err[512], field[64];
     dfix_start_dispatch();
-    dfix_start_partner("ra", -1, NULL);
-    dfix_wait_connected("ra");
-    Hl__Task t[2] = {dfix_task("t-r1", "ra", "sample", "黄沟二库断面采样"),
-                     dfix_task("t-r2", "ra", "warn_owner", "通知奎屯水源地")};
+    dfix_start_partner("ea", -1, NULL);
+    dfix_wait_connected("ea");
+    Hl__Task t[2] = {dfix_task("t-r1", "ea", "sample", "黄沟二库断面采样"),
+                     dfix_task("t-r2", "ea", "warn_owner", "通知奎屯水源地")};
     int64_t due0 = hl_now_ms() + 3600000;
     t[0].due_ms = t[1].due_ms = due0;
     t[0].level = t[1].level = "蓝";
@@ -194,20 +149,20 @@ static void test_revision_in_place(void **state)
     assert_int_equal(got->tasks[0]->due_ms, due0 - 1800000);
     assert_int_equal(got->tasks[0]->seq, 1);
     assert_string_equal(got->tasks[0]->state, "delivered");
-    assert_string_equal(got->tasks[0]->unit_id, "ra");
+    assert_string_equal(got->tasks[0]->unit_id, "ea");
     assert_int_equal(got->tasks[1]->revisions, 0);
     hl__task_list__free_unpacked(got, NULL);
-    /* No duplicate: ra still has two tasks, in their first order. */
-    l = dfix_list("ra");
+    /* No duplicate: ea still has two tasks, in their first order. */
+    l = dfix_list("ea");
     assert_int_equal(l->n_tasks, 2);
     assert_string_equal(l->tasks[0]->id, "t-r1");
     assert_string_equal(l->tasks[0]->title, "黄沟二库断面采样（提前）");
     hl__task_list__free_unpacked(l, NULL);
-    assert_int_equal(audit_events("t-r1", "revised"), 1);
-    assert_int_equal(audit_events("t-r2", "revised"), 0);
+    assert_int_equal(dfix_audit_events("t-r1", "revised"), 1);
+    assert_int_equal(dfix_audit_events("t-r2", "revised"), 0);
 
-    /* ra's agent has the new text, shown as an update: one new-task line, one UPDATED. */
-    json_t *rec = wait_export("ra", "t-r1", revised_once);
+    /* ea's agent has the new text, shown as an update: one new-task line, one UPDATED. */
+    json_t *rec = wait_export("ea", "t-r1", revised_once);
     assert_int_equal(dfix_jint(rec, "shown_count"), 1);
     assert_true(dfix_jint(rec, "deliveries") >= 2);
     assert_string_equal(json_string_value(json_object_get(rec, "title")),
@@ -215,7 +170,7 @@ static void test_revision_in_place(void **state)
     assert_int_equal(dfix_jint(rec, "due_ms"), due0 - 1800000);
     json_decref(rec);
     wait_receipted("t-r1");
-    char *log = dfix_log("hazpartner-ra");
+    char *log = dfix_log("hazpartner-ea");
     assert_int_equal(dfix_shown_lines(log, "t-r1", "sample"), 1);
     assert_int_equal(dfix_count(log, " t-r1 UPDATED 1: "), 1);
     assert_int_equal(dfix_count(log, " t-r2 UPDATED"), 0);
@@ -230,11 +185,11 @@ static void test_revision_in_place(void **state)
     assert_int_equal(got->tasks[0]->due_ms, due0 - 1800000);
     assert_int_equal(got->tasks[0]->revisions, 1);
     hl__task_list__free_unpacked(got, NULL);
-    assert_int_equal(audit_events("t-r1", "revised"), 1);
+    assert_int_equal(dfix_audit_events("t-r1", "revised"), 1);
 
     /* An unknown task: refused with its name, and t-r1's change in the same revision is not
      * applied either. */
-    Hl__Task two[2] = {rv[0], dfix_task("t-nope", "ra", "sample", "x")};
+    Hl__Task two[2] = {rv[0], dfix_task("t-nope", "ea", "sample", "x")};
     int rc = dfix_revise(2, NULL, two, 2, NULL, 0, NULL, field, sizeof field, err, sizeof err);
     assert_int_equal(rc, HL_ENOTFOUND);
     assert_string_equal(field, "tasks[1].id");
@@ -255,8 +210,8 @@ static void test_revision_in_place(void **state)
     assert_string_equal(field, "update");
 
     /* Update 2 raises t-r2 to 红 (the incident was graded up): its chain's timeout is 1 min
-     * from when ra was told. */
-    Hl__Escalation *e = chain_of("t-r2");
+     * from when ea was told. */
+    Hl__Escalation *e = dfix_chain_of("t-r2");
     assert_int_equal(e->timeout_ms, 4 * MIN_MS);
     int64_t since = e->since_ms;
     hl__escalation__free_unpacked(e, NULL);
@@ -264,7 +219,7 @@ static void test_revision_in_place(void **state)
     assert_int_equal(dfix_revise(2, NULL, &rv[1], 1, NULL, 0, NULL, field, sizeof field, err,
                                  sizeof err),
                      0);
-    e = chain_of("t-r2");
+    e = dfix_chain_of("t-r2");
     assert_string_equal(e->level, "红");
     assert_int_equal(e->timeout_ms, MIN_MS);
     assert_int_equal(e->next_due_ms, since + MIN_MS);
@@ -278,7 +233,7 @@ static void test_revision_in_place(void **state)
     assert_int_equal(dfix_revise(3, NULL, &rv[1], 1, NULL, 0, NULL, field, sizeof field, err,
                                  sizeof err),
                      0);
-    e = chain_of("t-r2");
+    e = dfix_chain_of("t-r2");
     assert_string_equal(e->level, "IV");
     assert_int_equal(e->timeout_ms, 4 * MIN_MS);
     hl__escalation__free_unpacked(e, NULL);
@@ -289,12 +244,12 @@ static void test_withdrawn_cancels_escalation(void **state)
     (void)state;
     char err[512], field[64];
     dfix_start_dispatch();
-    dfix_start_partner("ra", -1, NULL);
-    dfix_start_partner("rb", -1, NULL);
-    dfix_wait_connected("ra");
-    dfix_wait_connected("rb");
-    Hl__Task t[2] = {dfix_task("t-w1", "ra", "intercept", "奎屯河新渠首拦截"),
-                     dfix_task("t-w2", "ra", "protect_receptor", "关闭奎屯水源地取水口")};
+    dfix_start_partner("ea", -1, NULL);
+    dfix_start_partner("eb", -1, NULL);
+    dfix_wait_connected("ea");
+    dfix_wait_connected("eb");
+    Hl__Task t[2] = {dfix_task("t-w1", "ea", "intercept", "奎屯河新渠首拦截"),
+                     dfix_task("t-w2", "ea", "protect_receptor", "关闭奎屯水源地取水口")};
     t[0].level = t[1].level = "红";
     submit(t, 2);
     const char *ids[] = {"t-w1", "t-w2"};
@@ -302,7 +257,7 @@ static void test_withdrawn_cancels_escalation(void **state)
     hl__task_list__free_unpacked(l, NULL);
 
     /* t-w1 withdrawn 10 drill s after it was stored: its chain plans nothing more. */
-    Hl__Escalation *e = chain_of("t-w1");
+    Hl__Escalation *e = dfix_chain_of("t-w1");
     int64_t start = e->started_ms;
     hl__escalation__free_unpacked(e, NULL);
     while (hl_now_ms() < start + 10000)
@@ -317,18 +272,18 @@ static void test_withdrawn_cancels_escalation(void **state)
     assert_true(got->tasks[0]->withdrawn_ms > 0);
     assert_non_null(strstr(got->tasks[0]->reason, "withdrawn by plan plan-test update 10"));
     hl__task_list__free_unpacked(got, NULL);
-    e = chain_of("t-w1");
+    e = dfix_chain_of("t-w1");
     assert_string_equal(e->status, "withdrawn");
     assert_int_equal(e->next_due_ms, 0);
     hl__escalation__free_unpacked(e, NULL);
-    assert_int_equal(audit_events("t-w1", "escalation_cancelled"), 1);
-    /* ra's agent was told, and still shows the task once. */
-    json_t *rec = wait_export("ra", "t-w1", withdrawn);
+    assert_int_equal(dfix_audit_events("t-w1", "escalation_cancelled"), 1);
+    /* ea's agent was told, and still shows the task once. */
+    json_t *rec = wait_export("ea", "t-w1", withdrawn);
     assert_int_equal(dfix_jint(rec, "shown_count"), 1);
     assert_int_equal(dfix_jint(rec, "revisions"), 1);
     json_decref(rec);
-    /* A person at ra may not act on it any more: dispatch refuses (through the agent). */
-    const char *aargs[] = {"ack", "--unit", "ra", "t-w1", NULL};
+    /* A person at ea may not act on it any more: dispatch refuses (through the agent). */
+    const char *aargs[] = {"ack", "--unit", "ea", "t-w1", NULL};
     char *out = NULL;
     int status = -1;
     assert_int_equal(
@@ -338,10 +293,10 @@ static void test_withdrawn_cancels_escalation(void **state)
     assert_int_equal(status, 1); /* refused by dispatch (cmd.h) */
     dfix_assert_state("t-w1", "withdrawn");
 
-    /* t-w2 is left alone: reminded at +1 min, rb notified at +2 min. */
+    /* t-w2 is left alone: reminded at +1 min, eb notified at +2 min. */
     int64_t deadline = hl_real_now_ms() + DFIX_WAIT_MS;
     for (;;) {
-        e = chain_of("t-w2");
+        e = dfix_chain_of("t-w2");
         size_t n = e->n_steps;
         hl__escalation__free_unpacked(e, NULL);
         if (n >= 2)
@@ -352,28 +307,28 @@ static void test_withdrawn_cancels_escalation(void **state)
     }
     /* By now t-w1's first two steps were long due: none was taken. */
     assert_true(hl_now_ms() > start + 2 * MIN_MS);
-    assert_int_equal(audit_events("t-w1", "reminded"), 0);
-    assert_int_equal(audit_events("t-w1", "escalated"), 0);
+    assert_int_equal(dfix_audit_events("t-w1", "reminded"), 0);
+    assert_int_equal(dfix_audit_events("t-w1", "escalated"), 0);
     l = dfix_list(NULL);
     assert_null(dfix_find(l, "t-w1:esc1"));
     assert_non_null(dfix_find(l, "t-w2:esc1"));
     hl__task_list__free_unpacked(l, NULL);
 
-    /* Withdrawing t-w2 withdraws the notice rb holds; rb's agent is told too. */
+    /* Withdrawing t-w2 withdraws the notice eb holds; eb's agent is told too. */
     const char *w2[] = {"t-w2"};
     assert_int_equal(dfix_revise(11, NULL, NULL, 0, w2, 1, NULL, field, sizeof field, err,
                                  sizeof err),
                      0);
     dfix_assert_state("t-w2", "withdrawn");
     dfix_assert_state("t-w2:esc1", "withdrawn");
-    rec = wait_export("rb", "t-w2:esc1", withdrawn);
+    rec = wait_export("eb", "t-w2:esc1", withdrawn);
     assert_int_equal(dfix_jint(rec, "shown_count"), 1);
     json_decref(rec);
     wait_receipted("t-w2:esc1");
-    char *log = dfix_log("hazpartner-rb");
+    char *log = dfix_log("hazpartner-eb");
     assert_int_equal(dfix_count(log, " t-w2:esc1 WITHDRAWN: "), 1);
     free(log);
-    log = dfix_log("hazpartner-ra");
+    log = dfix_log("hazpartner-ea");
     assert_int_equal(dfix_count(log, " t-w1 WITHDRAWN: "), 1);
     assert_int_equal(dfix_shown_lines(log, "t-w1", "intercept"), 1);
     free(log);
