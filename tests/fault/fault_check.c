@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const fault__state_names[FAULT_TS_N] = {"pending", "delivered", "acknowledged",
-                                                           "declined", "completed"};
+static const char *const fault__state_names[FAULT_TS_N] = {"pending",  "delivered", "acknowledged",
+                                                           "declined", "completed", "withdrawn"};
 
 int fault_task_state_parse(const char *s)
 {
@@ -399,9 +399,12 @@ static void fault__tasks(fault_world *w, fault_inv_result *r)
     }
     /* Deterministic task ids make a repeated batch land on the same ids; a task that no plan
      * names would be an effect without a cause. */
-    if (w->n_tasks > planned) {
+    size_t notices = 0;
+    for (size_t i = 0; i < w->n_tasks; i++)
+        notices += w->tasks[i].notice;
+    if (w->n_tasks > planned + notices) {
         for (size_t i = 0; i < w->n_tasks; i++) {
-            int found = 0;
+            int found = w->tasks[i].notice;
             for (size_t k = 0; k < w->n_plans && !found; k++)
                 for (size_t t = 0; t < w->plans[k].n_task_ids && !found; t++)
                     found = strcmp(w->plans[k].task_ids[t], w->tasks[i].id) == 0;
@@ -421,17 +424,34 @@ static int fault__exported(const fault_world *w, const char *unit)
     return 0;
 }
 
+/* Whether the unit's partner must hold the task's latest revision: dispatch pushes revisions
+ * of tasks the unit holds and still works on, and a withdrawal of one that ever left
+ * dispatch (services/dispatch dispatch_task_owed). */
+static int fault__revision_owed(const fault_task *t, int st)
+{
+    if (st == FAULT_TS_WITHDRAWN)
+        return t->audit_to[FAULT_TS_DELIVERED] > 0 || t->delivery_attempts > 0;
+    return st == FAULT_TS_DELIVERED || st == FAULT_TS_ACKNOWLEDGED;
+}
+
 static void fault__delivered(fault_world *w, fault_inv_result *r)
 {
     for (size_t i = 0; i < w->n_tasks; i++) {
         const fault_task *t = &w->tasks[i];
         int st = fault_task_state_parse(t->state);
+        /* Withdrawn while still pending: it may never have reached the unit. */
+        int early = st == FAULT_TS_WITHDRAWN && t->audit_to[FAULT_TS_DELIVERED] == 0;
         r->checked++;
-        if (st <= FAULT_TS_PENDING) {
+        if (st < 0) {
+            r->problems++;
+            fault__note(r, "task %s has a state the test does not know: '%s'", t->id, t->state);
+            continue;
+        }
+        if (st == FAULT_TS_PENDING) {
             fault__lost(r, 1);
-            fault__note(r, "task %s of %s is '%s' in dispatch: never delivered", t->id, t->unit_id,
-                        t->state);
-        } else if (t->audit_to[FAULT_TS_DELIVERED] == 0) {
+            fault__note(r, "task %s of %s is 'pending' in dispatch: never delivered", t->id,
+                        t->unit_id);
+        } else if (!early && t->audit_to[FAULT_TS_DELIVERED] == 0) {
             fault__lost(r, 1);
             fault__note(r, "task %s is %s, but dispatch's audit has no delivery", t->id, t->state);
         }
@@ -447,14 +467,27 @@ static void fault__delivered(fault_world *w, fault_inv_result *r)
                             w->shown[k].unit_id);
             }
         }
-        if (!own || own->shown_count == 0) {
+        uint32_t shown = own ? own->shown_count : 0;
+        if (shown > 1) {
+            fault__twice(r, shown - 1);
+            fault__note(r, "partner %s showed task %s %u times", t->unit_id, t->id, shown);
+        } else if (shown == 0 && !early) {
             fault__lost(r, 1);
             fault__note(r, "task %s was never shown by partner %s%s", t->id, t->unit_id,
                         fault__exported(w, t->unit_id) ? "" : " (its store could not be read)");
-        } else if (own->shown_count > 1) {
-            fault__twice(r, own->shown_count - 1);
-            fault__note(r, "partner %s showed task %s %u times", t->unit_id, t->id,
-                        own->shown_count);
+        }
+        if (!fault__revision_owed(t, st))
+            continue;
+        uint32_t held = own ? own->task_revisions : 0;
+        if (own && held > t->revisions) {
+            fault__twice(r, 1);
+            fault__note(r, "partner %s holds revision %u of task %s; dispatch made %u", t->unit_id,
+                        held, t->id, t->revisions);
+        } else if ((!own && st == FAULT_TS_WITHDRAWN) || held < t->revisions) {
+            fault__lost(r, 1);
+            fault__note(r, "partner %s %s of task %s; dispatch made %u%s", t->unit_id,
+                        own ? "holds an older revision" : "never heard", t->id, t->revisions,
+                        st == FAULT_TS_WITHDRAWN ? " (it was withdrawn)" : "");
         }
     }
     for (size_t k = 0; k < w->n_shown; k++)

@@ -28,7 +28,10 @@
  *             re-anchoring withdrew later) is in dispatch's store, and no task there is one
  *             no plan sent
  *  delivered  dispatch → partner: every task is at least delivered, was receipted once, and
- *             its unit's partner showed it to the application exactly once (shown_count 1)
+ *             its unit's partner showed it to the application exactly once (shown_count 1);
+ *             a task withdrawn before it was delivered may be held unshown or shown once; a
+ *             task the unit holds has its latest revision (a withdrawal included) there,
+ *             unless the unit declined or completed it (revisions are then not pushed)
  *  acks       partner → dispatch: every answer the partner had confirmed (ack, complete,
  *             decline) is in dispatch's audit exactly once, nothing is still owed, and no
  *             task made any state change twice
@@ -72,6 +75,7 @@ typedef struct fault_pl {
     char id[FAULT_ID_MAX + 1];
     char incident_id[FAULT_ID_MAX + 1];
     unsigned revision;
+    unsigned updates;      /* re-anchorings applied (Plan.updates) */
     int wants_reservation; /* a stock.reserve was queued (reservation_state is not
                               "not requested: …") */
     char (*task_ids)[FAULT_ID_MAX + 1];
@@ -121,15 +125,20 @@ typedef enum {
     FAULT_TS_ACKNOWLEDGED,
     FAULT_TS_DECLINED,
     FAULT_TS_COMPLETED,
+    FAULT_TS_WITHDRAWN, /* issue 4: a re-anchored plan no longer needs it */
     FAULT_TS_N
 } fault_task_state;
 
-/* dispatch's "tasks", with its audit entries counted by the state they led to. */
+/* dispatch's "tasks", with its audit entries counted by the state they led to (entries that
+ * change no state — revisions, escalation steps — are not counted). */
 typedef struct fault_task {
     char id[FAULT_ID_MAX + 1];
     char unit_id[FAULT_ID_MAX + 1];
     char state[FAULT_STATE_NAME_MAX];
     uint32_t audit_to[FAULT_TS_N];
+    uint32_t revisions;         /* times dispatch.revise changed it (a withdrawal counts) */
+    uint32_t delivery_attempts; /* pushes so far: 0 = it never left dispatch */
+    int notice;                 /* an escalation notice (Task.escalation_of): no plan names it */
 } fault_task;
 
 /* One task of one partner's export. */
@@ -138,6 +147,7 @@ typedef struct fault_shown {
     char task_id[FAULT_ID_MAX + 1];
     uint32_t shown_count;
     uint32_t deliveries;            /* pushes that reached the partner (redeliveries count) */
+    uint32_t task_revisions;        /* dispatch's revision count of the copy the partner holds */
     uint32_t confirmed[FAULT_TS_N]; /* answers dispatch confirmed, by the state they lead to */
     uint32_t owed;                  /* answers neither confirmed nor refused */
 } fault_shown;

@@ -289,6 +289,53 @@ static void m_not_delivered(world_buf *b)
     shown(b, "t-b1")->shown_count = 0;
     shown(b, "t-b1")->confirmed[FAULT_TS_ACKNOWLEDGED] = 0;
 }
+static void m_withdrawn_before_delivery(world_buf *b)
+{
+    /* Pushed once, receipt lost, withdrawn: the partner keeps the withdrawal unshown. */
+    fault_task *t = task(b, "t-b2");
+    snprintf(t->state, sizeof t->state, "withdrawn");
+    t->audit_to[FAULT_TS_DELIVERED] = t->audit_to[FAULT_TS_ACKNOWLEDGED] = 0;
+    t->audit_to[FAULT_TS_WITHDRAWN] = 1;
+    t->revisions = 1;
+    t->delivery_attempts = 1;
+    fault_shown *x = shown(b, "t-b2");
+    x->shown_count = 0;
+    x->confirmed[FAULT_TS_ACKNOWLEDGED] = 0;
+    x->task_revisions = 1;
+}
+static void m_withdrawal_not_told(world_buf *b)
+{
+    fault_task *t = task(b, "t-r2");
+    snprintf(t->state, sizeof t->state, "withdrawn");
+    t->audit_to[FAULT_TS_WITHDRAWN] = 1;
+    t->revisions = 1;
+}
+static void m_revision_not_reached(world_buf *b)
+{
+    task(b, "t-a2")->revisions = 2;
+    shown(b, "t-a2")->task_revisions = 1;
+}
+static void m_revision_of_completed(world_buf *b)
+{
+    task(b, "t-a1")->revisions = 1; /* recorded, not pushed: the unit is done with it */
+}
+static void m_withdrawn_twice(world_buf *b)
+{
+    fault_task *t = task(b, "t-r2");
+    snprintf(t->state, sizeof t->state, "withdrawn");
+    t->audit_to[FAULT_TS_WITHDRAWN] = 2;
+    t->revisions = 1;
+    shown(b, "t-r2")->task_revisions = 1;
+}
+static void m_notice(world_buf *b)
+{
+    b->plans[2].n_task_ids = 1; /* t-r2 named by no plan, but an escalation notice */
+    task(b, "t-r2")->notice = 1;
+}
+static void m_unknown_state(world_buf *b)
+{
+    snprintf(task(b, "t-b1")->state, FAULT_STATE_NAME_MAX, "escalated");
+}
 static void m_shown_twice(world_buf *b)
 {
     shown(b, "t-a2")->shown_count = 2;
@@ -357,6 +404,13 @@ static const check_case cases[] = {
     {"task no plan names", m_task_stray, FAULT_INV_TASKS, 0, 1, 0},
     {"task never delivered", m_not_delivered, FAULT_INV_DELIVERED, 2, 0, 0},
     {"task shown twice", m_shown_twice, FAULT_INV_DELIVERED, 0, 1, 0},
+    {"withdrawn before delivery, held unshown", m_withdrawn_before_delivery, 0, 0, 0, 1},
+    {"withdrawal never reached the unit", m_withdrawal_not_told, FAULT_INV_DELIVERED, 1, 0, 0},
+    {"revision never reached the unit", m_revision_not_reached, FAULT_INV_DELIVERED, 1, 0, 0},
+    {"revision of a completed task (not pushed)", m_revision_of_completed, 0, 0, 0, 1},
+    {"withdrawn twice", m_withdrawn_twice, FAULT_INV_ACKS, 0, 1, 0},
+    {"escalation notice no plan names", m_notice, 0, 0, 0, 1},
+    {"state the test does not know", m_unknown_state, FAULT_INV_DELIVERED, 0, 0, 0},
     {"task in another unit's store", m_shown_by_other_unit, FAULT_INV_DELIVERED, 1, 1, 0},
     {"acknowledgement not recorded", m_ack_not_recorded, FAULT_INV_ACKS, 1, 0, 0},
     {"acknowledgement recorded twice", m_ack_recorded_twice, FAULT_INV_ACKS, 0, 1, 0},

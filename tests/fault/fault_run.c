@@ -845,8 +845,14 @@ static void fault__figures(fault_drv *d, const fault_world *w)
         f->stock_rows_in_ledger += w->stock[i].in_ledger;
     f->reservations = w->n_rsv;
     f->tasks = w->n_tasks;
-    for (size_t i = 0; i < w->n_plans; i++)
+    for (size_t i = 0; i < w->n_tasks; i++) {
+        f->revisions += w->tasks[i].revisions;
+        f->withdrawn += fault_task_state_parse(w->tasks[i].state) == FAULT_TS_WITHDRAWN;
+    }
+    for (size_t i = 0; i < w->n_plans; i++) {
         f->batches += w->plans[i].n_task_ids > 0;
+        f->plan_updates += w->plans[i].updates;
+    }
     for (size_t i = 0; i < w->n_shown; i++) {
         f->deliveries += w->shown[i].deliveries;
         for (int s = 0; s < FAULT_TS_N; s++)
@@ -855,8 +861,8 @@ static void fault__figures(fault_drv *d, const fault_world *w)
     /* Each applied once: alert → playbook (one per alert), alert → risk (one per incident),
      * playbook → stock, playbook → dispatch (one batch per plan with tasks), dispatch →
      * partner (pushes), partner → dispatch (one receipt per task, and the answers). */
-    f->service_messages = f->alerts + f->incidents + f->reservations + f->batches + f->deliveries +
-                          f->tasks + f->answers_confirmed;
+    f->service_messages = f->alerts + f->incidents + f->reservations + f->batches +
+                          f->plan_updates + f->deliveries + f->tasks + f->answers_confirmed;
 }
 
 /* ------------------------------------------------------------------- run ---- */
@@ -1067,10 +1073,14 @@ void fault_result_print(const fault_opts *o, const fault_result *r)
            (ull)(f->msgs_accepted + f->actions_accepted),
            (ull)(f->msgs_refused + f->actions_refused), (ull)f->msgs_unanswered);
     printf("                 %llu applied between services and partners: %llu alerts to "
-           "playbook, %llu risk queries, %llu reservations, %llu task batches, %llu pushes, "
-           "%llu receipts, %llu answers\n",
+           "playbook, %llu risk queries, %llu reservations, %llu task batches, %llu plan "
+           "revisions, %llu pushes (new tasks, revisions, reminders), %llu receipts of new "
+           "tasks, %llu answers\n",
            (ull)f->service_messages, (ull)f->alerts, (ull)f->incidents, (ull)f->reservations,
-           (ull)f->batches, (ull)f->deliveries, (ull)f->tasks, (ull)f->answers_confirmed);
+           (ull)f->batches, (ull)f->plan_updates, (ull)f->deliveries, (ull)f->tasks,
+           (ull)f->answers_confirmed);
+    printf("                 %llu task revisions made by dispatch, %llu tasks withdrawn\n",
+           (ull)f->revisions, (ull)f->withdrawn);
     printf("stores:          %llu incidents (%llu from reports), %llu plans, %llu reservations, "
            "%llu tasks to %llu partner agents; %llu stock rows checked against the ledger\n",
            (ull)f->incidents, (ull)f->incidents_from_reports, (ull)f->plans, (ull)f->reservations,
@@ -1129,13 +1139,14 @@ int fault_result_write_json(const fault_opts *o, const fault_result *r, const ch
         "answered_the_same", (json_int_t)f->dups_same, "answered_differently",
         (json_int_t)f->dups_differ);
     json_t *stores = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "incidents", (json_int_t)f->incidents,
-        "incidents_from_reports", (json_int_t)f->incidents_from_reports, "alerts",
-        (json_int_t)f->alerts, "plans", (json_int_t)f->plans, "reservations",
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "incidents",
+        (json_int_t)f->incidents, "incidents_from_reports", (json_int_t)f->incidents_from_reports,
+        "alerts", (json_int_t)f->alerts, "plans", (json_int_t)f->plans, "reservations",
         (json_int_t)f->reservations, "tasks", (json_int_t)f->tasks, "deliveries",
         (json_int_t)f->deliveries, "answers_confirmed", (json_int_t)f->answers_confirmed,
-        "partner_agents", (json_int_t)f->units, "stock_rows_in_ledger",
-        (json_int_t)f->stock_rows_in_ledger);
+        "plan_updates", (json_int_t)f->plan_updates, "task_revisions", (json_int_t)f->revisions,
+        "tasks_withdrawn", (json_int_t)f->withdrawn, "partner_agents", (json_int_t)f->units,
+        "stock_rows_in_ledger", (json_int_t)f->stock_rows_in_ledger);
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
     json_t *doc = json_pack(

@@ -68,7 +68,9 @@ typedef struct fault_figures {
     uint64_t incidents, incidents_from_reports, alerts, plans, reservations, tasks, batches;
     uint64_t deliveries, answers_confirmed; /* from the partner stores */
     uint64_t stock_rows_in_ledger;
-    uint64_t service_messages; /* applied between services and partners, from the stores */
+    uint64_t plan_updates;         /* re-anchorings (Plan.updates): each sent a dispatch.revise */
+    uint64_t revisions, withdrawn; /* dispatch's task revisions; tasks withdrawn */
+    uint64_t service_messages;     /* applied between services and partners, from the stores */
     uint64_t crashes, sanitizer_reports, units;
     int converged;
     double settle_s, wall_s;

@@ -225,6 +225,7 @@ static int fault__on_plan(const char *key, const void *val, size_t len, void *ud
     fault__cpy(p->id, sizeof p->id, m->id);
     fault__cpy(p->incident_id, sizeof p->incident_id, m->incident_id);
     p->revision = m->revision;
+    p->updates = m->updates;
     p->wants_reservation = strncmp(m->reservation_state, "not requested", 13) != 0;
     int rc = 0;
     if (m->n_task_ids) {
@@ -306,6 +307,9 @@ static int fault__on_task(const char *key, const void *val, size_t len, void *ud
     fault__cpy(t->id, sizeof t->id, m->id);
     fault__cpy(t->unit_id, sizeof t->unit_id, m->unit_id);
     fault__cpy(t->state, sizeof t->state, m->state);
+    t->revisions = m->revisions;
+    t->delivery_attempts = m->delivery_attempts;
+    t->notice = m->escalation_of && m->escalation_of[0];
     hl__task__free_unpacked(m, NULL);
     return 0;
 }
@@ -483,6 +487,7 @@ int fault_store_add_export(fault_world *w, const char *unit, const char *json_te
         fault__cpy(s->task_id, sizeof s->task_id, id);
         s->shown_count = (uint32_t)json_integer_value(sc);
         s->deliveries = (uint32_t)json_integer_value(json_object_get(t, "deliveries"));
+        s->task_revisions = (uint32_t)json_integer_value(json_object_get(t, "task_revisions"));
         size_t k;
         json_t *a;
         json_array_foreach(json_object_get(t, "answers"), k, a)
