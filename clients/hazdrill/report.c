@@ -444,11 +444,18 @@ static json_t *rep__chains(const drill_run_info *ri, const drill_facts *f, int64
                    strcmp(f->injects[k].incident_id, r->incident_id) == 0;
         if (dup)
             continue;
+        /* The chain is what this trigger set off before the drill injected anything else: a
+         * later reading may re-anchor the plan and add tasks, which belong to that reading. */
+        int64_t until = INT64_MAX;
+        for (size_t k = 0; k < f->n_injects; k++)
+            if (f->injects[k].sent && f->injects[k].sent_ms > r->sent_ms &&
+                f->injects[k].sent_ms < until)
+                until = f->injects[k].sent_ms;
         size_t n = 0, acked = 0;
         int64_t last = 0, seen = 0;
         for (size_t k = 0; k < f->n_tasks; k++) {
             const Hl__Task *t = f->tasks[k];
-            if (strcmp(rep__s(t->incident_id), r->incident_id) != 0)
+            if (strcmp(rep__s(t->incident_id), r->incident_id) != 0 || t->created_ms >= until)
                 continue;
             n++;
             if (t->acknowledged_ms > 0) {

@@ -516,7 +516,7 @@ static int run__task_settled(const Hl__Task *t)
 {
     const char *s = run__s(t->state);
     return strcmp(s, "acknowledged") == 0 || strcmp(s, "completed") == 0 ||
-           strcmp(s, "declined") == 0;
+           strcmp(s, "declined") == 0 || strcmp(s, "withdrawn") == 0;
 }
 
 /* Everything the drill set in motion has come to rest: every task answered and no service

@@ -205,8 +205,8 @@ static int agent__apply_push(agent *a, pstore_rec *rec, int found, const Hl__Tas
             pstore_rec_add_answer(rec, pa.action, pa.reason, pa.due_ms, rec->received_ms);
         return AGENT_SHOW_NEW;
     }
-    rec->deliveries++;
     if (task->revisions > rec->task->revisions) {
+        /* A revision is not a second delivery: it is counted on its own. */
         Hl__Task *copy = pstore_task_dup(task);
         if (!copy)
             return HL_ENOMEM;
@@ -217,6 +217,7 @@ static int agent__apply_push(agent *a, pstore_rec *rec, int found, const Hl__Tas
             pstore_rec_drop_unsent(rec);
         return AGENT_SHOW_REVISION;
     }
+    rec->deliveries++;
     return reminder > 0 ? AGENT_SHOW_REMINDER : AGENT_SHOW_NONE;
 }
 

@@ -16,7 +16,7 @@
  *    a redelivery and not shown again, unless
  *     - dispatch revised it (issue 4: the pushed Task.revisions is above the stored copy's):
  *       the store takes the new copy, counts it in the record's revisions (never in
- *       shown_count) and prints
+ *       shown_count or deliveries) and prints
  *           2026-11-30T10:20:12+08:00 <task id> UPDATED <k>: due <due time>: <title>
  *       or, for a withdrawn task (its answers not sent yet are dropped),
  *           2026-11-30T10:20:12+08:00 <task id> WITHDRAWN: <reason>

@@ -133,6 +133,9 @@ static void test_revision_in_place(void **state)
     const char *ids[] = {"t-r1", "t-r2"};
     Hl__TaskList *l = dfix_wait_state(ids, 2, "delivered");
     hl__task_list__free_unpacked(l, NULL);
+    json_t *doc = dfix_export("ea");
+    long deliveries = dfix_jint(dfix_export_task(doc, "t-r1"), "deliveries");
+    json_decref(doc);
 
     /* Update 1: t-r1 earlier with a new title; t-r2 exactly as stored (not a change). */
     Hl__Task rv[2] = {t[0], t[1]};
@@ -164,7 +167,8 @@ static void test_revision_in_place(void **state)
     /* ea's agent has the new text, shown as an update: one new-task line, one UPDATED. */
     json_t *rec = wait_export("ea", "t-r1", revised_once);
     assert_int_equal(dfix_jint(rec, "shown_count"), 1);
-    assert_true(dfix_jint(rec, "deliveries") >= 2);
+    assert_int_equal(dfix_jint(rec, "deliveries"), deliveries); /* a revision is no delivery */
+    assert_int_equal(dfix_jint(rec, "task_revisions"), 1);
     assert_string_equal(json_string_value(json_object_get(rec, "title")),
                         "黄沟二库断面采样（提前）");
     assert_int_equal(dfix_jint(rec, "due_ms"), due0 - 1800000);

@@ -507,6 +507,22 @@ static void test_all_acknowledged(void **state)
     assert_int_equal(json_array_size(json_object_get(o.figures, "not_acknowledged")), 1);
     drill_outcome_clear(&o);
 
+    /* Holds: the unacknowledged task was withdrawn by a re-anchored plan, so it is owed no
+     * acknowledgement; the other one still counts. */
+    W.task[0].state = "withdrawn";
+    o = judge(&e);
+    assert_true(o.pass);
+    assert_true(fig_num(&o, "withdrawn_unacknowledged") == 1);
+    assert_true(fig_num(&o, "acknowledged") == 1);
+    drill_outcome_clear(&o);
+
+    /* Fails: every task withdrawn leaves nothing acknowledged. */
+    W.task[1].acknowledged_ms = 0;
+    W.task[1].state = "withdrawn";
+    o = judge(&e);
+    assert_false(o.pass);
+    drill_outcome_clear(&o);
+
     /* Fails: no task at all is not "all acknowledged". */
     world_reset();
     verdict(&e, 0, NULL);
