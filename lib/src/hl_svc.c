@@ -1518,6 +1518,11 @@ int hl_svc_new(uv_loop_t *loop, const char *name, const hl_config *cfg, hl_svc *
     uv_unref((uv_handle_t *)&s->reader_timer);
     s->handles_open = 4;
     hl_svc_on(s, "status", status_handler, NULL, HL_H_QUERY);
+    /* Connect to the other services now rather than on the first message for each: ZeroMQ
+     * connects in the background, so the first outbox message of an incident finds the
+     * connection up instead of waiting BUSY_RETRY_MS (ZMQ_IMMEDIATE refuses sends until then). */
+    for (int i = 0; i < 5; i++)
+        if (strcmp(hl_service_names[i], name) != 0) (void)dest_sock_get(s, hl_service_names[i]);
     /* Whatever a previous run left in the outbox goes out now. */
     s->pump_wanted = 1;
     work_kick(s);
