@@ -462,9 +462,15 @@ static json_t *rep__chains(const drill_run_info *ri, const drill_facts *f, int64
                 acked++;
                 last = t->acknowledged_ms > last ? t->acknowledged_ms : last;
             }
+            /* The first acknowledgement event of the task: a revised task is acknowledged
+             * again later, which is not part of this chain. */
+            int64_t first_seen = 0;
             for (size_t a = 0; a < ri->n_acks; a++)
-                if (strcmp(ri->acks[a].task_id, rep__s(t->id)) == 0 && ri->acks[a].real_ms > seen)
-                    seen = ri->acks[a].real_ms;
+                if (strcmp(ri->acks[a].task_id, rep__s(t->id)) == 0 &&
+                    (first_seen == 0 || ri->acks[a].real_ms < first_seen))
+                    first_seen = ri->acks[a].real_ms;
+            if (first_seen > seen)
+                seen = first_seen;
         }
         json_t *c = json_object();
         rep__set(c, "incident_id", json_string(r->incident_id));
