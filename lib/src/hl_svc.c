@@ -938,6 +938,8 @@ static int put_dead(hl_txn *t, const Hl__Envelope *orig, const Hl__Error *error)
     return rc;
 }
 
+static int sched_set(hl_svc *s, uint64_t seq, int64_t next);
+
 static void apply_reply(batch *b, item *it)
 {
     hl_svc *s = b->s;
@@ -965,6 +967,16 @@ static void apply_reply(batch *b, item *it)
     if (hl_env_unpack(ob.env_bytes, ob.env_len, 0, &orig, why, sizeof why) < 0) {
         hl_error("%s: outbox entry %llu is damaged (%s); dropped", s->name,
                  (unsigned long long)seq, why);
+    }
+    if (rep->error && !is_final_error(rep->error->code)) {
+        /* The receiver could not apply it now (storage full, busy …) and did not remember the
+         * answer: the message stays in the outbox and goes again after the resend interval. */
+        hl_warn("%s: %s %s to %s not applied yet: %s: %s; resending in %d ms", s->name,
+                orig ? orig->type : "?", rep->correlation_id, ob.dest,
+                hl_strerror(rep->error->code), rep->error->message, s->cfg.resend_ms);
+        if (sched_set(s, seq, hl_real_now_ms() + s->cfg.resend_ms) < 0) b->fatal = HL_ENOMEM;
+        b->pump = 1;
+        goto out;
     }
     if (rep->error) {
         hl_warn("%s: %s %s to %s refused: %s: %s (%s)", s->name, orig ? orig->type : "?",

@@ -36,6 +36,7 @@
 
 static int g_put_calls_dup; /* t.put calls with id "dup" */
 static int g_put_calls_x[4]; /* t.put calls with ids "x0".."x3" */
+static int g_put_calls_busy; /* t.put calls with id "busy": the first two answer HL_EBUSY */
 static int g_base_port;
 static char g_tmp[64];
 
@@ -53,6 +54,11 @@ static int h_put(hl_req *r, void *ud)
     if (strcmp(q->id, "dup") == 0) __atomic_add_fetch(&g_put_calls_dup, 1, __ATOMIC_SEQ_CST);
     if (q->id[0] == 'x' && q->id[1] >= '0' && q->id[1] <= '3' && !q->id[2])
         __atomic_add_fetch(&g_put_calls_x[q->id[1] - '0'], 1, __ATOMIC_SEQ_CST);
+    if (strcmp(q->id, "busy") == 0 &&
+        __atomic_add_fetch(&g_put_calls_busy, 1, __ATOMIC_SEQ_CST) <= 2) {
+        protobuf_c_message_free_unpacked(&q->base, NULL);
+        return hl_req_fail(r, HL_EBUSY, "", "busy, try again");
+    }
     int rc = hl_kv_put(r->txn, "records", q->id, q->unit_id, strlen(q->unit_id));
     if (rc == 0 && strcmp(q->id, "fail") == 0)
         rc = hl_req_fail(r, HL_EINVAL, "list_query.id", "id '%s' is refused", q->id);
@@ -670,6 +676,16 @@ static void test_outbox(void **state)
     wait_outbox_empty(10000);
     get_from("alert", "acked", "fail", v, sizeof v);
     assert_string_equal(v, "0");
+
+    /* A transient error reply (HL_EBUSY: not applied, not remembered) is not final: the
+     * request stays in the outbox and is resent until it is applied, once. */
+    assert_int_equal(call("alert", "t.send", "busy", "kt-eeb", &r, err, sizeof err), 0);
+    hl_env_free(&r);
+    wait_record("stock", "busy", "kt-eeb", 10000);
+    wait_outbox_empty(10000);
+    get_from("alert", "acked", "busy", v, sizeof v);
+    assert_string_equal(v, "1");
+    assert_int_equal(__atomic_load_n(&g_put_calls_busy, __ATOMIC_SEQ_CST), 3);
     svc_th_stop(&stock);
 
     /* Phase 2: queued while stock is down, then alert is killed with SIGKILL before it
@@ -691,7 +707,7 @@ static void test_outbox(void **state)
     assert_int_equal(__atomic_load_n(&g_put_calls_x[1], __ATOMIC_SEQ_CST), 1);
     assert_int_equal(__atomic_load_n(&g_put_calls_x[0], __ATOMIC_SEQ_CST), 1);
     st = status_of("stock");
-    assert_int_equal(st->records, 2); /* x0 and x1 */
+    assert_int_equal(st->records, 3); /* x0, busy and x1 */
     protobuf_c_message_free_unpacked(&st->base, NULL);
     svc_th_stop(&stock);
 
