@@ -41,6 +41,18 @@ void alert_site_of(const hl_network *net, const hl_station *st, gb3838_site *out
         out->extra[out->n_extra++] = st->extra_items[i];
 }
 
+
+/* Times a reading or report may carry, relative to the service's (drill) clock: a reading
+ * from a year 2999 would hold its episode open for ever, one from 1970 would rewrite history.
+ * The future allowance is generous on purpose (clock skew, drills set ahead). */
+#define ALERT_PAST_YEARS 10
+#define ALERT_FUTURE_DAYS 366
+static int alert__time_plausible(int64_t t, int64_t now_ms)
+{
+    const int64_t day = 24LL * 3600 * 1000;
+    return t >= now_ms - ALERT_PAST_YEARS * 366LL * day && t <= now_ms + ALERT_FUTURE_DAYS * day;
+}
+
 static Hl__Alert *alert_get(hl_txn *t, const char *id, int *rc)
 {
     ProtobufCMessage *m = NULL;
@@ -557,6 +569,11 @@ static int reading_apply(void *ud, hl_req *r, const ProtobufCMessage *m)
         return hl_req_fail(r, HL_EINVAL, "reading.measured_ms",
                            "measured_ms %" PRId64 " is not a time (Unix ms UTC, 0 = now)",
                            rd->measured_ms);
+    if (!alert__time_plausible(t, r->now_ms))
+        return hl_req_fail(r, HL_EINVAL, "reading.measured_ms",
+                           "measured_ms %" PRId64 " is more than %d years before or %d days "
+                           "after the service's clock %" PRId64,
+                           rd->measured_ms, ALERT_PAST_YEARS, ALERT_FUTURE_DAYS, r->now_ms);
 
     gb3838_site site;
     alert_site_of(a->net, st, &site);
@@ -680,6 +697,11 @@ static int report_apply(void *ud, hl_req *r, const ProtobufCMessage *m)
         return hl_req_fail(r, HL_EINVAL, "report.started_ms",
                            "started_ms %" PRId64 " is not a time (Unix ms UTC, 0 = now)",
                            rp->started_ms);
+    if (rp->started_ms && !alert__time_plausible(rp->started_ms, r->now_ms))
+        return hl_req_fail(r, HL_EINVAL, "report.started_ms",
+                           "started_ms %" PRId64 " is more than %d years before or %d days "
+                           "after the service's clock %" PRId64,
+                           rp->started_ms, ALERT_PAST_YEARS, ALERT_FUTURE_DAYS, r->now_ms);
     static const char *const idf[] = {"report.report_id", "report.source_id",
                                       "report.reporter_unit"};
     const char *ids[] = {rp->report_id, rp->source_id, rp->reporter_unit};

@@ -470,6 +470,15 @@ static void test_bad_readings(void **state)
                      c->mentions);
         reading_free(&r);
     }
+    /* Times far from the service's clock (issue 3, hostile input): refused, naming the field. */
+    reading_reply far = reading("st-dsz-down", "苯", 0.5, "mg/L", 32472144000000LL); /* 2999 */
+    assert_int_equal(far.rc, HL_EINVAL);
+    assert_non_null(strstr(far.err, "reading.measured_ms"));
+    reading_free(&far);
+    far = reading("st-dsz-down", "苯", 0.5, "mg/L", 1000); /* 1970 */
+    assert_int_equal(far.rc, HL_EINVAL);
+    assert_non_null(strstr(far.err, "reading.measured_ms"));
+    reading_free(&far);
     /* The service still answers. */
     Hl__ServiceStatus *s = status();
     assert_non_null(s);
